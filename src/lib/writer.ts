@@ -32,37 +32,44 @@ export class ByteWriter {
   }
 
   u8(v: number): this {
-    this.#buf[this.#reserve(1)] = v;
+    const at = this.#reserve(1);
+    this.#buf[at] = v;
     return this;
   }
 
   u16(v: number): this {
-    this.#dv.setUint16(this.#reserve(2), v, this.littleEndian);
+    const at = this.#reserve(2);
+    this.#dv.setUint16(at, v, this.littleEndian);
     return this;
   }
 
   u32(v: number): this {
-    this.#dv.setUint32(this.#reserve(4), v >>> 0, this.littleEndian);
+    const at = this.#reserve(4);
+    this.#dv.setUint32(at, v >>> 0, this.littleEndian);
     return this;
   }
 
   i32(v: number): this {
-    this.#dv.setInt32(this.#reserve(4), v, this.littleEndian);
+    const at = this.#reserve(4);
+    this.#dv.setInt32(at, v, this.littleEndian);
     return this;
   }
 
   u64(v: bigint | number): this {
-    this.#dv.setBigUint64(this.#reserve(8), BigInt(v), this.littleEndian);
+    const at = this.#reserve(8);
+    this.#dv.setBigUint64(at, BigInt(v), this.littleEndian);
     return this;
   }
 
   i64(v: bigint | number): this {
-    this.#dv.setBigInt64(this.#reserve(8), BigInt(v), this.littleEndian);
+    const at = this.#reserve(8);
+    this.#dv.setBigInt64(at, BigInt(v), this.littleEndian);
     return this;
   }
 
   bytes(b: Uint8Array): this {
-    this.#buf.set(b, this.#reserve(b.length));
+    const at = this.#reserve(b.length);
+    this.#buf.set(b, at);
     return this;
   }
 
@@ -77,7 +84,8 @@ export class ByteWriter {
   }
 
   zeros(n: number): this {
-    this.#buf.fill(0, this.#reserve(n), this.length);
+    const at = this.#reserve(n);
+    this.#buf.fill(0, at, this.length);
     return this;
   }
 

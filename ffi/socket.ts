@@ -1,0 +1,77 @@
+// Sockets through libc, for the control channels (AF_UNIX) and network data ports (AF_INET).
+
+import { ptr } from "bun:ffi";
+import { EAGAIN, EINPROGRESS, sysError } from "./errno.ts";
+import { lastErrno, libc } from "./libc.ts";
+
+export const AF_UNIX = 1;
+export const AF_INET = 2;
+export const SOCK_STREAM = 1;
+export const SOCK_DGRAM = 2;
+export const SOCK_NONBLOCK = 0o4000;
+export const SOCK_CLOEXEC = 0o2000000;
+const SOL_SOCKET = 1;
+const SO_REUSEADDR = 2;
+const SO_PEERCRED = 17;
+
+/** sockaddr_un: u16 family + 108 path bytes. */
+function unixAddress(path: string): Uint8Array {
+  const bytes = new TextEncoder().encode(path);
+  if (bytes.length >= 108) throw new RangeError(`unix socket path is too long (${bytes.length} bytes): '${path}'`);
+  const addr = new Uint8Array(110);
+  new DataView(addr.buffer).setUint16(0, AF_UNIX, true);
+  addr.set(bytes, 2);
+  return addr;
+}
+
+export function unixListen(path: string, backlog = 16): number {
+  const fd = libc.socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw sysError("socket");
+  const addr = unixAddress(path);
+  if (libc.bind(fd, ptr(addr), addr.length) < 0) {
+    const err = sysError("bind", path);
+    libc.close(fd);
+    throw err;
+  }
+  if (libc.listen(fd, backlog) < 0) throw sysError("listen", path);
+  return fd;
+}
+
+export function unixConnect(path: string): number {
+  const fd = libc.socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw sysError("socket");
+  const addr = unixAddress(path);
+  if (libc.connect(fd, ptr(addr), addr.length) < 0) {
+    const err = sysError("connect", path);
+    libc.close(fd);
+    throw err;
+  }
+  return fd;
+}
+
+/** Accepts one pending connection of a non-blocking listener, or "again". */
+export function acceptConnection(listenFd: number): number | "again" {
+  const fd = libc.accept4(listenFd, null, null, SOCK_CLOEXEC);
+  if (fd >= 0) return fd;
+  const e = lastErrno();
+  if (e === EAGAIN || e === EINPROGRESS) return "again";
+  throw sysError("accept4");
+}
+
+export interface PeerCredentials {
+  pid: number;
+  uid: number;
+  gid: number;
+}
+
+export function peerCredentials(fd: number): PeerCredentials {
+  const cred = new Int32Array(3);
+  const len = new Uint32Array([12]);
+  if (libc.getsockopt(fd, SOL_SOCKET, SO_PEERCRED, ptr(cred), ptr(len)) < 0) throw sysError("getsockopt(SO_PEERCRED)");
+  return { pid: cred[0]!, uid: cred[1]!, gid: cred[2]! };
+}
+
+export function setReuseAddress(fd: number): void {
+  const one = new Int32Array([1]);
+  if (libc.setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, ptr(one), 4) < 0) throw sysError("setsockopt(SO_REUSEADDR)");
+}

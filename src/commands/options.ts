@@ -1,0 +1,17 @@
+// Turning cac's loosely typed option values into checked ones.
+
+import { UsageError } from "../errors.ts";
+
+/** A repeatable option: always a string list (cac gives a value or an array). */
+export function listOption(v: unknown): string[] {
+  if (v === undefined || v === null) return [];
+  return (Array.isArray(v) ? v : [v]).map(String);
+}
+
+export function intOption(v: unknown, name: string, min: number, max: number): number {
+  const n = typeof v === "number" ? v : Number(String(v));
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new UsageError(`invalid ${name} '${String(v)}': expected an integer from ${min} to ${max}`);
+  }
+  return n;
+}

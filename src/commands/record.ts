@@ -1,0 +1,47 @@
+// `vtrace record`: options in, recordLocal() out, a per-CPU summary printed at the end.
+
+import type { CAC } from "cac";
+import { UsageError } from "../errors.ts";
+import { formatBytes, ProgressLine } from "../recorder/progress.ts";
+import { type RecordSummary, recordLocal } from "../recorder/local-session.ts";
+import { VTRACE_VERSION } from "../version.ts";
+import { intOption, listOption } from "./options.ts";
+
+export function registerRecord(cli: CAC): void {
+  cli
+    .command("record [...command]", "Record ftrace events into a trace.dat (until the command exits, or Ctrl-C)")
+    .option("-e, --event <event>", "Event to record: system, system:event or a glob (repeatable)", { type: [String] })
+    .option("-o, --output <file>", "Output file", { default: "trace.dat" })
+    .option("-C, --clock <clock>", "Trace clock (local, global, mono, x86-tsc, ...)")
+    .option("-b, --buffer-size <kib>", "Per-CPU ring buffer size in KiB")
+    .option("-B, --instance <name>", "Record in ftrace instance NAME (created if missing) instead of the top buffer")
+    .option("--file-version <n>", "trace.dat version (6)", { default: 6 })
+    .example("vtrace record -e sched -e irq -o t.dat -- sleep 1")
+    .action(async (positional: string[], o: Record<string, unknown>) => {
+      const fileVersion = intOption(o.fileVersion, "--file-version", 6, 6);
+      void fileVersion;
+      const summary = await recordLocal({
+        events: listOption(o.event),
+        output: String(o.output),
+        clock: o.clock === undefined ? undefined : String(o.clock),
+        bufferKb: o.bufferSize === undefined ? undefined : intOption(o.bufferSize, "--buffer-size", 1, 1 << 22),
+        instance: o.instance === undefined ? undefined : String(o.instance),
+        command: [...positional.map(String), ...listOption(o["--"])],
+        version: VTRACE_VERSION,
+        progress: new ProgressLine(process.stderr),
+      });
+      process.stderr.write(formatSummary(summary));
+      if (summary.restoreFailures.length > 0) {
+        throw new UsageError(`could not restore tracefs state: ${summary.restoreFailures.join("; ")}`);
+      }
+    });
+}
+
+export function formatSummary(s: RecordSummary): string {
+  const lines = s.cpus.map((c) => {
+    const lost = c.stats.overrun + c.stats.droppedEvents;
+    return `  cpu${c.cpu}: ${formatBytes(c.bytes)} in ${c.pages + (c.partialBytes > 0 ? 0 : 0)} pages, ${c.stats.readEvents} events, ${lost} lost`;
+  });
+  const why = s.signal ? ` (stopped by ${s.signal})` : s.exitCode !== null ? ` (command exited with ${s.exitCode})` : "";
+  return `vtrace record: wrote ${s.output}${why}\n${lines.join("\n")}\n`;
+}

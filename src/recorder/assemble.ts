@@ -1,0 +1,61 @@
+// Writes the final trace.dat: the v6 head, the flyrecord table, then each CPU's
+// recorded pages copied in-kernel from its temporary file (as trace-cmd does).
+
+import { statSync, unlinkSync } from "node:fs";
+import { closeFd, copyRange, O_RDONLY, openFd, writeAll } from "../../ffi/fd.ts";
+import type { TraceFileParams, TraceMetadata, TraceOption } from "../tracedat/model.ts";
+import { encodeV6Head, layoutFlyrecord } from "../tracedat/writer-v6.ts";
+
+export interface AssembleInput {
+  outFd: number;
+  params: TraceFileParams;
+  meta: TraceMetadata;
+  options: readonly TraceOption[];
+  clock: string;
+  /** Temporary per-CPU files, index = cpu. */
+  cpuFiles: readonly string[];
+}
+
+export interface AssembledCpu {
+  cpu: number;
+  offset: number;
+  size: number;
+}
+
+export function assembleTraceDat(input: AssembleInput): AssembledCpu[] {
+  const sizes = input.cpuFiles.map((f) => wholePages(statSync(f).size, input.params.pageSize));
+  const head = encodeV6Head(input.params, input.meta, input.cpuFiles.length, input.options);
+  const fly = layoutFlyrecord(head.length, sizes, input.clock, input.params);
+  writeAll(input.outFd, head);
+  writeAll(input.outFd, fly.table);
+  let at = head.length + fly.table.length;
+  input.cpuFiles.forEach((file, cpu) => {
+    const size = sizes[cpu]!;
+    if (size === 0) return;
+    const gap = fly.dataOffsets[cpu]! - at;
+    if (gap > 0) writeAll(input.outFd, new Uint8Array(gap));
+    const inFd = openFd(file, O_RDONLY);
+    try {
+      copyRange(inFd, input.outFd, size);
+    } finally {
+      closeFd(inFd);
+    }
+    at = fly.dataOffsets[cpu]! + size;
+  });
+  return sizes.map((size, cpu) => ({ cpu, offset: fly.dataOffsets[cpu]!, size }));
+}
+
+/** Only whole pages are valid data; a torn tail (a crash mid-write) is dropped. */
+function wholePages(size: number, pageSize: number): number {
+  return size - (size % pageSize);
+}
+
+export function removeFiles(files: readonly string[]): void {
+  for (const f of files) {
+    try {
+      unlinkSync(f);
+    } catch {
+      // already gone
+    }
+  }
+}

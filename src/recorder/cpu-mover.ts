@@ -1,0 +1,102 @@
+// The per-CPU page mover: trace_pipe_raw → private pipe → sink with non-blocking splice,
+// driven by poll with a timeout and a wake pipe; on stop it drains the last partial page
+// with non-blocking read() until EAGAIN (bun-ffi-facts §3).
+
+import { closeFd, makePipe, O_CREAT, O_NONBLOCK, O_RDONLY, O_TRUNC, O_WRONLY, openFd, readFd, setPipeSize, writeAll } from "../../ffi/fd.ts";
+import { POLLIN, PollSet } from "../../ffi/poll.ts";
+import { SPLICE_F_MOVE, SPLICE_F_NONBLOCK, spliceOnce } from "../../ffi/splice.ts";
+import type { CpuSink } from "./cpu-protocol.ts";
+
+const PAGES_PER_SPLICE = 16;
+const PIPE_BYTES = 1 << 20;
+
+export interface MoverOptions {
+  rawPath: string;
+  sink: CpuSink;
+  wakeFd: number;
+  pageSize: number;
+  pollMs: number;
+  progressMs: number;
+  /** Called once every fd is open, before the first poll. */
+  onReady(): void;
+  onProgress(bytes: number): void;
+}
+
+export interface MoverResult {
+  bytes: number;
+  /** Bytes of the final partial pages read at stop. */
+  partialBytes: number;
+}
+
+function openSink(sink: CpuSink): number {
+  return sink.kind === "file" ? openFd(sink.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644) : openFd(sink.path, O_WRONLY);
+}
+
+export function runMover(opts: MoverOptions): MoverResult {
+  const rawFd = openFd(opts.rawPath, O_RDONLY | O_NONBLOCK);
+  const pipe = makePipe(O_NONBLOCK);
+  const outFd = openSink(opts.sink);
+  try {
+    try {
+      setPipeSize(pipe.writeFd, PIPE_BYTES);
+    } catch {
+      // a smaller pipe only costs more syscalls
+    }
+    const poll = new PollSet([
+      { fd: rawFd, events: POLLIN },
+      { fd: opts.wakeFd, events: POLLIN },
+    ]);
+    opts.onReady();
+    let bytes = 0;
+    let lastProgress = Date.now();
+    for (;;) {
+      poll.wait(opts.pollMs);
+      bytes += moveFullPages(rawFd, pipe.readFd, pipe.writeFd, outFd, opts.pageSize);
+      if (poll.revents(1) & POLLIN) break;
+      if (Date.now() - lastProgress >= opts.progressMs) {
+        lastProgress = Date.now();
+        opts.onProgress(bytes);
+      }
+    }
+    bytes += moveFullPages(rawFd, pipe.readFd, pipe.writeFd, outFd, opts.pageSize);
+    const partialBytes = drainPartialPages(rawFd, outFd, opts.pageSize);
+    return { bytes: bytes + partialBytes, partialBytes };
+  } finally {
+    closeFd(rawFd);
+    closeFd(pipe.readFd);
+    closeFd(pipe.writeFd);
+    closeFd(outFd);
+  }
+}
+
+/** Splices every page the kernel hands out now; returns the bytes moved. */
+function moveFullPages(rawFd: number, pipeRead: number, pipeWrite: number, outFd: number, pageSize: number): number {
+  let moved = 0;
+  for (;;) {
+    const n = spliceOnce(rawFd, pipeWrite, pageSize * PAGES_PER_SPLICE, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+    if (n === "again" || n === 0) return moved;
+    flushPipe(pipeRead, outFd, n);
+    moved += n;
+  }
+}
+
+function flushPipe(pipeRead: number, outFd: number, length: number): void {
+  let left = length;
+  while (left > 0) {
+    const n = spliceOnce(pipeRead, outFd, left, SPLICE_F_MOVE);
+    if (n === "again" || n === 0) continue; // the sink is momentarily full
+    left -= n;
+  }
+}
+
+/** After tracing stops, read() returns the page still being written, with a partial commit. */
+function drainPartialPages(rawFd: number, outFd: number, pageSize: number): number {
+  const page = new Uint8Array(pageSize);
+  let total = 0;
+  for (;;) {
+    const n = readFd(rawFd, page);
+    if (n === "again" || n === 0) return total;
+    writeAll(outFd, page.subarray(0, n));
+    total += n;
+  }
+}

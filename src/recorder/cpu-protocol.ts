@@ -1,0 +1,27 @@
+// Everything that crosses the boundary between the recorder and its per-CPU Workers.
+
+/** Where a CPU's pages go: a file (created, truncated) or an existing port or FIFO. */
+export interface CpuSink {
+  path: string;
+  kind: "file" | "port";
+}
+
+export interface StartCpu {
+  type: "start";
+  cpu: number;
+  /** per_cpu/cpuN/trace_pipe_raw */
+  rawPath: string;
+  sink: CpuSink;
+  /** Read end of the wake pipe: readable means stop. */
+  wakeFd: number;
+  pageSize: number;
+  pollMs: number;
+  progressMs: number;
+  pin: boolean;
+}
+
+export type FromCpu =
+  | { type: "ready"; cpu: number; tid: number }
+  | { type: "progress"; cpu: number; bytes: number }
+  | { type: "done"; cpu: number; bytes: number; partialBytes: number }
+  | { type: "failed"; cpu: number; message: string };

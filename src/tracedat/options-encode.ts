@@ -1,0 +1,48 @@
+// Payload encoders for the options vtrace writes (research note §3.4).
+// Text options carry a trailing NUL; numbers are in the file's byte order.
+
+import { ByteWriter } from "../lib/writer.ts";
+import {
+  TRACECMD_OPTION_CPUCOUNT,
+  TRACECMD_OPTION_CPUSTAT,
+  TRACECMD_OPTION_TRACECLOCK,
+  TRACECMD_OPTION_TRACEID,
+  TRACECMD_OPTION_UNAME,
+  TRACECMD_OPTION_VERSION,
+  type TraceOption,
+} from "./model.ts";
+
+export function textOption(id: number, text: string): TraceOption {
+  return { id, data: new ByteWriter(true, text.length + 1).cstring(text).finish() };
+}
+
+export function u32Option(id: number, value: number, littleEndian: boolean): TraceOption {
+  return { id, data: new ByteWriter(littleEndian, 4).u32(value).finish() };
+}
+
+export function u64Option(id: number, value: bigint, littleEndian: boolean): TraceOption {
+  return { id, data: new ByteWriter(littleEndian, 8).u64(value).finish() };
+}
+
+export interface RecordingFacts {
+  /** trace_clock file text as the kernel printed it. */
+  clockFileText: string;
+  uname: string;
+  version: string;
+  traceId: bigint;
+  /** per_cpu/cpuN/stats text, index = cpu. */
+  cpuStats: readonly string[];
+  cpuCount: number;
+}
+
+/** The option list in trace-cmd record's order: TRACECLOCK, UNAME, VERSION, TRACEID, CPUSTAT×n, CPUCOUNT. */
+export function recordingOptions(facts: RecordingFacts, littleEndian: boolean): TraceOption[] {
+  return [
+    textOption(TRACECMD_OPTION_TRACECLOCK, facts.clockFileText),
+    textOption(TRACECMD_OPTION_UNAME, facts.uname),
+    textOption(TRACECMD_OPTION_VERSION, facts.version),
+    u64Option(TRACECMD_OPTION_TRACEID, facts.traceId, littleEndian),
+    ...facts.cpuStats.map((text, cpu) => textOption(TRACECMD_OPTION_CPUSTAT, `CPU: ${cpu}\n${text}`)),
+    u32Option(TRACECMD_OPTION_CPUCOUNT, facts.cpuCount, littleEndian),
+  ];
+}

@@ -1,0 +1,87 @@
+// trace.dat version 6 encoder (research note §3.1–3.2; trace-cmd trace-output.c).
+// The file is: head (magic … options) + flyrecord table + clock + page-aligned CPU data.
+// encodeV6Head() is also exactly the metadata a v6 network client sends.
+
+import { ByteWriter } from "../lib/writer.ts";
+import { TRACE_DAT_MAGIC, type TraceFileParams, type TraceMetadata, type TraceOption } from "./model.ts";
+
+/** Magic, version "6", endianness, long size, page size. */
+export function encodeInitialHeader(w: ByteWriter, params: TraceFileParams): void {
+  w.bytes(TRACE_DAT_MAGIC).cstring(String(params.version));
+  w.u8(params.littleEndian ? 0 : 1).u8(params.longSize).u32(params.pageSize);
+}
+
+/** Items 1–7 of the v6 body: headers, formats, kallsyms, printk, cmdlines. */
+export function encodeMetadata(w: ByteWriter, meta: TraceMetadata): void {
+  w.cstring("header_page").u64(meta.headerPage.length).bytes(meta.headerPage);
+  w.cstring("header_event").u64(meta.headerEvent.length).bytes(meta.headerEvent);
+  w.u32(meta.ftraceFormats.length);
+  for (const f of meta.ftraceFormats) w.u64(f.length).bytes(f);
+  w.u32(meta.eventSystems.length);
+  for (const sys of meta.eventSystems) {
+    w.cstring(sys.name).u32(sys.formats.length);
+    for (const f of sys.formats) w.u64(f.length).bytes(f);
+  }
+  w.u32(meta.kallsyms.length).bytes(meta.kallsyms);
+  w.u32(meta.printk.length).bytes(meta.printk);
+  w.u64(meta.cmdlines.length).bytes(meta.cmdlines);
+}
+
+/** "options  \0", then {u16 id, u32 size, data}…, then a bare u16 0. */
+export function encodeOptionsV6(w: ByteWriter, options: readonly TraceOption[]): void {
+  w.text("options  ").u8(0);
+  for (const o of options) w.u16(o.id).u32(o.data.length).bytes(o.data);
+  w.u16(0);
+}
+
+export function encodeV6Head(
+  params: TraceFileParams,
+  meta: TraceMetadata,
+  cpuCount: number,
+  options: readonly TraceOption[],
+): Uint8Array {
+  const w = new ByteWriter(params.littleEndian, 1 << 16);
+  encodeInitialHeader(w, { ...params, version: 6 });
+  encodeMetadata(w, meta);
+  w.u32(cpuCount);
+  encodeOptionsV6(w, options);
+  return w.finish();
+}
+
+export interface FlyrecordLayout {
+  /** "flyrecord\0", the CPU table and the clock block, to be written at headOffset. */
+  table: Uint8Array;
+  /** File offset of each CPU's data (0 for a CPU without data), page aligned. */
+  dataOffsets: number[];
+  /** Zero bytes between the table and the first CPU's data. */
+  padding: number;
+}
+
+/** Lays out the flyrecord section that follows a head of `headOffset` bytes. */
+export function layoutFlyrecord(
+  headOffset: number,
+  cpuSizes: readonly number[],
+  clock: string,
+  params: Pick<TraceFileParams, "littleEndian" | "pageSize">,
+): FlyrecordLayout {
+  const clockText = `[${clock}]`;
+  const tableSize = 10 + 16 * cpuSizes.length + 8 + clockText.length;
+  const tableEnd = headOffset + tableSize;
+  let next = alignUp(tableEnd, params.pageSize);
+  const dataOffsets = cpuSizes.map((size) => {
+    if (size === 0) return 0;
+    const at = next;
+    next = alignUp(at + size, params.pageSize);
+    return at;
+  });
+  const w = new ByteWriter(params.littleEndian, tableSize);
+  w.cstring("flyrecord");
+  cpuSizes.forEach((size, cpu) => w.u64(dataOffsets[cpu]!).u64(size));
+  w.u64(clockText.length).text(clockText);
+  const firstData = dataOffsets.find((o) => o > 0) ?? tableEnd;
+  return { table: w.finish(), dataOffsets, padding: firstData - tableEnd };
+}
+
+export function alignUp(n: number, to: number): number {
+  return Math.ceil(n / to) * to;
+}

@@ -1,0 +1,134 @@
+// One ftrace buffer (the top level or instances/NAME) and every setting vtrace changes on it.
+// Each change is journalled so that restore() puts the kernel back as it was.
+
+import { existsSync, mkdirSync, readdirSync, rmdirSync } from "node:fs";
+import { closeFd, O_TRUNC, O_WRONLY, openFd } from "../../ffi/fd.ts";
+import { UsageError, VtraceError } from "../errors.ts";
+import { type EventName, closestNames, parseAvailableEvents } from "./event-specs.ts";
+import { readText, writeText } from "./files.ts";
+import { RestoreJournal } from "./journal.ts";
+import { type CpuStats, parseCpuStats } from "./stats.ts";
+
+const INSTANCE_NAME = /^[A-Za-z0-9_.-]+$/;
+
+export class TraceInstance {
+  readonly journal = new RestoreJournal();
+
+  private constructor(
+    readonly root: string,
+    readonly dir: string,
+    /** undefined for the top-level buffer. */
+    readonly name: string | undefined,
+  ) {}
+
+  /** Opens the top-level buffer (no name) or instances/NAME, creating it when missing. */
+  static open(root: string, name?: string): TraceInstance {
+    if (name === undefined) return new TraceInstance(root, root, undefined);
+    if (!INSTANCE_NAME.test(name) || name === "." || name === "..") {
+      throw new UsageError(`invalid instance name '${name}': use letters, digits, '_', '.', '-'`);
+    }
+    const dir = `${root}/instances/${name}`;
+    const inst = new TraceInstance(root, dir, name);
+    if (!existsSync(dir)) {
+      try {
+        mkdirSync(dir);
+      } catch (e) {
+        throw new VtraceError(`cannot create ftrace instance '${name}': ${(e as NodeJS.ErrnoException).code}`);
+      }
+      inst.journal.add(`remove instance ${name}`, () => rmdirSync(dir));
+    }
+    return inst;
+  }
+
+  cpuCount(): number {
+    return readdirSync(`${this.dir}/per_cpu`).filter((d) => /^cpu\d+$/.test(d)).length;
+  }
+
+  rawPipePath(cpu: number): string {
+    return `${this.dir}/per_cpu/cpu${cpu}/trace_pipe_raw`;
+  }
+
+  availableEvents(): EventName[] {
+    return parseAvailableEvents(readText(`${this.root}/available_events`));
+  }
+
+  /** Enables events through set_event; restore rewrites the previous list. */
+  enableEvents(events: readonly EventName[]): void {
+    const file = `${this.dir}/set_event`;
+    const before = readText(file);
+    this.journal.add("restore set_event", () => {
+      writeText(file, "");
+      for (const line of before.split("\n")) if (line.trim()) writeText(file, `${line.trim()}\n`, true);
+    });
+    for (const e of events) writeText(file, `${e.system}:${e.event}\n`, true);
+  }
+
+  /** The selected clock: the bracketed name in trace_clock. */
+  clock(): string {
+    return /\[([^\]]+)\]/.exec(this.clockFileText())?.[1] ?? "local";
+  }
+
+  /** trace_clock as the kernel prints it ("[local] global ...\n"). */
+  clockFileText(): string {
+    return readText(`${this.dir}/trace_clock`);
+  }
+
+  setClock(clock: string): void {
+    const names = this.clockFileText().replace(/[[\]]/g, "").trim().split(/\s+/);
+    if (!names.includes(clock)) {
+      const close = closestNames(clock, names, 2);
+      throw new UsageError(
+        `unknown trace clock '${clock}': available are ${names.join(", ")}${close.length ? ` (did you mean '${close[0]}'?)` : ""}`,
+      );
+    }
+    const before = this.clock();
+    if (before === clock) return;
+    this.journal.add("restore trace_clock", () => writeText(`${this.dir}/trace_clock`, before));
+    writeText(`${this.dir}/trace_clock`, clock);
+  }
+
+  setBufferSizeKb(kb: number): void {
+    const file = `${this.dir}/buffer_size_kb`;
+    const before = readText(file).trim().replace(/\s.*$/, "");
+    this.journal.add("restore buffer_size_kb", () => writeText(file, before));
+    writeText(file, String(kb));
+  }
+
+  setTracingOn(on: boolean): void {
+    const file = `${this.dir}/tracing_on`;
+    const before = readText(file).trim();
+    if (!this.#tracingOnJournalled) {
+      this.#tracingOnJournalled = true;
+      this.journal.add("restore tracing_on", () => writeText(file, before));
+    }
+    writeText(file, on ? "1" : "0");
+  }
+
+  #tracingOnJournalled = false;
+
+  /** Empties the ring buffer so the recording starts clean. */
+  clearBuffer(): void {
+    closeFd(openFd(`${this.dir}/trace`, O_WRONLY | O_TRUNC));
+  }
+
+  /** Keeps these threads' own syscalls and wakeups out of the trace (no feedback loop). */
+  setNotracePids(pids: readonly number[]): void {
+    const file = `${this.dir}/set_event_notrace_pid`;
+    if (!existsSync(file)) return;
+    const before = readText(file).split("\n").filter((l) => l.trim() && !l.startsWith("no pid"));
+    this.journal.add("restore set_event_notrace_pid", () => {
+      writeText(file, "");
+      if (before.length) writeText(file, before.join(" "), true);
+    });
+    writeText(file, pids.join(" "), true);
+  }
+
+  cpuStats(cpu: number): CpuStats {
+    return parseCpuStats(readText(`${this.dir}/per_cpu/cpu${cpu}/stats`));
+  }
+
+  restore(): string[] {
+    this.journal.restore();
+    return this.journal.failures;
+  }
+}
