@@ -40,7 +40,7 @@ export function registerRecord(cli: CAC): void {
 export function formatSummary(s: RecordSummary): string {
   const lines = s.cpus.map((c) => {
     const lost = c.stats.overrun + c.stats.droppedEvents;
-    return `  cpu${c.cpu}: ${formatBytes(c.bytes)} in ${c.pages + (c.partialBytes > 0 ? 0 : 0)} pages, ${c.stats.readEvents} events, ${lost} lost`;
+    return `  cpu${c.cpu}: ${formatBytes(c.bytes)}, ${c.pages} pages, ${c.stats.readEvents} events, ${lost} lost`;
   });
   const why = s.signal ? ` (stopped by ${s.signal})` : s.exitCode !== null ? ` (command exited with ${s.exitCode})` : "";
   return `vtrace record: wrote ${s.output}${why}\n${lines.join("\n")}\n`;

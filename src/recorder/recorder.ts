@@ -3,6 +3,7 @@
 
 import { closeFd, makePipe, writeFd } from "../../ffi/fd.ts";
 import { VtraceError } from "../errors.ts";
+import { CPU_WORKER_URL } from "../worker-urls.ts";
 import type { CpuSink, FromCpu, StartCpu } from "./cpu-protocol.ts";
 
 export interface CpuResult {
@@ -42,7 +43,7 @@ export class Recorder {
     const workers: CpuWorker[] = [];
     const ready: Promise<number>[] = [];
     for (const cpu of opts.cpus) {
-      const worker = new Worker(new URL("./cpu.worker.ts", import.meta.url).href);
+      const worker = new Worker(CPU_WORKER_URL);
       const { readyTid, done } = watchWorker(worker, cpu, opts);
       ready.push(readyTid);
       workers.push({ cpu, worker, done });

@@ -1,0 +1,5 @@
+// Worker entry URLs. This module sits beside src/cli.ts on purpose: in a compiled binary
+// import.meta.url is the bundle's (the entry's folder), so paths must be relative to src/.
+// build/compile.ts lists every file named here as an extra entry point.
+
+export const CPU_WORKER_URL = new URL("./recorder/cpu.worker.ts", import.meta.url).href;
