@@ -48,14 +48,17 @@ export async function recordLocal(opts: LocalRecordOptions): Promise<RecordSumma
   if (opts.events.length === 0) throw new UsageError("no events to record: give at least one -e EVENT (e.g. -e sched)");
   const root = findTracefs();
   const outFd = openOutput(opts.output);
+  // Caught from here on, so a signal during set-up still restores the kernel state.
+  const stop = new StopSignal();
   let instance: TraceInstance | undefined;
   try {
     instance = TraceInstance.open(root, opts.instance);
     const events = resolveEventSpecs(opts.events, instance.availableEvents());
-    const run = await traceUntilStopped(instance, events, opts);
+    const run = await traceUntilStopped(instance, events, opts, stop);
     const summary = writeTraceFile(root, instance, events, outFd, run, opts);
     return { ...summary, restoreFailures: instance.restore() };
   } finally {
+    stop.dispose();
     closeFd(outFd);
     instance?.restore();
   }
@@ -79,7 +82,12 @@ interface TracingRun {
   signal: string | undefined;
 }
 
-async function traceUntilStopped(inst: TraceInstance, events: EventName[], opts: LocalRecordOptions): Promise<TracingRun> {
+async function traceUntilStopped(
+  inst: TraceInstance,
+  events: EventName[],
+  opts: LocalRecordOptions,
+  stop: StopSignal,
+): Promise<TracingRun> {
   inst.setTracingOn(false);
   if (opts.clock) inst.setClock(opts.clock);
   if (opts.bufferKb) inst.setBufferSizeKb(opts.bufferKb);
@@ -87,7 +95,6 @@ async function traceUntilStopped(inst: TraceInstance, events: EventName[], opts:
   inst.enableEvents(events);
   const cpus = Array.from({ length: inst.cpuCount() }, (_, i) => i);
   const cpuFiles = cpus.map((cpu) => `${opts.output}.cpu${cpu}`);
-  const stop = new StopSignal();
   const bytes = cpus.map(() => 0);
   const recorder = await Recorder.start({
     cpus,
@@ -109,7 +116,6 @@ async function traceUntilStopped(inst: TraceInstance, events: EventName[], opts:
     stopped = true;
     return { results, cpuFiles, ...outcome };
   } finally {
-    stop.dispose();
     if (!stopped) {
       inst.setTracingOn(false);
       await recorder.stop().catch(() => undefined);

@@ -48,8 +48,10 @@ export class TraceInstance {
     return `${this.dir}/per_cpu/cpu${cpu}/trace_pipe_raw`;
   }
 
+  /** available_events plus the ftrace system's internal events (print, bprint, ...), which are always on. */
   availableEvents(): EventName[] {
-    return parseAvailableEvents(readText(`${this.root}/available_events`));
+    const ftrace = readdirSync(`${this.root}/events/ftrace`).filter((e) => existsSync(`${this.root}/events/ftrace/${e}/format`));
+    return [...parseAvailableEvents(readText(`${this.root}/available_events`)), ...ftrace.map((event) => ({ system: "ftrace", event }))];
   }
 
   /** Enables events through set_event; restore rewrites the previous list. */
@@ -60,7 +62,7 @@ export class TraceInstance {
       writeText(file, "");
       for (const line of before.split("\n")) if (line.trim()) writeText(file, `${line.trim()}\n`, true);
     });
-    for (const e of events) writeText(file, `${e.system}:${e.event}\n`, true);
+    for (const e of events) if (e.system !== "ftrace") writeText(file, `${e.system}:${e.event}\n`, true);
   }
 
   /** The selected clock: the bracketed name in trace_clock. */
