@@ -20,8 +20,8 @@ function reportError(command: string, e: unknown): number {
   const code = exitCodeOf(e);
   const prefix = command ? `vtrace ${command}` : "vtrace";
   const message = e instanceof Error ? e.message : String(e);
-  process.stderr.write(`${prefix}: ${code === 70 ? "internal error: " : ""}${message}\n`);
-  if (e instanceof VtraceError && e.hint) process.stderr.write(`  hint: ${e.hint}\n`);
+  const hint = e instanceof VtraceError && e.hint ? ` (${e.hint})` : "";
+  process.stderr.write(`${prefix}: ${code === 70 ? "internal error: " : ""}${message}${hint}\n`);
   if (process.env.VTRACE_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
   return code;
 }
@@ -51,4 +51,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv);
+const code = await main(process.argv);
+process.exitCode = code;
+// Safety net: if a stray handle keeps the event loop alive, still end with the right code.
+setTimeout(() => process.exit(code), 3000).unref();

@@ -15,3 +15,10 @@ export function intOption(v: unknown, name: string, min: number, max: number): n
   }
   return n;
 }
+
+/** An option that may be given at most once. */
+export function singleOption(v: unknown, name: string): string | undefined {
+  const list = listOption(v);
+  if (list.length > 1) throw new UsageError(`${name} given ${list.length} times: only one is supported`);
+  return list[0];
+}

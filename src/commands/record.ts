@@ -5,7 +5,7 @@ import { UsageError } from "../errors.ts";
 import { formatBytes, ProgressLine } from "../recorder/progress.ts";
 import { type RecordSummary, recordLocal } from "../recorder/local-session.ts";
 import { VTRACE_VERSION } from "../version.ts";
-import { intOption, listOption } from "./options.ts";
+import { intOption, listOption, singleOption } from "./options.ts";
 
 export function registerRecord(cli: CAC): void {
   cli
@@ -25,7 +25,7 @@ export function registerRecord(cli: CAC): void {
         output: String(o.output),
         clock: o.clock === undefined ? undefined : String(o.clock),
         bufferKb: o.bufferSize === undefined ? undefined : intOption(o.bufferSize, "--buffer-size", 1, 1 << 22),
-        instance: o.instance === undefined ? undefined : String(o.instance),
+        instance: singleOption(o.instance, "-B"),
         command: [...positional.map(String), ...listOption(o["--"])],
         version: VTRACE_VERSION,
         progress: new ProgressLine(process.stderr),

@@ -2,10 +2,11 @@
 // run until the command exits or a signal, then write trace.dat and restore the kernel state.
 
 import os from "node:os";
+import { statSync, unlinkSync } from "node:fs";
 import { dirname } from "node:path";
 import { closeFd, O_CREAT, O_TRUNC, O_WRONLY, openFd } from "../../ffi/fd.ts";
 import { processId } from "../../ffi/process.ts";
-import { UsageError, VtraceError } from "../errors.ts";
+import { UsageError } from "../errors.ts";
 import { resolveEventSpecs, type EventName } from "../tracefs/event-specs.ts";
 import { TraceInstance } from "../tracefs/instance.ts";
 import { findTracefs } from "../tracefs/mount.ts";
@@ -57,6 +58,9 @@ export async function recordLocal(opts: LocalRecordOptions): Promise<RecordSumma
     const run = await traceUntilStopped(instance, events, opts, stop);
     const summary = writeTraceFile(root, instance, events, outFd, run, opts);
     return { ...summary, restoreFailures: instance.restore() };
+  } catch (e) {
+    removeIfEmpty(opts.output);
+    throw e;
   } finally {
     stop.dispose();
     closeFd(outFd);
@@ -68,7 +72,7 @@ function openOutput(path: string): number {
   try {
     return openFd(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644);
   } catch (e) {
-    throw new VtraceError(`cannot write output '${path}': ${(e as Error).message.replace(/^open '[^']*': /, "")}`, {
+    throw new UsageError(`cannot write output '${path}': ${(e as Error).message.replace(/^open '[^']*': /, "")}`, {
       path,
       dir: dirname(path),
     });
@@ -104,9 +108,9 @@ async function traceUntilStopped(
     onProgress: (cpu, b) => (bytes[cpu] = b),
   });
   let stopped = false;
+  const ticker = startProgress(inst, cpus, bytes, opts.progress);
   try {
     inst.setNotracePids(threadIdsOfProcess(processId()));
-    const ticker = startProgress(inst, cpus, bytes, opts.progress);
     inst.setTracingOn(true);
     const outcome = await runOrWait(opts.command, stop);
     inst.setTracingOn(false);
@@ -116,10 +120,12 @@ async function traceUntilStopped(
     stopped = true;
     return { results, cpuFiles, ...outcome };
   } finally {
+    clearInterval(ticker);
     if (!stopped) {
       inst.setTracingOn(false);
       await recorder.stop().catch(() => undefined);
       opts.progress.clear();
+      removeFiles(cpuFiles);
     }
   }
 }
@@ -177,4 +183,13 @@ function writeTraceFile(
 function randomTraceId(): bigint {
   const b = crypto.getRandomValues(new BigUint64Array(1));
   return b[0]!;
+}
+
+/** A run that failed before writing anything leaves no empty output behind. */
+function removeIfEmpty(path: string): void {
+  try {
+    if (statSync(path).size === 0) unlinkSync(path);
+  } catch {
+    // nothing to remove
+  }
 }
