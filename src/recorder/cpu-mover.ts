@@ -7,7 +7,7 @@ import { POLLIN, PollSet } from "../../ffi/poll.ts";
 import { SPLICE_F_MOVE, SPLICE_F_NONBLOCK, spliceOnce } from "../../ffi/splice.ts";
 import type { CpuSink } from "./cpu-protocol.ts";
 
-const PAGES_PER_SPLICE = 16;
+const PAGES_PER_SPLICE = 256;
 const PIPE_BYTES = 1 << 20;
 
 export interface MoverOptions {

@@ -140,8 +140,8 @@ async function runOrWait(command: readonly string[], stop: StopSignal) {
 
 function startProgress(inst: TraceInstance, cpus: number[], bytes: number[], progress: ProgressLine) {
   const started = Date.now();
+  if (!progress.enabled) return undefined;
   return setInterval(() => {
-    if (!progress.enabled) return;
     const perCpu = cpus.map((cpu) => {
       const s = inst.cpuStats(cpu);
       return { bytes: bytes[cpu]!, events: s.readEvents, lost: s.overrun + s.droppedEvents };

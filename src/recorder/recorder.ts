@@ -54,7 +54,7 @@ export class Recorder {
         sink: opts.sink(cpu),
         wakeFd: wake.readFd,
         pageSize: opts.pageSize,
-        pollMs: opts.pollMs ?? 100,
+        pollMs: opts.pollMs ?? 500,
         progressMs: opts.progressMs ?? 500,
         pin: true,
       };
