@@ -75,3 +75,30 @@ export function setReuseAddress(fd: number): void {
   const one = new Int32Array([1]);
   if (libc.setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, ptr(one), 4) < 0) throw sysError("setsockopt(SO_REUSEADDR)");
 }
+
+/** sockaddr_in for a dotted IPv4 address. */
+function inetAddress(ip: string, port: number): Uint8Array {
+  const parts = ip.split(".").map(Number);
+  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) {
+    throw new RangeError(`not an IPv4 address: '${ip}'`);
+  }
+  const addr = new Uint8Array(16);
+  const dv = new DataView(addr.buffer);
+  dv.setUint16(0, AF_INET, true);
+  dv.setUint16(2, port, false);
+  addr.set(parts, 4);
+  return addr;
+}
+
+/** A blocking socket connected to ip:port (TCP stream, or UDP "connected" so write() sends one datagram). */
+export function inetConnect(ip: string, port: number, type: "tcp" | "udp"): number {
+  const fd = libc.socket(AF_INET, (type === "tcp" ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw sysError("socket");
+  const addr = inetAddress(ip, port);
+  if (libc.connect(fd, ptr(addr), addr.length) < 0) {
+    const err = sysError("connect", `${ip}:${port}`);
+    libc.close(fd);
+    throw err;
+  }
+  return fd;
+}

@@ -2,9 +2,10 @@
 // driven by poll with a timeout and a wake pipe; on stop it drains the last partial page
 // with non-blocking read() until EAGAIN (bun-ffi-facts §3).
 
-import { closeFd, makePipe, O_CREAT, O_NONBLOCK, O_RDONLY, O_TRUNC, O_WRONLY, openFd, readFd, setPipeSize, writeAll } from "../../ffi/fd.ts";
+import { closeFd, makePipe, type Pipe, O_CREAT, O_NONBLOCK, O_RDONLY, O_TRUNC, O_WRONLY, openFd, readFd, setPipeSize, writeAll } from "../../ffi/fd.ts";
 import { POLLIN, PollSet } from "../../ffi/poll.ts";
 import { SPLICE_F_MOVE, SPLICE_F_NONBLOCK, spliceOnce } from "../../ffi/splice.ts";
+import { inetConnect } from "../../ffi/socket.ts";
 import type { CpuSink } from "./cpu-protocol.ts";
 
 const PAGES_PER_SPLICE = 256;
@@ -29,7 +30,15 @@ export interface MoverResult {
 }
 
 function openSink(sink: CpuSink): number {
-  return sink.kind === "file" ? openFd(sink.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644) : openFd(sink.path, O_WRONLY);
+  switch (sink.kind) {
+    case "file":
+      return openFd(sink.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644);
+    case "port":
+      return openFd(sink.path, O_WRONLY);
+    case "tcp":
+    case "udp":
+      return inetConnect(sink.ip, sink.port, sink.kind);
+  }
 }
 
 export function runMover(opts: MoverOptions): MoverResult {
@@ -47,18 +56,19 @@ export function runMover(opts: MoverOptions): MoverResult {
       { fd: opts.wakeFd, events: POLLIN },
     ]);
     opts.onReady();
+    const flush = opts.sink.kind === "udp" ? datagramFlusher(opts.pageSize) : flushPipe;
     let bytes = 0;
     let lastProgress = Date.now();
     for (;;) {
       poll.wait(opts.pollMs);
-      bytes += moveFullPages(rawFd, pipe.readFd, pipe.writeFd, outFd, opts.pageSize);
+      bytes += moveFullPages(rawFd, pipe, outFd, opts.pageSize, flush);
       if (poll.revents(1) & POLLIN) break;
       if (Date.now() - lastProgress >= opts.progressMs) {
         lastProgress = Date.now();
         opts.onProgress(bytes);
       }
     }
-    bytes += moveFullPages(rawFd, pipe.readFd, pipe.writeFd, outFd, opts.pageSize);
+    bytes += moveFullPages(rawFd, pipe, outFd, opts.pageSize, flush);
     const partialBytes = drainPartialPages(rawFd, outFd, opts.pageSize);
     return { bytes: bytes + partialBytes, partialBytes };
   } finally {
@@ -69,15 +79,30 @@ export function runMover(opts: MoverOptions): MoverResult {
   }
 }
 
+type Flush = (pipeRead: number, outFd: number, length: number) => void;
+
 /** Splices every page the kernel hands out now; returns the bytes moved. */
-function moveFullPages(rawFd: number, pipeRead: number, pipeWrite: number, outFd: number, pageSize: number): number {
+function moveFullPages(rawFd: number, pipe: Pipe, outFd: number, pageSize: number, flush: Flush): number {
   let moved = 0;
   for (;;) {
-    const n = spliceOnce(rawFd, pipeWrite, pageSize * PAGES_PER_SPLICE, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+    const n = spliceOnce(rawFd, pipe.writeFd, pageSize * PAGES_PER_SPLICE, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
     if (n === "again" || n === 0) return moved;
-    flushPipe(pipeRead, outFd, n);
+    flush(pipe.readFd, outFd, n);
     moved += n;
   }
+}
+
+/** UDP keeps page boundaries only if each page is its own datagram: read a page, send it. */
+function datagramFlusher(pageSize: number): Flush {
+  const page = new Uint8Array(pageSize);
+  return (pipeRead, outFd, length) => {
+    for (let left = length; left > 0; ) {
+      const n = readFd(pipeRead, page);
+      if (n === "again" || n === 0) continue;
+      writeAll(outFd, page.subarray(0, n));
+      left -= n;
+    }
+  };
 }
 
 function flushPipe(pipeRead: number, outFd: number, length: number): void {

@@ -1,10 +1,13 @@
 // Everything that crosses the boundary between the recorder and its per-CPU Workers.
 
-/** Where a CPU's pages go: a file (created, truncated) or an existing port or FIFO. */
-export interface CpuSink {
-  path: string;
-  kind: "file" | "port";
-}
+/**
+ * Where a CPU's pages go: a file (created, truncated), an existing port or FIFO, or a network
+ * data port (TCP: a byte stream; UDP: one datagram per page).
+ */
+export type CpuSink =
+  | { kind: "file"; path: string }
+  | { kind: "port"; path: string }
+  | { kind: "tcp" | "udp"; ip: string; port: number };
 
 export interface StartCpu {
   type: "start";

@@ -5,7 +5,6 @@ import os from "node:os";
 import { statSync, unlinkSync } from "node:fs";
 import { dirname } from "node:path";
 import { closeFd, O_CREAT, O_TRUNC, O_WRONLY, openFd } from "../../ffi/fd.ts";
-import { processId } from "../../ffi/process.ts";
 import { UsageError } from "../errors.ts";
 import { resolveEventSpecs, type EventName } from "../tracefs/event-specs.ts";
 import { TraceInstance } from "../tracefs/instance.ts";
@@ -15,10 +14,10 @@ import type { CpuStats } from "../tracefs/stats.ts";
 import type { TraceFileParams } from "../tracedat/model.ts";
 import { recordingOptions } from "../tracedat/options-encode.ts";
 import { type AssembledCpu, assembleTraceDat, removeFiles } from "./assemble.ts";
-import { formatProgressLine, ProgressLine } from "./progress.ts";
-import { type CpuResult, Recorder } from "./recorder.ts";
-import { startCommand, StopSignal, waitForCommand } from "./stop-signal.ts";
-import { threadIdsOfProcess } from "./threads.ts";
+import type { ProgressLine } from "./progress.ts";
+import type { CpuResult } from "./recorder.ts";
+import { StopSignal } from "./stop-signal.ts";
+import { prepareInstance, runTracing, type TracingOutcome } from "./tracing-run.ts";
 
 export interface LocalRecordOptions {
   events: readonly string[];
@@ -79,11 +78,8 @@ function openOutput(path: string): number {
   }
 }
 
-interface TracingRun {
-  results: CpuResult[];
+interface TracingRun extends TracingOutcome {
   cpuFiles: string[];
-  exitCode: number | null;
-  signal: string | undefined;
 }
 
 async function traceUntilStopped(
@@ -92,62 +88,15 @@ async function traceUntilStopped(
   opts: LocalRecordOptions,
   stop: StopSignal,
 ): Promise<TracingRun> {
-  inst.setTracingOn(false);
-  if (opts.clock) inst.setClock(opts.clock);
-  if (opts.bufferKb) inst.setBufferSizeKb(opts.bufferKb);
-  inst.clearBuffer();
-  inst.enableEvents(events);
-  const cpus = Array.from({ length: inst.cpuCount() }, (_, i) => i);
+  const cpus = prepareInstance(inst, events, opts);
   const cpuFiles = cpus.map((cpu) => `${opts.output}.cpu${cpu}`);
-  const bytes = cpus.map(() => 0);
-  const recorder = await Recorder.start({
-    cpus,
-    rawPath: (cpu) => inst.rawPipePath(cpu),
-    sink: (cpu) => ({ kind: "file", path: cpuFiles[cpu]! }),
-    pageSize: pageSizeOf(inst.root),
-    onProgress: (cpu, b) => (bytes[cpu] = b),
-  });
-  let stopped = false;
-  const ticker = startProgress(inst, cpus, bytes, opts.progress);
   try {
-    inst.setNotracePids(threadIdsOfProcess(processId()));
-    inst.setTracingOn(true);
-    const outcome = await runOrWait(opts.command, stop);
-    inst.setTracingOn(false);
-    clearInterval(ticker);
-    opts.progress.clear();
-    const results = await recorder.stop();
-    stopped = true;
-    return { results, cpuFiles, ...outcome };
-  } finally {
-    clearInterval(ticker);
-    if (!stopped) {
-      inst.setTracingOn(false);
-      await recorder.stop().catch(() => undefined);
-      opts.progress.clear();
-      removeFiles(cpuFiles);
-    }
+    const outcome = await runTracing(inst, cpus, opts, stop, (cpu) => ({ kind: "file", path: cpuFiles[cpu]! }));
+    return { ...outcome, cpuFiles };
+  } catch (e) {
+    removeFiles(cpuFiles);
+    throw e;
   }
-}
-
-async function runOrWait(command: readonly string[], stop: StopSignal) {
-  if (command.length === 0) {
-    await stop.stopped;
-    return { exitCode: null, signal: stop.signal };
-  }
-  return waitForCommand(startCommand(command), stop);
-}
-
-function startProgress(inst: TraceInstance, cpus: number[], bytes: number[], progress: ProgressLine) {
-  const started = Date.now();
-  if (!progress.enabled) return undefined;
-  return setInterval(() => {
-    const perCpu = cpus.map((cpu) => {
-      const s = inst.cpuStats(cpu);
-      return { bytes: bytes[cpu]!, events: s.readEvents, lost: s.overrun + s.droppedEvents };
-    });
-    progress.show(formatProgressLine(perCpu, Date.now() - started));
-  }, 500);
 }
 
 function writeTraceFile(
