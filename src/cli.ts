@@ -2,12 +2,13 @@
 // Exit codes: 0 ok, 1 runtime failure, 2 usage or environment, 70 internal error.
 
 import { cac } from "cac";
+import { registerListen } from "./commands/listen.ts";
 import { registerRecord } from "./commands/record.ts";
 import { registerReport } from "./commands/report.ts";
 import { EnvironmentError, UsageError, VtraceError } from "./errors.ts";
 import { VTRACE_VERSION } from "./version.ts";
 
-const COMMANDS = [registerRecord, registerReport];
+const COMMANDS = [registerRecord, registerReport, registerListen];
 
 function exitCodeOf(e: unknown): number {
   if (e instanceof UsageError || e instanceof EnvironmentError) return 2;

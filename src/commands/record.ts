@@ -4,6 +4,7 @@ import type { CAC } from "cac";
 import { UsageError } from "../errors.ts";
 import { formatBytes, ProgressLine } from "../recorder/progress.ts";
 import { type RecordSummary, recordLocal } from "../recorder/local-session.ts";
+import { type NetRecordOptions, parseHostPort, recordToListener } from "../net/net-session.ts";
 import { VTRACE_VERSION } from "../version.ts";
 import { intOption, listOption, singleOption } from "./options.ts";
 
@@ -16,25 +17,37 @@ export function registerRecord(cli: CAC): void {
     .option("-b, --buffer-size <kib>", "Per-CPU ring buffer size in KiB")
     .option("-B, --instance <name>", "Record in ftrace instance NAME (created if missing) instead of the top buffer")
     .option("--file-version <n>", "trace.dat version (6)", { default: 6 })
+    .option("-N, --connect <host:port>", "Send the recording live to a 'vtrace listen' or 'trace-cmd listen' server")
+    .option("-t, --tcp", "With -N: send data over TCP instead of UDP")
     .example("vtrace record -e sched -e irq -o t.dat -- sleep 1")
     .action(async (positional: string[], o: Record<string, unknown>) => {
-      const fileVersion = intOption(o.fileVersion, "--file-version", 6, 6);
-      void fileVersion;
-      const summary = await recordLocal({
+      intOption(o.fileVersion, "--file-version", 6, 6);
+      const common = {
         events: listOption(o.event),
-        output: String(o.output),
-        clock: o.clock === undefined ? undefined : String(o.clock),
+        clock: singleOption(o.clock, "-C"),
         bufferKb: o.bufferSize === undefined ? undefined : intOption(o.bufferSize, "--buffer-size", 1, 1 << 22),
         instance: singleOption(o.instance, "-B"),
         command: [...positional.map(String), ...listOption(o["--"])],
         version: VTRACE_VERSION,
         progress: new ProgressLine(process.stderr),
-      });
+      };
+      const connect = singleOption(o.connect, "-N");
+      if (connect !== undefined) return recordNetwork(connect, o.tcp === true, common);
+      if (o.tcp) throw new UsageError("-t only makes sense with -N HOST:PORT");
+      const summary = await recordLocal({ ...common, output: String(o.output) });
       process.stderr.write(formatSummary(summary));
       if (summary.restoreFailures.length > 0) {
         throw new UsageError(`could not restore tracefs state: ${summary.restoreFailures.join("; ")}`);
       }
     });
+}
+
+async function recordNetwork(spec: string, tcp: boolean, common: Omit<NetRecordOptions, "host" | "port" | "tcp">): Promise<void> {
+  const { host, port } = parseHostPort(spec);
+  const r = await recordToListener({ ...common, host, port, tcp });
+  const why = r.signal ? ` (stopped by ${r.signal})` : r.exitCode !== null ? ` (command exited with ${r.exitCode})` : "";
+  const cpus = r.results.map((c) => `  cpu${c.cpu}: ${formatBytes(c.bytes)} to port ${r.ports[c.cpu]}`);
+  process.stderr.write(`vtrace record: sent to ${host}:${port} over ${tcp ? "TCP" : "UDP"}${why}\n${cpus.join("\n")}\n`);
 }
 
 export function formatSummary(s: RecordSummary): string {

@@ -1,9 +1,111 @@
-// `vtrace report` (placeholder until the reader lands).
+// `vtrace report`: options in, trace.dat files opened at the edge, text out through a buffered fd writer.
+// Source of truth: trace-cmd 3.1.6 tracecmd/trace-read.c trace_report() (options and their order rules).
+
 import type { CAC } from "cac";
-import { UsageError } from "../errors.ts";
+import { UsageError, VtraceError } from "../errors.ts";
+import { openFileSource, type FileSource } from "../io/file-source.ts";
+import { FdWriter } from "../io/stdout-writer.ts";
+import { parseCpuList } from "../report/cpu-list.ts";
+import { writeReport, type ReportInput } from "../report/report.ts";
+import { addContext } from "../tracedat/reader/error-context.ts";
+import { openTraceDat } from "../tracedat/reader/open.ts";
+import { listOption } from "./options.ts";
+
+const DEFAULT_INPUT = "trace.dat";
+
+interface ReportFlags {
+  input?: unknown;
+  t?: boolean;
+  R?: boolean;
+  cpu?: unknown;
+  rawTs?: boolean;
+}
 
 export function registerReport(cli: CAC): void {
-  cli.command("report", "Print a trace.dat as trace-cmd report does").action(() => {
-    throw new UsageError("report is not implemented yet");
-  });
+  cli
+    .command("report", "Print a trace.dat as text, as trace-cmd report does")
+    .option("-i, --input <file>", "Input file (repeat to merge files; default trace.dat)", { type: [String] })
+    .option("-t", "Print timestamps in nanoseconds")
+    .option("-R", "Print raw event fields instead of the event's format")
+    .option("--cpu <list>", "Only show these CPUs (e.g. 0,2-3)", { type: [String] })
+    .option("--raw-ts", "Print raw timestamps: no clock conversion or offsets")
+    .option("--ts-offset <ns>", "Add ns to the timestamps of the preceding -i file (ignored for the first, as trace-cmd 3.1.6)", {
+      type: [String],
+    })
+    // cac would read "--ts-offset -5000" as flags -5 -0 …; the offsets come from the raw argv instead,
+    // so unknown options are checked here rather than by cac.
+    .allowUnknownOptions()
+    .action((flags: ReportFlags) => {
+      checkOptions(flags, cli.rawArgs);
+      runReport(flags, cli.rawArgs);
+    });
+}
+
+function runReport(flags: ReportFlags, rawArgs: string[]): void {
+  const paths = listOption(flags.input);
+  if (paths.length === 0) paths.push(DEFAULT_INPUT);
+  const offsets = tsOffsetsByInput(rawArgs, paths.length);
+  const cpus = flags.cpu === undefined ? undefined : new Set(listOption(flags.cpu).flatMap(parseCpuList));
+  const sources: FileSource[] = [];
+  try {
+    const inputs = paths.map((path, i): ReportInput => {
+      const source = openInput(path);
+      sources.push(source);
+      return { path, dat: inFile(path, () => openTraceDat(source)), userOffsetNs: offsets[i] ?? 0n };
+    });
+    const out = new FdWriter(1);
+    const result = writeReport(inputs, { nsec: flags.t === true, raw: flags.R === true, rawTs: flags.rawTs === true, cpus }, out);
+    out.flush();
+    for (const w of result.warnings) process.stderr.write(`vtrace report: warning: ${w}\n`);
+    if (result.error && !out.closed) throw result.error;
+  } finally {
+    for (const s of sources) s[Symbol.dispose]();
+  }
+}
+
+const KNOWN_OPTIONS = new Set(["--", "i", "input", "t", "R", "cpu", "rawTs", "raw-ts", "tsOffset", "ts-offset", "h", "help", "v", "version"]);
+
+function checkOptions(flags: ReportFlags, rawArgs: string[]): void {
+  const negativeOffsets = rawArgs.filter((a, i) => rawArgs[i - 1] === "--ts-offset" && /^-\d+$/.test(a)).join("");
+  for (const key of Object.keys(flags)) {
+    if (KNOWN_OPTIONS.has(key)) continue;
+    if (/^\d$/.test(key) && negativeOffsets.includes(key)) continue;
+    throw new UsageError(`unknown option '${key.length === 1 ? "-" : "--"}${key}': see 'vtrace report --help'`);
+  }
+}
+
+function openInput(path: string): FileSource {
+  try {
+    return openFileSource(path);
+  } catch (e) {
+    const code = (e as { code?: string }).code ?? "error";
+    throw new VtraceError(`cannot open '${path}': ${code}`, { file: path });
+  }
+}
+
+function inFile<T>(path: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    throw addContext(e, "file", path, path);
+  }
+}
+
+/**
+ * --ts-offset applies to the file named by the preceding -i. trace-cmd 3.1.6 ignores it for the first
+ * file and refuses it before any -i.
+ */
+function tsOffsetsByInput(rawArgs: string[], count: number): bigint[] {
+  const offsets: bigint[] = Array.from({ length: count }, () => 0n);
+  let input = -1;
+  for (let i = 0; i < rawArgs.length; i++) {
+    const arg = rawArgs[i]!;
+    if (arg === "-i" || arg === "--input" || arg.startsWith("--input=")) input++;
+    const value = arg === "--ts-offset" ? rawArgs[i + 1] : arg.startsWith("--ts-offset=") ? arg.slice(12) : undefined;
+    if (value === undefined) continue;
+    if (input < 0) throw new UsageError("--ts-offset must come after -i");
+    if (!/^[+-]?\d+$/.test(value)) throw new UsageError(`invalid --ts-offset '${value}': expected an integer of ns`);
+    if (input > 0 && input < count) offsets[input] = BigInt(value);
+  }
+  return offsets;
 }

@@ -23,20 +23,34 @@ export interface AssembledCpu {
 }
 
 export function assembleTraceDat(input: AssembleInput): AssembledCpu[] {
-  const sizes = input.cpuFiles.map((f) => wholePages(statSync(f).size, input.params.pageSize));
   const head = encodeV6Head(input.params, input.meta, input.cpuFiles.length, input.options);
-  const fly = layoutFlyrecord(head.length, sizes, input.clock, input.params);
-  writeAll(input.outFd, head);
-  writeAll(input.outFd, fly.table);
+  return appendFlyrecord(input.outFd, head, input.cpuFiles, input.clock, input.params);
+}
+
+/**
+ * Writes `head` (a v6 file from the magic through the options), then the flyrecord table
+ * and each CPU's whole pages from its temporary file. Used by record and by listen.
+ */
+export function appendFlyrecord(
+  outFd: number,
+  head: Uint8Array,
+  cpuFiles: readonly string[],
+  clock: string,
+  params: Pick<TraceFileParams, "littleEndian" | "pageSize">,
+): AssembledCpu[] {
+  const sizes = cpuFiles.map((f) => wholePages(statSync(f).size, params.pageSize));
+  const fly = layoutFlyrecord(head.length, sizes, clock, params);
+  writeAll(outFd, head);
+  writeAll(outFd, fly.table);
   let at = head.length + fly.table.length;
-  input.cpuFiles.forEach((file, cpu) => {
+  cpuFiles.forEach((file, cpu) => {
     const size = sizes[cpu]!;
     if (size === 0) return;
     const gap = fly.dataOffsets[cpu]! - at;
-    if (gap > 0) writeAll(input.outFd, new Uint8Array(gap));
+    if (gap > 0) writeAll(outFd, new Uint8Array(gap));
     const inFd = openFd(file, O_RDONLY);
     try {
-      copyRange(inFd, input.outFd, size);
+      copyRange(inFd, outFd, size);
     } finally {
       closeFd(inFd);
     }

@@ -1,0 +1,85 @@
+// Per-CPU data ports of a listen session: UDP (one datagram per page) or TCP (a byte stream),
+// each appending what arrives to its CPU's temporary file.
+
+import { closeSync, openSync, writeSync } from "node:fs";
+
+export interface DataPort {
+  readonly port: number;
+  readonly file: string;
+  bytes: number;
+  /** Date.now() of the last data, for waiting until the stream is quiet. */
+  lastDataAt: number;
+  close(): void;
+}
+
+interface Receiver {
+  file: string;
+  fd: number;
+  bytes: number;
+  lastDataAt: number;
+}
+
+function receiver(file: string): Receiver {
+  return { file, fd: openSync(file, "w", 0o644), bytes: 0, lastDataAt: Date.now() };
+}
+
+function append(r: Receiver, data: Uint8Array): void {
+  writeSync(r.fd, data);
+  r.bytes += data.length;
+  r.lastDataAt = Date.now();
+}
+
+export async function openUdpPort(hostname: string, file: string): Promise<DataPort> {
+  const r = receiver(file);
+  const sock = await Bun.udpSocket({
+    hostname,
+    port: 0,
+    socket: { data: (_s, data) => append(r, data) },
+  });
+  return portOf(r, sock.port, () => sock.close());
+}
+
+export function openTcpPort(hostname: string, file: string): DataPort {
+  const r = receiver(file);
+  let taken = false;
+  const listener = Bun.listen({
+    hostname,
+    port: 0,
+    socket: {
+      open(s) {
+        // One sender per CPU: a second connection is refused.
+        if (taken) s.end();
+        taken = true;
+      },
+      data: (_s, data) => append(r, data),
+    },
+  });
+  return portOf(r, listener.port, () => listener.stop(true));
+}
+
+function portOf(r: Receiver, port: number, stop: () => void): DataPort {
+  return {
+    port,
+    file: r.file,
+    get bytes() {
+      return r.bytes;
+    },
+    get lastDataAt() {
+      return r.lastDataAt;
+    },
+    close() {
+      stop();
+      closeSync(r.fd);
+    },
+  };
+}
+
+/** Waits until no port got data for quietMs (data still in flight after CLOSE), at most maxMs. */
+export async function waitQuiet(ports: readonly DataPort[], quietMs: number, maxMs: number): Promise<void> {
+  const until = Date.now() + maxMs;
+  while (Date.now() < until) {
+    const last = Math.max(0, ...ports.map((p) => p.lastDataAt));
+    if (Date.now() - last >= quietMs) return;
+    await Bun.sleep(Math.min(50, quietMs));
+  }
+}

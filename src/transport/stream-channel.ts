@@ -1,0 +1,144 @@
+// A byte stream (a Bun TCP or unix socket) turned into bounded reads: exact byte counts,
+// NUL-terminated strings and whole trace-msg messages, each with a timeout. Nothing blocks a thread.
+
+import { ProtocolError } from "../errors.ts";
+import { MSG_MAX_LEN } from "../msg/commands.ts";
+import { peekFrame } from "../msg/frame.ts";
+import { decodeMessage, encodeMessage, type Message } from "../msg/messages.ts";
+
+export interface ByteSink {
+  /** Returns the bytes accepted now (the rest waits for drain). */
+  write(bytes: Uint8Array): number;
+  end(): void;
+}
+
+export class StreamChannel {
+  #buf = new Uint8Array(0);
+  #wake: (() => void) | undefined;
+  #closed = false;
+  #outQueue: Uint8Array[] = [];
+
+  constructor(
+    private readonly sink: ByteSink,
+    /** Names the peer in error messages. */
+    readonly peer: string,
+  ) {}
+
+  /** Feed bytes that arrived from the socket. */
+  onData(chunk: Uint8Array): void {
+    const next = new Uint8Array(this.#buf.length + chunk.length);
+    next.set(this.#buf);
+    next.set(chunk, this.#buf.length);
+    this.#buf = next;
+    this.#wake?.();
+  }
+
+  onClose(): void {
+    this.#closed = true;
+    this.#wake?.();
+  }
+
+  /** The socket can take more: push queued output. */
+  onDrain(): void {
+    while (this.#outQueue.length > 0) {
+      const head = this.#outQueue[0]!;
+      const n = this.sink.write(head);
+      if (n < head.length) {
+        this.#outQueue[0] = head.subarray(n);
+        return;
+      }
+      this.#outQueue.shift();
+    }
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  send(bytes: Uint8Array): void {
+    if (this.#closed) throw new ProtocolError(`${this.peer}: connection closed`);
+    if (this.#outQueue.length > 0) {
+      this.#outQueue.push(bytes);
+      return;
+    }
+    const n = this.sink.write(bytes);
+    if (n < bytes.length) this.#outQueue.push(bytes.subarray(n));
+  }
+
+  sendMessage(m: Message): void {
+    this.send(encodeMessage(m));
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.sink.end();
+  }
+
+  async readExact(n: number, timeoutMs: number | undefined, what: string): Promise<Uint8Array> {
+    await this.#waitUntil(() => this.#buf.length >= n, timeoutMs, what);
+    return this.#take(n);
+  }
+
+  /** Up to `max` bytes; at least one. */
+  async readSome(max: number, timeoutMs: number | undefined, what: string): Promise<Uint8Array> {
+    await this.#waitUntil(() => this.#buf.length > 0, timeoutMs, what);
+    return this.#take(Math.min(max, this.#buf.length));
+  }
+
+  async readCString(maxLen: number, timeoutMs: number | undefined, what: string): Promise<string> {
+    const find = () => this.#buf.subarray(0, maxLen).indexOf(0);
+    await this.#waitUntil(
+      () => {
+        if (find() >= 0) return true;
+        if (this.#buf.length >= maxLen) throw new ProtocolError(`${this.peer}: ${what} longer than ${maxLen} bytes`);
+        return false;
+      },
+      timeoutMs,
+      what,
+    );
+    const end = find();
+    const s = new TextDecoder().decode(this.#buf.subarray(0, end));
+    this.#take(end + 1);
+    return s;
+  }
+
+  /** One whole message; FormatError for a bad frame, ProtocolError on timeout or close. */
+  async readMessage(timeoutMs: number | undefined, what = "message"): Promise<Message> {
+    let size = 0;
+    await this.#waitUntil(
+      () => {
+        const p = peekFrame(this.#buf.subarray(0, Math.max(this.#buf.length, 0)));
+        if (p.kind === "frame") size = p.size;
+        return p.kind === "frame";
+      },
+      timeoutMs,
+      what,
+    );
+    return decodeMessage(this.#take(size));
+  }
+
+  #take(n: number): Uint8Array {
+    const out = this.#buf.slice(0, n);
+    this.#buf = this.#buf.subarray(n);
+    return out;
+  }
+
+  async #waitUntil(ready: () => boolean, timeoutMs: number | undefined, what: string): Promise<void> {
+    const deadline = timeoutMs === undefined ? Infinity : Date.now() + timeoutMs;
+    while (!ready()) {
+      if (this.#closed) throw new ProtocolError(`${this.peer}: connection closed while waiting for ${what}`, { what });
+      const left = deadline - Date.now();
+      if (left <= 0) throw new ProtocolError(`${this.peer}: timed out after ${timeoutMs} ms waiting for ${what}`, { what });
+      await new Promise<void>((resolve) => {
+        const timer = left === Infinity ? undefined : setTimeout(resolve, left);
+        this.#wake = () => {
+          if (timer) clearTimeout(timer);
+          this.#wake = undefined;
+          resolve();
+        };
+      });
+    }
+  }
+}
+
+export const MAX_MESSAGE = MSG_MAX_LEN;
