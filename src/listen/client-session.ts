@@ -84,13 +84,18 @@ async function handshake(ch: StreamChannel): Promise<Setup> {
   throw new ProtocolError("client did not agree on protocol v3");
 }
 
+/** Each CPU costs the server a port and a file; more than this is refused. */
+const MAX_CLIENT_CPUS = 256;
+
 async function readTinit(ch: StreamChannel): Promise<Setup> {
   const m = await ch.readMessage(MSG_WAIT_MS, "TINIT");
   if (m.cmd !== "TINIT") throw unexpected(ch, m, "TINIT");
+  if (m.cpus > MAX_CLIENT_CPUS) throw unexpected(ch, m, `TINIT with at most ${MAX_CLIENT_CPUS} cpus`);
   return { protocol: "v3", cpus: m.cpus, pageSize: m.pageSize, tcp: m.options.includes("tcp") };
 }
 
 async function readV1Setup(ch: StreamChannel, cpus: number): Promise<Setup> {
+  if (cpus > MAX_CLIENT_CPUS) throw new ProtocolError(`${cpus} cpus: at most ${MAX_CLIENT_CPUS} are served`);
   const pageSize = Number(await ch.readCString(16, MSG_WAIT_MS, "page size"));
   const options = Number(await ch.readCString(16, MSG_WAIT_MS, "option count"));
   if (!Number.isInteger(pageSize) || pageSize <= 0 || pageSize > 1 << 20) throw new ProtocolError(`invalid page size ${pageSize}`);
@@ -157,7 +162,7 @@ async function waitForClose(ch: StreamChannel): Promise<void> {
 }
 
 function unexpected(ch: StreamChannel, m: Message, wanted: string): ProtocolError {
-  if (m.cmd !== "NOT_SUPP") ch.sendMessage({ cmd: "NOT_SUPP" });
+  if (m.cmd !== "NOT_SUPP" && !ch.closed) ch.sendMessage({ cmd: "NOT_SUPP" });
   return new ProtocolError(`expected ${wanted}, got ${m.cmd}`);
 }
 
