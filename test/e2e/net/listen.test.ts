@@ -2,7 +2,7 @@
 // and vtrace with itself, over UDP and TCP. trace-cmd report is the judge of every file.
 
 import { describe, expect, test } from "bun:test";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { instanceName, missing, run, skipBecause, TRACEFS, tempDir, VTRACE_BIN } from "../../helpers/env.ts";
 import { freePort, startListener, waitForFile } from "../../helpers/listeners.ts";
 import { eventLines, traceCmd } from "../../helpers/tracecmd.ts";
@@ -77,4 +77,29 @@ describe.skipIf(skip)("network mode", () => {
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     expect(r.stderr).toMatch(/^vtrace record: cannot connect to 127\.0\.0\.1:\d+/);
   });
+});
+
+describe.skipIf(skip)("network mode faults", () => {
+  test("a client killed mid-recording leaves a readable file of what arrived", async () => {
+    using dir = tempDir("kill");
+    const port = freePort();
+    const listener = await startListener([VTRACE_BIN, "listen", "-p", String(port), "--bind", "127.0.0.1", "-d", dir.path], port);
+    const inst = instanceName("kill");
+    try {
+      const rec = Bun.spawn([VTRACE_BIN, "record", "-B", inst, "-N", `127.0.0.1:${port}`, "-t", "-e", "sched", "-e", "syscalls", "--", "sh", "-c", "ls -R /usr >/dev/null; sleep 30"], { stderr: "pipe" });
+      // Wait until pages have reached the listener's per-CPU files, then kill without warning.
+      const until = Date.now() + 20_000;
+      while (!readdirSync(dir.path).some((f) => /\.cpu\d+$/.test(f) && statSync(`${dir.path}/${f}`).size >= 8192)) {
+        if (Date.now() > until) throw new Error("no data reached the listener");
+        await Bun.sleep(100);
+      }
+      rec.kill("SIGKILL");
+      await rec.exited;
+      const file = await waitForFile(dir.path, ".dat", 20_000);
+      await expectReadable(file, 10);
+    } finally {
+      await listener.stop();
+      await run(["sh", "-c", `echo 0 > ${TRACEFS}/instances/${inst}/tracing_on; echo > ${TRACEFS}/instances/${inst}/set_event; rmdir ${TRACEFS}/instances/${inst}`]);
+    }
+  }, 60_000);
 });
