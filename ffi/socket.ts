@@ -49,9 +49,9 @@ export function unixConnect(path: string): number {
   return fd;
 }
 
-/** Accepts one pending connection of a non-blocking listener, or "again". */
+/** Accepts one pending connection of a non-blocking listener (the new socket is non-blocking too), or "again". */
 export function acceptConnection(listenFd: number): number | "again" {
-  const fd = libc.accept4(listenFd, null, null, SOCK_CLOEXEC);
+  const fd = libc.accept4(listenFd, null, null, SOCK_CLOEXEC | SOCK_NONBLOCK);
   if (fd >= 0) return fd;
   const e = lastErrno();
   if (e === EAGAIN || e === EINPROGRESS) return "again";

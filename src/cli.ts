@@ -5,10 +5,12 @@ import { cac } from "cac";
 import { registerListen } from "./commands/listen.ts";
 import { registerRecord } from "./commands/record.ts";
 import { registerReport } from "./commands/report.ts";
+import { registerSetupGuest } from "./commands/setup-guest.ts";
+import { registerVirtServer } from "./commands/virt-server.ts";
 import { EnvironmentError, UsageError, VtraceError } from "./errors.ts";
 import { VTRACE_VERSION } from "./version.ts";
 
-const COMMANDS = [registerRecord, registerReport, registerListen];
+const COMMANDS = [registerRecord, registerReport, registerListen, registerSetupGuest, registerVirtServer];
 
 function exitCodeOf(e: unknown): number {
   if (e instanceof UsageError || e instanceof EnvironmentError) return 2;

@@ -6,6 +6,7 @@ import { formatBytes, ProgressLine } from "../recorder/progress.ts";
 import { type RecordSummary, recordLocal } from "../recorder/local-session.ts";
 import { type NetRecordOptions, parseHostPort, recordToListener } from "../net/net-session.ts";
 import { VTRACE_VERSION } from "../version.ts";
+import { recordVirt, type VirtRecordOptions } from "../virt/guest-record.ts";
 import { intOption, listOption, singleOption } from "./options.ts";
 
 export function registerRecord(cli: CAC): void {
@@ -19,6 +20,7 @@ export function registerRecord(cli: CAC): void {
     .option("--file-version <n>", "trace.dat version (6)", { default: 6 })
     .option("-N, --connect <host:port>", "Send the recording live to a 'vtrace listen' or 'trace-cmd listen' server")
     .option("-t, --tcp", "With -N: send data over TCP instead of UDP")
+    .option("--virt", "In a guest: send the recording to the host's virt-server over virtio-serial")
     .example("vtrace record -e sched -e irq -o t.dat -- sleep 1")
     .action(async (positional: string[], o: Record<string, unknown>) => {
       intOption(o.fileVersion, "--file-version", 6, 6);
@@ -32,6 +34,8 @@ export function registerRecord(cli: CAC): void {
         progress: new ProgressLine(process.stderr),
       };
       const connect = singleOption(o.connect, "-N");
+      if (o.virt && connect !== undefined) throw new UsageError("--virt and -N cannot be combined");
+      if (o.virt) return recordGuest(common);
       if (connect !== undefined) return recordNetwork(connect, o.tcp === true, common);
       if (o.tcp) throw new UsageError("-t only makes sense with -N HOST:PORT");
       const summary = await recordLocal({ ...common, output: String(o.output) });
@@ -48,6 +52,14 @@ async function recordNetwork(spec: string, tcp: boolean, common: Omit<NetRecordO
   const why = r.signal ? ` (stopped by ${r.signal})` : r.exitCode !== null ? ` (command exited with ${r.exitCode})` : "";
   const cpus = r.results.map((c) => `  cpu${c.cpu}: ${formatBytes(c.bytes)} to port ${r.ports[c.cpu]}`);
   process.stderr.write(`vtrace record: sent to ${host}:${port} over ${tcp ? "TCP" : "UDP"}${why}\n${cpus.join("\n")}\n`);
+}
+
+async function recordGuest(common: Omit<VirtRecordOptions, "guestName">): Promise<void> {
+  const r = await recordVirt(common);
+  const why = r.signal ? ` (stopped by ${r.signal})` : r.exitCode !== null ? ` (command exited with ${r.exitCode})` : "";
+  const cpus = r.results.map((c) => `  cpu${c.cpu}: ${formatBytes(c.bytes)}`);
+  const ack = r.closeAcknowledged ? "the host wrote the file" : "no acknowledgement from the host";
+  process.stderr.write(`vtrace record: sent to the host over virtio-serial${why}; ${ack}\n${cpus.join("\n")}\n`);
 }
 
 export function formatSummary(s: RecordSummary): string {

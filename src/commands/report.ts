@@ -54,8 +54,12 @@ function runReport(flags: ReportFlags, rawArgs: string[]): void {
       return { path, dat: inFile(path, () => openTraceDat(source)), userOffsetNs: offsets[i] ?? 0n };
     });
     const out = new FdWriter(1);
-    const result = writeReport(inputs, { nsec: flags.t === true, raw: flags.R === true, rawTs: flags.rawTs === true, cpus }, out);
-    out.flush();
+    let result: ReturnType<typeof writeReport>;
+    try {
+      result = writeReport(inputs, { nsec: flags.t === true, raw: flags.R === true, rawTs: flags.rawTs === true, cpus }, out);
+    } finally {
+      out.flush(); // what was printed before a failure still goes out
+    }
     for (const w of result.warnings) process.stderr.write(`vtrace report: warning: ${w}\n`);
     if (result.error && !out.closed) throw result.error;
   } finally {

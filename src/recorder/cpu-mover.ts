@@ -2,7 +2,7 @@
 // driven by poll with a timeout and a wake pipe; on stop it drains the last partial page
 // with non-blocking read() until EAGAIN (bun-ffi-facts §3).
 
-import { closeFd, makePipe, type Pipe, O_CREAT, O_NONBLOCK, O_RDONLY, O_TRUNC, O_WRONLY, openFd, readFd, setPipeSize, writeAll } from "../../ffi/fd.ts";
+import { closeFd, makePipe, type Pipe, O_CREAT, O_NONBLOCK, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, openFd, readFd, setPipeSize, writeAll } from "../../ffi/fd.ts";
 import { POLLIN, PollSet } from "../../ffi/poll.ts";
 import { SPLICE_F_MOVE, SPLICE_F_NONBLOCK, spliceOnce } from "../../ffi/splice.ts";
 import { inetConnect } from "../../ffi/socket.ts";
@@ -13,6 +13,7 @@ const PIPE_BYTES = 1 << 20;
 
 export interface MoverOptions {
   rawPath: string;
+  sourceIsFifo: boolean;
   sink: CpuSink;
   wakeFd: number;
   pageSize: number;
@@ -42,7 +43,7 @@ function openSink(sink: CpuSink): number {
 }
 
 export function runMover(opts: MoverOptions): MoverResult {
-  const rawFd = openFd(opts.rawPath, O_RDONLY | O_NONBLOCK);
+  const rawFd = openFd(opts.rawPath, (opts.sourceIsFifo ? O_RDWR : O_RDONLY) | O_NONBLOCK);
   const pipe = makePipe(O_NONBLOCK);
   const outFd = openSink(opts.sink);
   try {

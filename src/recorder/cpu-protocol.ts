@@ -12,8 +12,10 @@ export type CpuSink =
 export interface StartCpu {
   type: "start";
   cpu: number;
-  /** per_cpu/cpuN/trace_pipe_raw */
+  /** per_cpu/cpuN/trace_pipe_raw, or a host FIFO carrying a guest's pages. */
   rawPath: string;
+  /** A FIFO is opened read-write so it never reports HUP between writers. */
+  sourceIsFifo: boolean;
   sink: CpuSink;
   /** Read end of the wake pipe: readable means stop. */
   wakeFd: number;

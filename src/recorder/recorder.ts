@@ -17,6 +17,8 @@ export interface RecorderOptions {
   rawPath(cpu: number): string;
   sink(cpu: number): CpuSink;
   pageSize: number;
+  /** Sources are FIFOs (host side of a guest), not trace_pipe_raw: open read-write, don't pin. */
+  fifoSources?: boolean;
   pollMs?: number;
   progressMs?: number;
   onProgress?(cpu: number, bytes: number): void;
@@ -51,12 +53,13 @@ export class Recorder {
         type: "start",
         cpu,
         rawPath: opts.rawPath(cpu),
+        sourceIsFifo: opts.fifoSources === true,
         sink: opts.sink(cpu),
         wakeFd: wake.readFd,
         pageSize: opts.pageSize,
         pollMs: opts.pollMs ?? 500,
         progressMs: opts.progressMs ?? 500,
-        pin: true,
+        pin: opts.fifoSources !== true,
       };
       worker.postMessage(start);
     }

@@ -1,0 +1,36 @@
+// `vtrace virt-server`: receive guests' recordings over virtio-serial (see src/virt/).
+
+import type { CAC } from "cac";
+import { existsSync, statSync } from "node:fs";
+import { UsageError } from "../errors.ts";
+import { makeLogger } from "../listen/server.ts";
+import { DEFAULT_VIRT_DIR } from "../virt/paths.ts";
+import { startVirtServer } from "../virt/server.ts";
+import { daemonize } from "./daemon.ts";
+
+export function registerVirtServer(cli: CAC): void {
+  cli
+    .command("virt-server", "Receive guests' recordings over virtio-serial (guests run 'vtrace record --virt')")
+    .option("-d, --out-dir <dir>", "Output folder", { default: "." })
+    .option("-o, --output <name>", "Output name: files are NAME.DOMAIN.dat", { default: "trace" })
+    .option("-l, --log <file>", "Log to FILE instead of stdout")
+    .option("-D, --daemon", "Run in the background")
+    .option("--dir <dir>", "Virt folder holding agent-ctl-path and the per-domain FIFOs", { default: DEFAULT_VIRT_DIR })
+    .action(async (o: Record<string, unknown>) => {
+      const outDir = String(o.outDir);
+      if (!existsSync(outDir) || !statSync(outDir).isDirectory()) throw new UsageError(`output folder '${outDir}' does not exist`);
+      const name = String(o.output);
+      if (name.includes("/") || name.startsWith(".")) throw new UsageError(`invalid output name '${name}': no '/' or leading '.'`);
+      if (o.daemon) return daemonize("--daemon", "-D");
+      const server = startVirtServer({
+        virtDir: String(o.dir).replace(/\/+$/, ""),
+        outDir,
+        name,
+        log: makeLogger(o.log === undefined ? undefined : String(o.log)),
+      });
+      await new Promise<void>((resolve) => {
+        for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => resolve());
+      });
+      server.stop();
+    });
+}

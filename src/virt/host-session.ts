@@ -1,0 +1,180 @@
+// The host side of one guest's control connection: a loop of sessions on the same connection
+// (QEMU keeps it open while the guest lives). Per session the guest speaks first:
+//   guest TINIT{cpus, page size, ["virt", "name=..."]} → host RINIT{cpus, ports 0}
+//   guest metadata SEND_DATA…FIN_DATA; pages flow through trace-path-cpuN; guest CLOSE
+//   host writes NAME.DOMAIN.dat → CLOSE_RESP
+// Each trace-path-cpuN.out FIFO is spliced into a per-CPU file by a Worker.
+
+import { existsSync, statSync, unlinkSync } from "node:fs";
+import { join } from "node:path";
+import { ProtocolError } from "../errors.ts";
+import { writeReceivedTrace } from "../listen/output-file.ts";
+import { MSG_WAIT_MS } from "../msg/commands.ts";
+import type { Message, MessageOf } from "../msg/messages.ts";
+import { Recorder } from "../recorder/recorder.ts";
+import type { StreamChannel } from "../transport/stream-channel.ts";
+import { resolveDomain, type ResolvedDomain } from "./domain.ts";
+import { traceFifoBase } from "./paths.ts";
+
+export interface VirtServerContext {
+  virtDir: string;
+  outDir: string;
+  name: string;
+  libvirtPidDir?: string;
+  log(line: string): void;
+  onFile?(path: string, domain: string): void;
+}
+
+const MAX_GUEST_CPUS = 256;
+
+export async function serveGuest(ch: StreamChannel, peerPid: number, ctx: VirtServerContext): Promise<void> {
+  for (;;) {
+    let first: Message;
+    try {
+      first = await ch.readMessage(undefined, "a session start (TINIT)");
+    } catch (e) {
+      if (!ch.closed) ctx.log(`qemu pid ${peerPid}: ${(e as Error).message}; dropping the connection`);
+      return dropGuest(ch);
+    }
+    if (first.cmd !== "TINIT") {
+      ctx.log(`qemu pid ${peerPid}: expected TINIT, got ${first.cmd}; dropping the connection`);
+      return dropGuest(ch, first.cmd !== "NOT_SUPP");
+    }
+    const ok = await runSession(ch, peerPid, first, ctx).catch((e) => {
+      ctx.log(`qemu pid ${peerPid}: ${(e as Error).message}`);
+      return false;
+    });
+    if (!ok) return dropGuest(ch);
+  }
+}
+
+function dropGuest(ch: StreamChannel, notSupp = true): void {
+  if (!ch.closed && notSupp) {
+    try {
+      ch.sendMessage({ cmd: "NOT_SUPP" });
+    } catch {
+      // gone
+    }
+  }
+  if (!ch.closed) ch.close();
+}
+
+function guestName(tinit: MessageOf<"TINIT">): string | undefined {
+  return tinit.options.find((o) => o.startsWith("name="))?.slice(5);
+}
+
+/** One recording; returns false when the connection is gone or unusable. */
+async function runSession(ch: StreamChannel, pid: number, tinit: MessageOf<"TINIT">, ctx: VirtServerContext): Promise<boolean> {
+  const resolved = resolveDomain(pid, guestName(tinit), ctx.libvirtPidDir);
+  if (!resolved) throw new ProtocolError(`cannot tell which domain qemu pid ${pid} runs (no libvirt pid file, no -name, no valid guest name)`);
+  if (tinit.cpus > MAX_GUEST_CPUS) throw new ProtocolError(`${resolved.domain}: ${tinit.cpus} cpus, at most ${MAX_GUEST_CPUS}`);
+  const fifos = fifoPaths(ctx.virtDir, resolved.domain, tinit.cpus);
+  const missing = fifos.find((f) => !existsSync(f));
+  if (missing) {
+    throw new ProtocolError(
+      `${resolved.domain}: missing FIFO ${missing}: run 'vtrace setup-guest ${resolved.domain} --cpus ${tinit.cpus} --dir ${ctx.virtDir}'`,
+    );
+  }
+  ctx.log(`start ${resolved.domain}:${pid} (${resolved.source}), cpus=${tinit.cpus}, pagesize=${tinit.pageSize}`);
+  const base = join(ctx.outDir, `${ctx.name}.${resolved.domain}`);
+  const cpuFiles = fifos.map((_, cpu) => `${base}.cpu${cpu}`);
+  const recorder = await Recorder.start({
+    cpus: fifos.map((_, cpu) => cpu),
+    rawPath: (cpu) => fifos[cpu]!,
+    fifoSources: true,
+    sink: (cpu) => ({ kind: "file", path: cpuFiles[cpu]! }),
+    pageSize: tinit.pageSize,
+    pollMs: 100,
+  });
+  let metadata: Uint8Array | undefined;
+  let connectionAlive = true;
+  try {
+    ch.sendMessage({ cmd: "RINIT", cpus: tinit.cpus, ports: fifos.map(() => 0) });
+    metadata = await collectMetadata(ch);
+    connectionAlive = await waitForClose(ch);
+  } catch (e) {
+    connectionAlive = !ch.closed;
+    ctx.log(`${resolved.domain}: ${(e as Error).message}`);
+  }
+  await waitQuietFiles(cpuFiles, 300, 5000);
+  await recorder.stop().catch((e) => ctx.log(`${resolved.domain}: ${(e as Error).message}`));
+  finishFile(`${base}.dat`, metadata, cpuFiles, resolved, ctx);
+  if (connectionAlive && !ch.closed) ch.sendMessage({ cmd: "CLOSE_RESP" });
+  return connectionAlive && !ch.closed;
+}
+
+function fifoPaths(virtDir: string, domain: string, cpus: number): string[] {
+  return Array.from({ length: cpus }, (_, cpu) => `${traceFifoBase(virtDir, domain, cpu)}.out`);
+}
+
+async function collectMetadata(ch: StreamChannel): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const m = await ch.readMessage(MSG_WAIT_MS, "metadata");
+    if (m.cmd === "FIN_DATA") break;
+    if (m.cmd !== "SEND_DATA") throw new ProtocolError(`expected SEND_DATA, got ${m.cmd}`);
+    parts.push(m.data);
+    size += m.data.length;
+    if (size > 512 << 20) throw new ProtocolError("metadata larger than 512 MiB");
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** Waits for the guest's CLOSE; false when the connection ends first (guest killed). */
+async function waitForClose(ch: StreamChannel): Promise<boolean> {
+  for (;;) {
+    let m: Message;
+    try {
+      m = await ch.readMessage(undefined, "CLOSE");
+    } catch {
+      return false;
+    }
+    if (m.cmd === "CLOSE") return true;
+    if (m.cmd !== "NOT_SUPP") ch.sendMessage({ cmd: "NOT_SUPP" });
+  }
+}
+
+/** Pages still in the virtio queues after CLOSE: wait until the files stop growing. */
+async function waitQuietFiles(files: string[], quietMs: number, maxMs: number): Promise<void> {
+  const size = () => files.reduce((s, f) => s + (existsSync(f) ? statSync(f).size : 0), 0);
+  const until = Date.now() + maxMs;
+  let last = size();
+  let stableSince = Date.now();
+  while (Date.now() < until) {
+    await Bun.sleep(50);
+    const now = size();
+    if (now !== last) {
+      last = now;
+      stableSince = Date.now();
+    } else if (Date.now() - stableSince >= quietMs) return;
+  }
+}
+
+function finishFile(out: string, metadata: Uint8Array | undefined, cpuFiles: string[], d: ResolvedDomain, ctx: VirtServerContext): void {
+  try {
+    if (!metadata) {
+      ctx.log(`${d.domain}: no metadata arrived; nothing written`);
+      return;
+    }
+    writeReceivedTrace(out, { head: metadata, cpuFiles });
+    ctx.log(`wrote ${out}`);
+    ctx.onFile?.(out, d.domain);
+  } catch (e) {
+    ctx.log(`${d.domain}: cannot write ${out}: ${(e as Error).message}`);
+  } finally {
+    for (const f of cpuFiles) {
+      try {
+        unlinkSync(f);
+      } catch {
+        // gone
+      }
+    }
+  }
+}

@@ -1,0 +1,70 @@
+// `vtrace virt-server`: the unix socket QEMU connects to (agent-ctl-path), one poll-driven loop
+// accepting connections, and one host session loop per guest.
+
+import { chmodSync, chownSync, existsSync, mkdirSync, unlinkSync } from "node:fs";
+import { closeFd } from "../../ffi/fd.ts";
+import { acceptConnection, peerCredentials, unixConnect, unixListen } from "../../ffi/socket.ts";
+import { UsageError, VtraceError } from "../errors.ts";
+import { fdChannel } from "../transport/fd-channel.ts";
+import { FdReactor } from "../transport/fd-reactor.ts";
+import { serveGuest, type VirtServerContext } from "./host-session.ts";
+import { controlSocketPath } from "./paths.ts";
+import { defaultQemuGroup, groupId } from "./setup-guest.ts";
+
+export interface VirtServer {
+  readonly socketPath: string;
+  stop(): void;
+}
+
+export function startVirtServer(ctx: VirtServerContext, group = defaultQemuGroup()): VirtServer {
+  mkdirSync(ctx.virtDir, { recursive: true, mode: 0o710 });
+  const socketPath = controlSocketPath(ctx.virtDir);
+  claimSocketPath(socketPath);
+  const listenFd = unixListen(socketPath);
+  chmodSync(socketPath, 0o660);
+  if (group !== undefined) chownSync(socketPath, process.getuid?.() ?? 0, groupId(group));
+  const reactor = new FdReactor();
+  reactor.add(listenFd, () => acceptAll(listenFd, reactor, ctx));
+  ctx.log(`listening on ${socketPath}`);
+  return {
+    socketPath,
+    stop() {
+      reactor.stop();
+      closeFd(listenFd);
+      try {
+        unlinkSync(socketPath);
+      } catch {
+        // gone
+      }
+    },
+  };
+}
+
+/** A live socket means another server; a dead one is a leftover to remove. */
+function claimSocketPath(path: string): void {
+  if (!existsSync(path)) return;
+  try {
+    closeFd(unixConnect(path));
+  } catch {
+    unlinkSync(path);
+    return;
+  }
+  throw new UsageError(`another virt-server is already running on ${path}`);
+}
+
+function acceptAll(listenFd: number, reactor: FdReactor, ctx: VirtServerContext): void {
+  for (;;) {
+    let fd: number | "again";
+    try {
+      fd = acceptConnection(listenFd);
+    } catch (e) {
+      ctx.log(`accept: ${(e as VtraceError).message}`);
+      return;
+    }
+    if (fd === "again") return;
+    const pid = peerCredentials(fd).pid;
+    ctx.log(`connection from pid ${pid}`);
+    const ch = fdChannel(fd, reactor, `qemu pid ${pid}`, { hupIsClose: true });
+    serveGuest(ch, pid, ctx).catch((e) => ctx.log(`qemu pid ${pid}: ${(e as Error).message}`));
+  }
+}

@@ -1,0 +1,103 @@
+// Creates the host side of a guest's trace transport: the virt folder, the per-domain folder
+// and its FIFO pairs, with the ownership and mode asked for. Refuses symlinks and folders owned
+// by another user, so a local user cannot redirect root's writes.
+
+import { chownSync, chmodSync, lstatSync, mkdirSync, readFileSync, type Stats } from "node:fs";
+import { makeFifo } from "../../ffi/fifo.ts";
+import { effectiveUid } from "../../ffi/process.ts";
+import { UsageError, VtraceError } from "../errors.ts";
+import { checkDomainName, traceFifoBase } from "./paths.ts";
+
+export interface SetupGuestOptions {
+  virtDir: string;
+  domain: string;
+  cpus: number;
+  /** Group that may use the folder (QEMU's); undefined keeps the caller's group. */
+  group?: string;
+  mode: number;
+}
+
+export interface SetupResult {
+  folder: string;
+  created: string[];
+  existing: string[];
+}
+
+export function setupGuest(opts: SetupGuestOptions): SetupResult {
+  const domain = checkDomainName(opts.domain);
+  const gid = opts.group === undefined ? undefined : groupId(opts.group);
+  const result: SetupResult = { folder: `${opts.virtDir}/${domain}`, created: [], existing: [] };
+  for (const dir of parentChain(opts.virtDir)) ensureDir(dir, opts.mode, gid, result);
+  ensureDir(result.folder, opts.mode, gid, result);
+  for (let cpu = 0; cpu < opts.cpus; cpu++) {
+    for (const suffix of [".in", ".out"]) ensureFifo(`${traceFifoBase(opts.virtDir, domain, cpu)}${suffix}`, gid, result);
+  }
+  return result;
+}
+
+/** /tmp/trace-cmd, then /tmp/trace-cmd/virt: the folders below /tmp that vtrace owns. */
+function parentChain(virtDir: string): string[] {
+  const parts = virtDir.split("/").filter(Boolean);
+  const chain: string[] = [];
+  for (let i = 1; i <= parts.length; i++) chain.push(`/${parts.slice(0, i).join("/")}`);
+  return chain.filter((d) => !["/tmp", "/var", "/run", "/var/lib", "/var/run"].includes(d) && d !== "/");
+}
+
+function statOrUndefined(path: string): Stats | undefined {
+  try {
+    return lstatSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+function ensureDir(dir: string, mode: number, gid: number | undefined, result: SetupResult): void {
+  const st = statOrUndefined(dir);
+  if (st?.isSymbolicLink()) throw new VtraceError(`refusing to use '${dir}': it is a symlink`);
+  if (st && !st.isDirectory()) throw new VtraceError(`refusing to use '${dir}': not a folder`);
+  if (st && st.uid !== effectiveUid()) throw new VtraceError(`refusing to use '${dir}': owned by uid ${st.uid}, not by you`);
+  if (!st) {
+    mkdirSync(dir, { mode });
+    result.created.push(dir);
+  } else {
+    result.existing.push(dir);
+  }
+  chmodSync(dir, mode);
+  if (gid !== undefined) chownSync(dir, effectiveUid(), gid);
+}
+
+function ensureFifo(path: string, gid: number | undefined, result: SetupResult): void {
+  const st = statOrUndefined(path);
+  if (st?.isSymbolicLink()) throw new VtraceError(`refusing to use '${path}': it is a symlink`);
+  if (st && !st.isFIFO()) throw new VtraceError(`refusing to use '${path}': exists and is not a FIFO`);
+  if (!st) {
+    makeFifo(path, 0o660);
+    result.created.push(path);
+  } else {
+    result.existing.push(path);
+  }
+  chmodSync(path, 0o660);
+  if (gid !== undefined) chownSync(path, effectiveUid(), gid);
+}
+
+export function groupId(name: string): number {
+  if (/^\d+$/.test(name)) return Number(name);
+  for (const line of readFileSync("/etc/group", "utf8").split("\n")) {
+    const [g, , id] = line.split(":");
+    if (g === name && id !== undefined) return Number(id);
+  }
+  throw new UsageError(`unknown group '${name}'`);
+}
+
+/** The group QEMU runs as, when one of the usual names exists. */
+export function defaultQemuGroup(): string | undefined {
+  for (const g of ["qemu", "kvm", "libvirt-qemu"]) {
+    try {
+      groupId(g);
+      return g;
+    } catch {
+      // try the next
+    }
+  }
+  return undefined;
+}
