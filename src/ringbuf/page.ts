@@ -50,7 +50,7 @@ export function decodePageHeader(page: Uint8Array, layout: PageLayout): PageHead
   }
   const dv = new DataView(page.buffer, page.byteOffset, page.byteLength);
   const ts = dv.getBigUint64(0, layout.littleEndian);
-  const rawCommit = readLong(dv, 8, layout);
+  const rawCommit = readCommitWord(dv, layout);
   const commit = rawCommit & COMMIT_MASK;
   const missedEvents = (rawCommit & RB_MISSED_EVENTS) !== 0;
   let missedCount: number | undefined;
@@ -64,8 +64,13 @@ export function decodePageHeader(page: Uint8Array, layout: PageLayout): PageHead
 }
 
 function readLong(dv: DataView, at: number, layout: PageLayout): number {
-  // Bitwise tests on the result use its low 32 bits, where commit's size and flags live.
   return layout.longSize === 8 ? Number(dv.getBigUint64(at, layout.littleEndian)) : dv.getUint32(at, layout.littleEndian);
+}
+
+/** commit is a signed local_t that may be sign-extended: its size and flags live in the low 32 bits. */
+function readCommitWord(dv: DataView, layout: PageLayout): number {
+  if (layout.longSize === 4) return dv.getUint32(8, layout.littleEndian);
+  return dv.getUint32(layout.littleEndian ? 8 : 12, layout.littleEndian);
 }
 
 /** Yields every data event of a page with its absolute timestamp. */
@@ -98,7 +103,7 @@ export function* decodePage(page: Uint8Array, layout: PageLayout): Generator<Pag
     if (typeLen === 0) {
       const len = readU32(dv, at + 4, end, le, "event length");
       if (len < 4) throw new FormatError(`event at page offset ${at} has length ${len}`, { offset: at });
-      size = (len - 4 + 3) & ~3;
+      size = Math.ceil((len - 4) / 4) * 4; // not bitwise: len may exceed 2^31
       offset = at + 8;
     } else {
       size = typeLen * 4;

@@ -14,6 +14,8 @@ export interface CorpusEvent {
   cpu: number;
   ts: bigint;
   payload: Uint8Array;
+  /** Up to 64 bytes that follow the record in its page (libtraceevent may read them). */
+  after: Uint8Array;
 }
 
 export interface Corpus {
@@ -104,7 +106,7 @@ export function readCorpus(file: Uint8Array): Corpus {
         console.warn(`cpu${cpu} page at ${p}: ${(e as Error).message}`);
         continue;
       }
-      for (const ev of evs) list.push({ cpu, ts: ev.ts, payload: page.subarray(ev.offset, ev.offset + ev.size) });
+      for (const ev of evs) list.push({ cpu, ts: ev.ts, payload: page.subarray(ev.offset, ev.offset + ev.size), after: page.subarray(ev.offset + ev.size, ev.offset + ev.size + 64) });
     }
     return list;
   });

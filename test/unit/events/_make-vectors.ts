@@ -9,13 +9,13 @@ const lines = parseReport(await Bun.file(rep!).text());
 const rawLines = parseReport(await Bun.file(repR!).text());
 const le = corpus.littleEndian;
 const typeOf = (p: Uint8Array) => (le ? p[0]! | (p[1]! << 8) : (p[0]! << 8) | p[1]!);
-const PER_TYPE = 4;
-const picked = new Map<number, { hex: string; info: string; raw: string }[]>();
+const PER_TYPE = Number(process.env.PER_TYPE ?? 4);
+const picked = new Map<number, { hex: string; after: string; info: string; raw: string }[]>();
 for (let i = 0; i < events.length; i++) {
   const id = typeOf(events[i]!.payload);
   const list = picked.get(id) ?? [];
   if (list.length >= PER_TYPE || list.some((c) => c.info === lines[i]!.info)) continue;
-  list.push({ hex: Buffer.from(events[i]!.payload).toString("hex"), info: lines[i]!.info, raw: rawLines[i]!.info });
+  list.push({ hex: Buffer.from(events[i]!.payload).toString("hex"), after: Buffer.from(events[i]!.after).toString("hex"), info: lines[i]!.info, raw: rawLines[i]!.info });
   picked.set(id, list);
 }
 const formats = corpus.formats.filter((f) => picked.has(Number(/^ID: (\d+)/m.exec(f.text)?.[1])));

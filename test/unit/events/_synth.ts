@@ -33,8 +33,17 @@ function numberValue(rnd: Rnd, size: number, syms: bigint[], printk: bigint[]): 
   return pick(rnd, choices)() & mask;
 }
 
+let bigEndian = false;
+
+/** Byte order of the payloads synthPayloads() writes. */
+export function setSynthBigEndian(be: boolean): void {
+  bigEndian = be;
+}
+
 function put(b: Uint8Array, at: number, size: number, v: bigint): void {
-  for (let i = 0; i < size && at + i < b.length; i++) b[at + i] = Number((v >> BigInt(8 * i)) & 0xffn);
+  for (let i = 0; i < size && at + i < b.length; i++) {
+    b[at + (bigEndian ? size - 1 - i : i)] = Number((v >> BigInt(8 * i)) & 0xffn);
+  }
 }
 
 export function synthPayloads(ev: EventFormat, n: number, rnd: Rnd, syms: bigint[], printk: bigint[]): Uint8Array[] {
@@ -42,7 +51,6 @@ export function synthPayloads(ev: EventFormat, n: number, rnd: Rnd, syms: bigint
   const fixedEnd = Math.max(8, ...all.map((f) => f.offset + f.size));
   const out: Uint8Array[] = [];
   for (let k = 0; k < n; k++) {
-    const tail: number[] = [];
     const b = new Uint8Array(fixedEnd + 512);
     let end = fixedEnd;
     for (const f of all) {
@@ -65,11 +73,13 @@ export function synthPayloads(ev: EventFormat, n: number, rnd: Rnd, syms: bigint
         } else {
           for (let i = 0; i < f.size; i++) b[f.offset + i] = rnd() < 0.5 ? 0 : Math.floor(rnd() * 256);
         }
+      } else if (/len|count|size|nr|num/.test(f.name)) {
+        // Lengths drive array printers; keep them inside the record as real ones are.
+        put(b, f.offset, f.size, BigInt(Math.floor(rnd() * 17)));
       } else if (f.size === 1 || f.size === 2 || f.size === 4 || f.size === 8) {
         put(b, f.offset, f.size, numberValue(rnd, f.size, syms, printk));
       }
     }
-    void tail;
     out.push(b.slice(0, (end + 3) & ~3));
   }
   return out;

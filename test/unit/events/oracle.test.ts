@@ -2,10 +2,13 @@
 // Vectors: test/vectors/events/oracle.json.gz (see the README there for their origin).
 import { describe, expect, test } from "bun:test";
 import { EventCatalog, parseKallsyms, parsePrintkFormats } from "../../../src/events/index.ts";
+import { loadVectors } from "./_vectors.ts";
 
 interface OracleCase {
   id: number;
   hex: string;
+  /** Bytes after the record in its page. */
+  after?: string;
   info: string;
   raw: string;
 }
@@ -18,10 +21,20 @@ interface Oracle {
   cases: OracleCase[];
 }
 
-const file = new URL("../../vectors/events/oracle.json.gz", import.meta.url);
-const oracle = JSON.parse(new TextDecoder().decode(Bun.gunzipSync(await Bun.file(file).bytes()))) as Oracle;
+const FILES = ["oracle.json.gz", "oracle-stacks.json.gz"];
+const oracles = await Promise.all(FILES.map((f) => loadVectors<Oracle>(f)));
 
-function catalog(): EventCatalog {
+/** The record as a subarray of a larger buffer, followed by the bytes that followed it in its page. */
+function payloadOf(c: OracleCase): Uint8Array {
+  const rec = Buffer.from(c.hex, "hex");
+  const after = Buffer.from(c.after ?? "", "hex");
+  const buf = new Uint8Array(rec.length + after.length);
+  buf.set(rec);
+  buf.set(after, rec.length);
+  return buf.subarray(0, rec.length);
+}
+
+function catalog(oracle: Oracle): EventCatalog {
   const cat = new EventCatalog({
     littleEndian: oracle.littleEndian,
     longSize: oracle.longSize,
@@ -32,30 +45,33 @@ function catalog(): EventCatalog {
   return cat;
 }
 
-function firstMismatch(raw: boolean): { index: number; event: string; want: string; got: string } | undefined {
-  const cat = catalog();
+function firstMismatch(oracle: Oracle, raw: boolean): { index: number; event: string; want: string; got: string } | undefined {
+  const cat = catalog(oracle);
   for (const [index, c] of oracle.cases.entries()) {
     const event = cat.byId(c.id)!;
-    const got = cat.formatInfo(event, Buffer.from(c.hex, "hex"), raw);
+    const got = cat.formatInfo(event, payloadOf(c), raw);
     const want = raw ? c.raw : c.info;
     if (got !== want) return { index, event: `${event.system}:${event.name}`, want, got };
   }
   return undefined;
 }
 
-describe("EventCatalog oracle", () => {
+describe.each(FILES.map((f, i) => [f, oracles[i]!] as const))("EventCatalog oracle %s", (_file, oracle) => {
   test("formatInfo() matches trace-cmd report for every recorded vector", () => {
-    expect(oracle.cases.length).toBeGreaterThan(500);
-    expect(firstMismatch(false)).toBeUndefined();
+    expect(oracle.cases.length).toBeGreaterThan(20);
+    expect(firstMismatch(oracle, false)).toBeUndefined();
   });
 
   test("formatInfo() with raw=true matches trace-cmd report -R for every recorded vector", () => {
-    expect(firstMismatch(true)).toBeUndefined();
+    expect(firstMismatch(oracle, true)).toBeUndefined();
   });
 
   test("byId() finds every format of the vectors", () => {
-    const cat = catalog();
-    expect(new Set(oracle.cases.map((c) => c.id)).size).toBeGreaterThan(250);
+    const cat = catalog(oracle);
     for (const c of oracle.cases) expect(cat.byId(c.id)).toBeDefined();
   });
+});
+
+test("byId() oracle vectors cover more than 250 event types", () => {
+  expect(new Set(oracles[0]!.cases.map((c) => c.id)).size).toBeGreaterThan(250);
 });

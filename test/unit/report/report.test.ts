@@ -7,7 +7,7 @@ import { writeReport, type ReportOptions } from "../../../src/report/report.ts";
 import { StringSink } from "../../../src/report/sink.ts";
 import { memorySource } from "../../../src/tracedat/reader/byte-source.ts";
 import { openTraceDat } from "../../../src/tracedat/reader/open.ts";
-import { buildTraceDat, demoEvents, type DemoFile } from "../tracedat/reader/fixture-builder.ts";
+import { buildTraceDat, demoEvents, demoFile, type DemoFile } from "../tracedat/reader/fixture-builder.ts";
 
 const GOLDEN = `cpus=2
       CPU:0 [5 EVENTS DROPPED]
@@ -23,16 +23,6 @@ inst:           worker-7     [001]     1.000012: demo:                 val=1
 inst:             bash-42    [000]     1.000013: demo:                 val=10
 inst:           worker-7     [001]     1.000014: demo:                 val=11
 `;
-
-export function demoFile(variant: Omit<DemoFile, "buffers">): DemoFile {
-  return {
-    ...variant,
-    buffers: [
-      { name: "", cpus: demoEvents(3), missed: [5, -1] },
-      { name: "inst", cpus: demoEvents(2, 1_000_010_000n) },
-    ],
-  };
-}
 
 function report(bytes: Uint8Array[], opts: Partial<ReportOptions> = {}, names = bytes.map((_, i) => `f${i}.dat`)) {
   const sink = new StringSink();

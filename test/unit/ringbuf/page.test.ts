@@ -91,3 +91,25 @@ describe("decodePageHeader()", () => {
     });
   });
 });
+
+describe("decodePage() on hostile or sign-extended words", () => {
+  test("a sign-extended commit word (real lost-event pages) keeps its size and flags", () => {
+    const page = hex(`
+      00 00 00 00 00 00 00 00
+      08 00 00 c0 ff ff ff ff   # commit 0xffffffffc0000008: size 8, both lost-event flags
+      21 00 00 00 01 00 00 00
+      03 00 00 00 00 00 00 00   # 3 lost events
+    `);
+    expect(decodePageHeader(page, LE8)).toMatchObject({ commit: 8, missedEvents: true, missedCount: 3 });
+    expect([...decodePage(page, LE8)]).toHaveLength(1);
+  });
+
+  test("an event length near 2^32 is a FormatError, not a negative size", () => {
+    const page = hex(`
+      00 00 00 00 00 00 00 00  10 00 00 00 00 00 00 00
+      00 00 00 00  fc ff ff ff   # long form, length 0xfffffffc
+      00 00 00 00 00 00 00 00
+    `);
+    expect(() => [...decodePage(page, LE8)]).toThrow(FormatError);
+  });
+});

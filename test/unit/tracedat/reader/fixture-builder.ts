@@ -30,11 +30,14 @@ export interface DemoFile {
   /** Extra options {id, data} written into the (first) option block. */
   extraOptions?: { id: number; data: Uint8Array }[];
   eventsPerPage?: number;
+  /** The demo event's print fmt; default "val=%d", REC->val. */
+  printFmt?: string;
 }
 
 export const PAGE_SIZE = 4096;
 export const DEMO_ID = 300;
-export const DEMO_FORMAT = `name: demo
+export const DEMO_PRINT_FMT = `"val=%d", REC->val`;
+export const demoFormat = (printFmt = DEMO_PRINT_FMT) => `name: demo
 ID: ${DEMO_ID}
 format:
 \tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;
@@ -44,7 +47,7 @@ format:
 
 \tfield:int val;\toffset:8;\tsize:4;\tsigned:1;
 
-print fmt: "val=%d", REC->val
+print fmt: ${printFmt}
 `;
 
 const te = new TextEncoder();
@@ -104,7 +107,7 @@ interface Meta {
 function metadata(f: DemoFile, le: boolean, longSize: number): Meta {
   const hp = te.encode(headerPage(longSize));
   const he = te.encode(HEADER_EVENT);
-  const fmt = te.encode(DEMO_FORMAT);
+  const fmt = te.encode(demoFormat(f.printFmt));
   return {
     headerInfo: new ByteWriter(le).cstring("header_page").u64(hp.length).bytes(hp).cstring("header_event").u64(he.length).bytes(he).finish(),
     ftrace: new ByteWriter(le).u32(0).finish(),
@@ -284,4 +287,15 @@ export function demoEvents(perCpu: number, base = 1_000_000_000n): DemoEvent[][]
   return [0, 1].map((cpu) =>
     Array.from({ length: perCpu }, (_, i) => ({ ts: base + BigInt(i * 2000 + cpu * 1000 + 500), pid: cpu === 0 ? 42 : 7, val: i * 10 + cpu })),
   );
+}
+
+/** The golden-text demo: two cpus with lost-event markers, and a buffer instance "inst". */
+export function demoFile(variant: Omit<DemoFile, "buffers">): DemoFile {
+  return {
+    ...variant,
+    buffers: [
+      { name: "", cpus: demoEvents(3), missed: [5, -1] },
+      { name: "inst", cpus: demoEvents(2, 1_000_010_000n) },
+    ],
+  };
 }

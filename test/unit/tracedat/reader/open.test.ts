@@ -127,3 +127,16 @@ test("a corrupt compressed chunk is a FormatError naming its offset", () => {
   expect(error).toBeInstanceOf(VtraceError);
   expect(String((error as Error).message)).toMatch(/offset \d+/);
 });
+
+test("reader errors carry the stage they happened in", () => {
+  const bytes = buildTraceDat({ version: 6, buffers: [{ name: "", cpus: demoEvents(200) }], eventsPerPage: 50 });
+  const stageOf = (cut: number): unknown => {
+    try {
+      readAll(openTraceDat(memorySource(bytes.subarray(0, cut))));
+    } catch (e) {
+      return (e as VtraceError).context.stage;
+    }
+    return "none";
+  };
+  expect([stageOf(5), stageOf(200), stageOf(bytes.length - 100)]).toEqual(["header", "metadata", "data"]);
+});

@@ -1,0 +1,179 @@
+// EventCatalog: formats by id, each compiled once into closures that print a record's info text
+// the way `trace-cmd report` (3.1.6, libtraceevent 1.7.1 + plugins) prints it after "name: ".
+// Source of truth: libtraceevent src/event-parse.c tep_print_event() / print_event_info() /
+// pretty_print(); trace-cmd tracecmd/trace-read.c (drops one trailing '\n').
+
+import { bprintFmt, type BprintFields } from "./bprint.ts";
+import { retarget, toFieldInfo, toRec, type FieldInfo, type Rec } from "./field-info.ts";
+import { parseEventFormat, type EventFormat } from "./format.ts";
+import { pluginFor, type PluginCtx, type PluginHandler, type PluginState } from "./plugins/index.ts";
+import { compilePrintFmt, type CompiledFmt } from "./print-fmt/compile.ts";
+import type { CompileCtx } from "./print-fmt/context.ts";
+import { parsePrintFmt } from "./print-fmt/parse.ts";
+import { compileRawFields, type RawPrinter } from "./raw.ts";
+import type { SymbolTable } from "./symbols.ts";
+
+export interface EventContext {
+  littleEndian: boolean;
+  longSize: number;
+  symbols: SymbolTable;
+  printk: Map<bigint, string>;
+  /**
+   * trace-cmd's tep_func_repeat_format for ftrace:func_repeats' last_ts: "%6.1000d" (µs, the
+   * default), "%9.1d" (ns, report -t), "%d" (raw timestamps) or "%12d" (counter clocks).
+   */
+  funcRepeatTimeFormat?: string;
+}
+
+/** What the record carries besides its payload, for the plugins that use it. */
+export interface RecordInfo {
+  /** CPU of the record (ftrace:function indentation is tracked per CPU). */
+  cpu?: number;
+  /** Timestamp of the record (ftrace:func_repeats prints the last repeat's time). */
+  ts?: bigint;
+}
+
+interface Compiled {
+  event: EventFormat;
+  /** Only plugin output can hold a NUL (plugin_kvm prints one). */
+  mayHaveNul: boolean;
+  fmt?: CompiledFmt;
+  /** Why the print fmt failed, as libtraceevent would mark it [FAILED TO PARSE]. */
+  failure?: string;
+  raw: RawPrinter;
+  plugin?: PluginHandler;
+  /** Reused per record; cpu and ts are set before each call. */
+  pluginCtx?: PluginCtx;
+  fields: Map<string, FieldInfo>;
+  bprint?: BprintFields;
+}
+
+export class EventCatalog {
+  readonly #ctx: EventContext;
+  readonly #byId = new Map<number, EventFormat>();
+  readonly #compiled = new Map<EventFormat, Compiled>();
+  /** Fast path for formatInfo(): compiled events by id (checked against the event object). */
+  readonly #byIdCompiled: (Compiled | undefined)[] = [];
+  /** Reused for every record: formatInfo() is synchronous and never re-entered. */
+  readonly #rec: Rec;
+  readonly #pluginState: PluginState = { funcStacks: new Map() };
+
+  constructor(ctx: EventContext) {
+    this.#ctx = ctx;
+    this.#rec = toRec(new Uint8Array(0), ctx.littleEndian);
+  }
+
+  add(system: string, formatText: string): EventFormat {
+    const event = parseEventFormat(formatText, system);
+    this.#byId.set(event.id, event);
+    // The print fmt is compiled on first use: a trace.dat carries every format of the kernel.
+    this.#compiled.delete(event);
+    this.#byIdCompiled[event.id] = undefined;
+    return event;
+  }
+
+  /** Why the event's print fmt could not be compiled (its records print [FAILED TO PARSE]), if it failed. */
+  parseFailure(event: EventFormat): string | undefined {
+    return (this.#compiled.get(event) ?? this.#compileLate(event)).failure;
+  }
+
+  byId(id: number): EventFormat | undefined {
+    return this.#byId.get(id);
+  }
+
+  /**
+   * The info text of one record. Like trace-cmd, one trailing newline is dropped and the text stops
+   * at a NUL (trace_seq_do_printf() prints with "%.*s").
+   */
+  formatInfo(event: EventFormat, payload: Uint8Array, raw = false, rec?: RecordInfo): string {
+    let c = this.#byIdCompiled[event.id];
+    if (c === undefined || c.event !== event) c = this.#compiled.get(event) ?? this.#compileLate(event);
+    const r = this.#rec;
+    retarget(r, payload);
+    if (c.pluginCtx) {
+      c.pluginCtx.cpu = rec?.cpu ?? 0;
+      c.pluginCtx.ts = rec?.ts;
+    }
+    let text = raw ? c.raw(r) : this.#pretty(c, r);
+    if (c.mayHaveNul) {
+      const nul = text.indexOf("\0");
+      if (nul >= 0) text = text.slice(0, nul);
+    }
+    return text.charCodeAt(text.length - 1) === 10 ? text.slice(0, -1) : text;
+  }
+
+  commonType(payload: Uint8Array): number {
+    return this.#ctx.littleEndian ? payload[0]! | (payload[1]! << 8) : (payload[0]! << 8) | payload[1]!;
+  }
+
+  commonPid(payload: Uint8Array): number {
+    return new DataView(payload.buffer, payload.byteOffset, payload.byteLength).getInt32(4, this.#ctx.littleEndian);
+  }
+
+  #pretty(c: Compiled, r: Rec): string {
+    let prefix = "";
+    if (c.plugin) {
+      const out = c.plugin(r, c.pluginCtx!);
+      if (!out.thenPrettyPrint) return out.text;
+      prefix = out.text;
+    }
+    if (c.bprint) return prefix + this.#bprint(c, r);
+    if (!c.fmt) return `${prefix}[FAILED TO PARSE]${c.raw(r)}`;
+    return prefix + c.fmt.run(r);
+  }
+
+  #bprint(c: Compiled, r: Rec): string {
+    const pf = bprintFmt(r, c.bprint!, this.#ctx.printk, this.#ctx.longSize);
+    try {
+      return compilePrintFmt(pf, this.#compileCtx(c.fields)).run(r);
+    } catch {
+      return `[FAILED TO PARSE]${c.raw(r)}`;
+    }
+  }
+
+  #compileLate(event: EventFormat): Compiled {
+    const c = this.#compile(event);
+    this.#compiled.set(event, c);
+    if (event.id >= 0 && event.id < 1 << 16) this.#byIdCompiled[event.id] = c;
+    return c;
+  }
+
+  #compileCtx(fields: Map<string, FieldInfo>): CompileCtx {
+    const { longSize, littleEndian, symbols, printk } = this.#ctx;
+    return { fields, longSize, littleEndian, symbols, printk };
+  }
+
+  #compile(event: EventFormat): Compiled {
+    const longSize = this.#ctx.longSize;
+    const own = event.fields.map((f) => toFieldInfo(f, longSize));
+    const fields = new Map<string, FieldInfo>();
+    for (const f of [...event.commonFields.map((f) => toFieldInfo(f, longSize)), ...own]) fields.set(f.name, f);
+    const file = { longSize, bigEndian: !this.#ctx.littleEndian };
+    const plugin = pluginFor(event.system, event.name, file);
+    const pluginCtx: PluginCtx | undefined = plugin && {
+      fields,
+      symbols: this.#ctx.symbols,
+      bigEndianFile: file.bigEndian,
+      cpu: 0,
+      repeatTimeFormat: this.#ctx.funcRepeatTimeFormat ?? "%6.1000d",
+      state: this.#pluginState,
+    };
+    const bprint = event.system === "ftrace" && event.name === "bprint" ? bprintFields(fields) : undefined;
+    let fmt: CompiledFmt | undefined;
+    let failure: string | undefined;
+    try {
+      fmt = compilePrintFmt(parsePrintFmt(event.printFmt), this.#compileCtx(fields));
+    } catch (e) {
+      failure = e instanceof Error ? e.message : String(e);
+    }
+    const raw = compileRawFields(own, bprint ? undefined : fmt?.pieces, longSize);
+    return { event, mayHaveNul: plugin !== undefined, fmt, failure, raw, plugin, pluginCtx, fields, bprint };
+  }
+}
+
+function bprintFields(fields: Map<string, FieldInfo>): BprintFields | undefined {
+  const ip = fields.get("ip");
+  const fmt = fields.get("fmt");
+  const buf = fields.get("buf");
+  return ip && fmt && buf ? { ip, fmt, buf } : undefined;
+}

@@ -1,0 +1,214 @@
+// Compiles a parsed print fmt into one closure per event: the format string is split into literal
+// and conversion pieces once; each record only runs the pieces.
+// Source of truth: libtraceevent src/event-parse.c parse_args(), parse_arg_format(),
+// parse_arg_string() (escapes), print_parse_data(), print_arg_number().
+
+import { FormatError } from "../../errors.ts";
+import { readHi, readLo, readSmall, type Rec } from "../field-info.ts";
+import type { Expr, PrintFmt } from "./ast.ts";
+import type { CompileCtx } from "./context.ts";
+import { castMask, compileNum } from "./eval-num.ts";
+import { compileStr, identity } from "./eval-str.ts";
+import { isKnownFunction } from "./helpers.ts";
+import { compilePointer, pointerSuffixLength } from "./pointer.ts";
+import { formatInt, formatInt64, formatIntNum, formatStr, parseConvSpec, type ConvSpec } from "../printf.ts";
+
+export type Piece = (r: Rec) => string;
+
+/** One piece of the split format: a literal, or a conversion and the field its argument reads. */
+export type PieceInfo = { kind: "literal"; text: string; run: Piece } | { kind: "arg"; field?: string; run: Piece };
+
+export interface CompiledFmt {
+  pieces: PieceInfo[];
+  run: Piece;
+}
+
+export function compilePrintFmt(pf: PrintFmt, ctx: CompileCtx): CompiledFmt {
+  checkFunctions(pf.args);
+  const pieces = splitFormat(pf.fmt, pf.args, ctx);
+  const runs = pieces.map((p) => p.run);
+  if (runs.length === 1) return { pieces, run: runs[0]! };
+  return {
+    pieces,
+    run: (r) => {
+      let s = "";
+      for (let i = 0; i < runs.length; i++) s += runs[i]!(r);
+      return s;
+    },
+  };
+}
+
+/** An unknown function makes libtraceevent fail the whole format ("function X not defined"). */
+function checkFunctions(args: Expr[]): void {
+  const visit = (e: Expr): void => {
+    switch (e.k) {
+      case "call":
+        if (!isKnownFunction(e.name)) throw new FormatError(`function '${e.name}' is not defined`, { name: e.name });
+        e.args.forEach(visit);
+        return;
+      case "cast":
+      case "unary":
+        return visit(e.e);
+      case "binary":
+        visit(e.l);
+        return visit(e.r);
+      case "cond":
+        visit(e.c);
+        visit(e.t);
+        return visit(e.f);
+      case "index":
+        visit(e.e);
+        return visit(e.i);
+      case "list":
+        return e.items.forEach(visit);
+      default:
+        return;
+    }
+  };
+  args.forEach(visit);
+}
+
+/** parse_arg_string(): backslash escapes and "%%". */
+export function unescape(s: string): string {
+  return s.replace(/\\(.)|%%/g, (m, c: string | undefined) => {
+    if (m === "%%") return "%";
+    return c === "n" ? "\n" : c === "t" ? "\t" : c === "r" ? "\r" : c!;
+  });
+}
+
+function splitFormat(fmt: string, args: Expr[], ctx: CompileCtx): PieceInfo[] {
+  const pieces: PieceInfo[] = [];
+  let argi = 0;
+  let i = 0;
+  let lit = "";
+  const flushLit = () => {
+    if (lit) {
+      const text = unescape(lit);
+      pieces.push({ kind: "literal", text, run: () => text });
+    }
+    lit = "";
+  };
+  while (i < fmt.length) {
+    if (fmt[i] !== "%" || fmt[i + 1] === "%") {
+      const step = fmt[i] === "\\" || fmt[i] === "%" ? 2 : 1;
+      lit += fmt.slice(i, i + step);
+      i += step;
+      continue;
+    }
+    flushLit();
+    const conv = scanConversion(fmt, i);
+    if (conv.literal !== undefined) {
+      const text = conv.literal;
+      pieces.push({ kind: "literal", text, run: () => text });
+      i = conv.end;
+      continue;
+    }
+    let lenArg: Expr | undefined;
+    if (conv.star) {
+      lenArg = args[argi++];
+      if (!lenArg) throw new FormatError("print fmt has no argument for '*'", { offset: i });
+    }
+    const arg = args[argi++];
+    if (!arg) throw new FormatError(`print fmt has no argument for '${fmt.slice(i, conv.end)}'`, { offset: i });
+    const run = compileConversion(fmt.slice(i, conv.end), conv.kind, arg, lenArg, ctx);
+    pieces.push({ kind: "arg", field: argField(arg), run });
+    i = conv.end;
+  }
+  flushLit();
+  return pieces;
+}
+
+type ConvKind = "num" | "ptr" | "str";
+
+function scanConversion(fmt: string, start: number): { end: number; kind: ConvKind; star: boolean; literal?: string } {
+  let star = false;
+  for (let j = start + 1; j < fmt.length; j++) {
+    const c = fmt[j]!;
+    // libtraceevent 1.7.1 knows no '+' or ' ' flag: they end the conversion as ">+<" text.
+    if ("#hlLzZ.0123456789-".includes(c)) continue;
+    if (c === "*") {
+      if (star) throw new FormatError("print fmt has two '*' in one conversion", { offset: j });
+      star = true;
+      continue;
+    }
+    if (c === "p") return { end: j + 1 + pointerSuffixLength(fmt.slice(j + 1)), kind: "ptr", star };
+    // libtraceevent 1.7.1 has no %c: it prints ">c<" and consumes no argument.
+    if ("duixXo".includes(c)) return { end: j + 1, kind: "num", star };
+    if (c === "s") return { end: j + 1, kind: "str", star };
+    return { end: j + 1, kind: "str", star, literal: `>${c}<` };
+  }
+  return { end: fmt.length, kind: "str", star, literal: "" };
+}
+
+function compileConversion(text: string, kind: ConvKind, arg: Expr, lenArg: Expr | undefined, ctx: CompileCtx): Piece {
+  const len = lenArg ? compileNum(lenArg, ctx) : undefined;
+  const starOf = len ? (r: Rec) => Number(BigInt.asIntN(32, len(r))) : () => -1;
+  if (kind === "ptr") {
+    const p = text.indexOf("p");
+    const fn = compilePointer(text.slice(p + 1), arg, ctx);
+    return len ? (r) => fn(r, starOf(r)) : (r) => fn(r, 1);
+  }
+  const spec = parseConvSpec(text.replace(/^%([-+ #0]*)\*/, "%$1*")) ?? fallbackSpec(text);
+  if (spec.ls < -2 || spec.ls > 2) throw new FormatError(`print fmt has a bad length in '${text}'`, { text });
+  if (kind === "str") {
+    const fn = compileStr(arg, ctx);
+    if (!len && spec.width === -1 && spec.precision === -1) return (r) => fn(r, identity);
+    return (r) => {
+      const star = starOf(r);
+      return fn(r, (s) => formatStr(spec, s, star));
+    };
+  }
+  return compileNumber(spec, arg, ctx, starOf, len !== undefined);
+}
+
+function fallbackSpec(text: string): ConvSpec {
+  return { minus: false, plus: false, space: false, hash: false, zero: false, width: -1, precision: -1, ls: 0, conv: text.at(-1)! };
+}
+
+/** Numbers: a direct read of a field of up to 4 bytes stays a JS number; the rest is bigint. */
+function compileNumber(spec: ConvSpec, arg: Expr, ctx: CompileCtx, starOf: (r: Rec) => number, hasStar: boolean): Piece {
+  const small = smallField(arg, ctx);
+  if (small && spec.ls <= 0 && !hasStar) {
+    const { offset, size, mask } = small;
+    return (r) => formatIntNum(spec, readSmall(r, offset, size) & mask);
+  }
+  const wide = wideField(arg, ctx);
+  if (wide && !hasStar) {
+    const { offset } = wide;
+    return (r) => formatInt64(spec, readHi(r, offset), readLo(r, offset));
+  }
+  const v = compileNum(arg, ctx);
+  return (r) => formatInt(spec, v(r), starOf(r));
+}
+
+/** A plain (uncast, or cast to a pointer / 64-bit type) read of an 8-byte field. */
+function wideField(arg: Expr, ctx: CompileCtx): { offset: number } | undefined {
+  let e = arg;
+  while (e.k === "cast") {
+    if (castMask(e.type) !== undefined) return undefined;
+    e = e.e;
+  }
+  if (e.k !== "field") return undefined;
+  const f = ctx.fields.get(e.name);
+  return f && f.size === 8 ? { offset: f.offset } : undefined;
+}
+
+function smallField(arg: Expr, ctx: CompileCtx): { offset: number; size: number; mask: number } | undefined {
+  let mask = 0xffffffff;
+  let e = arg;
+  while (e.k === "cast") {
+    const m = castMask(e.type);
+    if (m !== undefined) mask &= Number(m);
+    e = e.e;
+  }
+  if (e.k !== "field") return undefined;
+  const f = ctx.fields.get(e.name);
+  if (!f || f.size > 4 || (f.size !== 1 && f.size !== 2 && f.size !== 4)) return undefined;
+  return { offset: f.offset, size: f.size, mask };
+}
+
+function argField(arg: Expr): string | undefined {
+  let e = arg;
+  while (e.k === "cast") e = e.e;
+  return e.k === "field" ? e.name : undefined;
+}

@@ -1,0 +1,70 @@
+// The per-file event context from trace.dat metadata: formats, kallsyms, printk, cmdlines.
+// Formats are compiled on first use and kallsyms parsed on first lookup: a *:* file carries ~2,300
+// formats and a 5 MB kallsyms while a report typically touches a few dozen events.
+// Source of truth: trace-cmd 3.1.6 trace-input.c tracecmd_read_headers() (what goes into the tep handle).
+
+import { decodeText } from "../lib/cursor.ts";
+import type { TraceDat } from "../tracedat/reader/trace-dat.ts";
+import { Comms } from "./cmdlines.ts";
+import { EventCatalog, parseKallsyms, parsePrintkFormats, type EventFormat, type SymbolTable } from "./events.ts";
+
+const FORMAT_ID = /^ID:\s*(\d+)/m;
+
+export class FileContext {
+  readonly catalog: EventCatalog;
+  readonly comms: Comms;
+  /** Formats that failed to parse, as warnings. */
+  readonly warnings: string[] = [];
+  #pending = new Map<number, { system: string; text: Uint8Array }>();
+  #events = new Map<number, EventFormat | undefined>();
+
+  /** `funcRepeatTimeFormat`: trace-cmd's tep_func_repeat_format (see funcRepeatFormat()). */
+  constructor(dat: TraceDat, funcRepeatTimeFormat?: string) {
+    this.catalog = new EventCatalog({
+      littleEndian: dat.params.littleEndian,
+      longSize: dat.params.longSize,
+      symbols: lazySymbols(dat.metadata.kallsyms),
+      printk: parsePrintkFormats(decodeText(dat.metadata.printk)),
+      funcRepeatTimeFormat,
+    });
+    this.comms = new Comms(decodeText(dat.metadata.cmdlines));
+    for (const f of dat.metadata.ftraceFormats) this.#index("ftrace", f);
+    for (const sys of dat.metadata.eventSystems) for (const f of sys.formats) this.#index(sys.name, f);
+  }
+
+  /** The event format with this common_type id, compiled on first use. */
+  event(id: number): EventFormat | undefined {
+    if (this.#events.has(id)) return this.#events.get(id);
+    const pending = this.#pending.get(id);
+    let event: EventFormat | undefined;
+    if (pending) {
+      try {
+        event = this.catalog.add(pending.system, decodeText(pending.text));
+      } catch (e) {
+        this.warnings.push(`cannot parse the format of event id ${id} (system '${pending.system}'): ${(e as Error).message}`);
+      }
+    }
+    this.#events.set(id, event);
+    return event;
+  }
+
+  #index(system: string, text: Uint8Array): void {
+    const head = decodeText(text.subarray(0, 256));
+    const m = FORMAT_ID.exec(head) ?? FORMAT_ID.exec(decodeText(text));
+    if (!m) {
+      this.warnings.push(`a format of system '${system}' has no ID line`);
+      return;
+    }
+    const id = Number(m[1]);
+    if (!this.#pending.has(id)) this.#pending.set(id, { system, text });
+  }
+}
+
+function lazySymbols(kallsyms: Uint8Array): SymbolTable {
+  let table: SymbolTable | undefined;
+  return { lookup: (addr) => (table ??= parseKallsyms(decodeText(kallsyms))).lookup(addr) };
+}
+
+export function buildFileContext(dat: TraceDat, funcRepeatTimeFormat?: string): FileContext {
+  return new FileContext(dat, funcRepeatTimeFormat);
+}

@@ -1,0 +1,22 @@
+// Saved cmdlines ("pid comm" per line) → pid-to-comm lookup with libtraceevent's fallbacks.
+// Source of truth: libtraceevent event-parse.c tep_parse_saved_cmdlines(), find_cmdline():
+// the first entry for a pid wins, parsing stops at the first malformed line, pid 0 is "<idle>".
+
+export class Comms {
+  #byPid = new Map<number, string>();
+
+  constructor(text: string) {
+    for (const line of text.split("\n")) {
+      if (line === "") continue;
+      const m = /^\s*([+-]?\d+)(?!\d)\s*(.+)$/.exec(line);
+      if (!m) break;
+      const pid = Number(m[1]) | 0;
+      if (pid !== 0 && !this.#byPid.has(pid)) this.#byPid.set(pid, m[2]!);
+    }
+  }
+
+  comm(pid: number): string {
+    if (pid === 0) return "<idle>";
+    return this.#byPid.get(pid) ?? "<...>";
+  }
+}

@@ -1,0 +1,64 @@
+// The report's handle list (files in -i order, then their buffer instances) and the file-name prefix
+// that trace-cmd 3.1.6 prints before lines, including its quirks: the prefix appears once there are
+// several inputs or the last file opened had instances; the width grows as instance names are added.
+// Source of truth: trace-cmd tracecmd/trace-read.c add_handle(), print_handle_file(), read_data_info().
+
+import type { BufferData, TraceDat } from "../tracedat/reader/trace-dat.ts";
+import type { FileContext } from "./catalog.ts";
+
+export interface ReportInput {
+  /** The path as given with -i. */
+  path: string;
+  dat: TraceDat;
+  /** --ts-offset that applies to this file. */
+  userOffsetNs: bigint;
+}
+
+export interface Handle {
+  input: ReportInput;
+  ctx: FileContext;
+  buffer: BufferData;
+  isInstance: boolean;
+  /** The tag printed before lines; undefined prints blanks. */
+  label?: string;
+}
+
+export interface PrefixState {
+  multiInputs: boolean;
+  maxFileSize: number;
+  instances: number;
+}
+
+export function basename(path: string): string {
+  return path.slice(path.lastIndexOf("/") + 1);
+}
+
+export function initialHandles(inputs: ReportInput[], contexts: FileContext[]): { handles: Handle[]; state: PrefixState } {
+  const multiInputs = inputs.length > 1;
+  const handles = inputs.map((input, i): Handle => ({
+    input,
+    ctx: contexts[i]!,
+    buffer: input.dat.buffers[0]!,
+    isInstance: false,
+    label: multiInputs ? basename(input.path) : undefined,
+  }));
+  const maxFileSize = Math.max(0, ...handles.map((h) => h.label?.length ?? 0));
+  return { handles, state: { multiInputs, maxFileSize, instances: 0 } };
+}
+
+/** Appends the file's instance handles, as read_data_info() does after printing its cpus= line. */
+export function addInstances(handles: Handle[], top: Handle, state: PrefixState): void {
+  const instances = top.input.dat.buffers.slice(1);
+  state.instances = instances.length;
+  for (const buffer of instances) {
+    const label = basename(buffer.name);
+    state.maxFileSize = Math.max(state.maxFileSize, label.length);
+    handles.push({ input: top.input, ctx: top.ctx, buffer, isInstance: true, label });
+  }
+}
+
+export function handlePrefix(h: Handle, state: PrefixState): string {
+  if (!state.multiInputs && state.instances === 0) return "";
+  if (h.label) return `${h.label.padStart(state.maxFileSize)}: `;
+  return `${"".padStart(state.maxFileSize)}  `;
+}

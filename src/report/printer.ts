@@ -1,0 +1,92 @@
+// One report line per record, as trace-cmd 3.1.6 trace_show_data() prints it, with per-handle caches of
+// the constant columns (file prefix, "comm-pid [", event name) so the hot path only formats the time
+// and the event info.
+// Source of truth: research note §6; trace-cmd tracecmd/trace-read.c trace_show_data().
+
+import type { EventFormat, RecordInfo } from "./events.ts";
+import { handlePrefix, type Handle, type PrefixState } from "./handles.ts";
+import { droppedLine, formatEventName, TimeFormatter, unknownEventLine, type TimeStyle } from "./line.ts";
+import type { ReportOptions } from "./report.ts";
+import type { RecordStream } from "./streams.ts";
+import { printsInUsecs } from "./time.ts";
+
+/** Per-handle constant columns and caches. */
+export interface HandleColumns {
+  prefix: string;
+  time: TimeFormatter;
+  /** "%16s-%-5d [" per pid. */
+  tasks: Map<number, string>;
+  /** Per common_type: the format and its padded name column; null for ids with no format. */
+  events: (EventColumn | null | undefined)[];
+}
+
+interface EventColumn {
+  event: EventFormat;
+  name: string;
+}
+
+/** Formats records; caches the per-handle prefix, task and name columns. */
+/** The record's cpu and time as plugins see them (function indentation, func_repeats); reused per line. */
+class RecordView implements RecordInfo {
+  cpu = 0;
+  #ts: number | bigint = 0;
+
+  set(cpu: number, ts: number | bigint): void {
+    this.cpu = cpu;
+    this.#ts = ts;
+  }
+
+  get ts(): bigint {
+    return BigInt(this.#ts);
+  }
+}
+
+export class LinePrinter {
+  #record = new RecordView();
+  #columns = new Map<Handle, HandleColumns>();
+  #cpus: string[] = [];
+
+  constructor(
+    readonly state: PrefixState,
+    readonly opts: ReportOptions,
+  ) {}
+
+  line(s: RecordStream): string {
+    const h = s.handle;
+    const cols = (s.columns ??= this.#columnsOf(h));
+    const r = s.records;
+    const head = r.missed === 0 ? cols.prefix : cols.prefix + droppedLine(s.cpu, r.missed);
+    const column = r.payloadSize >= 8 ? this.#event(cols, h, r.commonType) : null;
+    if (!column) return `${head}${unknownEventLine()}\n`;
+    const pid = r.commonPid;
+    let task = cols.tasks.get(pid);
+    if (task === undefined) cols.tasks.set(pid, (task = `${h.ctx.comms.comm(pid).padStart(16)}-${String(pid).padEnd(5)} [`));
+    this.#record.set(s.cpu, s.ts);
+    // formatInfo() already drops one trailing newline and stops at a NUL, as trace-cmd does.
+    const info = h.ctx.catalog.formatInfo(column.event, r.payload, this.opts.raw, this.#record);
+    return `${head}${task}${this.#cpu(s.cpu)}${cols.time.format(s.ts)}${column.name}${info}\n`;
+  }
+
+  #event(cols: HandleColumns, h: Handle, id: number): EventColumn | null {
+    let column = cols.events[id];
+    if (column === undefined) {
+      const event = h.ctx.event(id);
+      column = cols.events[id] = event ? { event, name: formatEventName(event.name) } : null;
+    }
+    return column;
+  }
+
+  #columnsOf(h: Handle): HandleColumns {
+    let cols = this.#columns.get(h);
+    if (cols === undefined) {
+      const style: TimeStyle = !printsInUsecs(h.input.dat, this.opts.rawTs) ? "raw" : this.opts.nsec ? "nsecs" : "usecs";
+      cols = { prefix: handlePrefix(h, this.state), time: new TimeFormatter(style), tasks: new Map(), events: [] };
+      this.#columns.set(h, cols);
+    }
+    return cols;
+  }
+
+  #cpu(cpu: number): string {
+    return (this.#cpus[cpu] ??= `${String(cpu).padStart(3, "0")}]`);
+  }
+}

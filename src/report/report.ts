@@ -1,0 +1,84 @@
+// `report` as text: cpus= headers, then every record of every file and buffer in global time order.
+// Source of truth: research note §6; trace-cmd 3.1.6 tracecmd/trace-read.c read_data_info(), trace_show_data().
+
+import { VtraceError } from "../errors.ts";
+import type { TraceDat } from "../tracedat/reader/trace-dat.ts";
+import { buildFileContext } from "./catalog.ts";
+import { addInstances, handlePrefix, initialHandles, type ReportInput } from "./handles.ts";
+import { StreamHeap } from "./kway.ts";
+import { LinePrinter } from "./printer.ts";
+import type { TextSink } from "./sink.ts";
+import { isVtraceError, openStreams, type RecordStream } from "./streams.ts";
+import { printsInUsecs } from "./time.ts";
+
+export type { ReportInput };
+
+export interface ReportOptions {
+  /** -t: nanosecond timestamps. */
+  nsec: boolean;
+  /** -R: raw field values instead of the print fmt. */
+  raw: boolean;
+  /** --raw-ts: no clock conversion and no offsets. */
+  rawTs: boolean;
+  /** --cpu: only these CPUs. */
+  cpus?: ReadonlySet<number>;
+}
+
+export interface ReportResult {
+  warnings: string[];
+  /** The first read error, after everything readable was printed. */
+  error?: VtraceError;
+}
+
+export function writeReport(inputs: ReportInput[], opts: ReportOptions, out: TextSink): ReportResult {
+  const repeatFormat = funcRepeatFormat(inputs.at(-1)?.dat, opts);
+  const contexts = inputs.map((i) => buildFileContext(i.dat, repeatFormat));
+  const warnings = inputs.flatMap((i) => i.dat.options.warnings);
+  const { handles, state } = initialHandles(inputs, contexts);
+  for (const top of handles.slice()) {
+    out.write(`${handlePrefix(top, state)}cpus=${top.input.dat.cpuCount}\n`);
+    const latency = top.input.dat.latencyText;
+    if (latency) {
+      out.write(`${new TextDecoder().decode(latency)}\n`);
+      return { warnings };
+    }
+    addInstances(handles, top, state);
+  }
+  const printer = new LinePrinter(state, opts);
+  const error = mergeAndPrint(openStreams(handles, opts), printer, out);
+  return { warnings: [...warnings, ...contexts.flatMap((c) => c.warnings)], error };
+}
+
+/**
+ * trace-cmd 3.1.6 sets one global tep_func_repeat_format from the last file opened: "%d" with
+ * --raw-ts, else by that file's clock style.
+ */
+function funcRepeatFormat(last: TraceDat | undefined, opts: ReportOptions): string | undefined {
+  if (!last) return undefined;
+  if (opts.rawTs) return "%d";
+  if (!printsInUsecs(last, false)) return "%12d";
+  return opts.nsec ? "%9.1d" : "%6.1000d";
+}
+
+function mergeAndPrint(streams: RecordStream[], printer: LinePrinter, out: TextSink): VtraceError | undefined {
+  let firstError: VtraceError | undefined;
+  const step = (s: RecordStream): boolean => {
+    try {
+      return s.advance();
+    } catch (e) {
+      if (!isVtraceError(e)) throw e;
+      firstError ??= e;
+      return false;
+    }
+  };
+  const heap = new StreamHeap(streams);
+  streams.forEach((s, i) => step(s) && heap.push(i));
+  for (let top = heap.peek(); top !== undefined; top = heap.peek()) {
+    const s = streams[top]!;
+    if (!out.write(printer.line(s))) return firstError;
+    if (step(s)) heap.replaceTop();
+    else heap.popTop();
+  }
+  return firstError;
+}
+

@@ -1,0 +1,92 @@
+// Record timestamps as trace-cmd report shows them: guest TIME_SHIFT sync, TSC2NSEC, then offsets;
+// and whether the clock prints as seconds.microseconds or as a raw counter.
+// Source of truth: research note §2.8 and §6; trace-cmd 3.1.6 trace-input.c timestamp_calc(),
+// timestamp_host_sync(), timestamp_correction_calc(), extract_trace_clock().
+
+import type { TimeShift, Tsc2Nsec, TsyncSample } from "../tracedat/reader/options.ts";
+import type { TraceDat } from "../tracedat/reader/trace-dat.ts";
+
+const U64 = (1n << 64n) - 1n;
+const TRACECMD_TSYNC_FLAG_INTERPOLATE = 1;
+const USEC_CLOCKS = new Set(["local", "global", "uptime", "perf", "tsc2nsec", "tai"]);
+
+export type ToTime = (tsRaw: bigint, cpu: number) => bigint;
+
+export interface TimeSettings {
+  rawTs: boolean;
+  /** --ts-offset for this file (already dropped for the first file, as 3.1.6 does). */
+  userOffsetNs: bigint;
+  /** Instances do not inherit the guest TIME_SHIFT (trace-cmd clears handle->host). */
+  isInstance: boolean;
+}
+
+/** The clock name in trace_clock text: the token in brackets, e.g. "[local] global" → "local". */
+export function parseClockName(text: string | undefined): string | undefined {
+  const token = text?.split(" ").find((t) => t.startsWith("["));
+  const name = token?.split(/[[\]]/).find((p) => p.length > 0)?.trim().split(/\s/)[0];
+  return name === "" ? undefined : name;
+}
+
+/** True when timestamps print as "%5llu.%06llu" (TRACECMD_FL_IN_USECS), false for "%12llu" raw. */
+export function printsInUsecs(file: TraceDat, rawTs: boolean): boolean {
+  const clock = parseClockName(file.clockText);
+  if (clock === undefined) return true;
+  if (rawTs) return false;
+  if (file.options.tsc2nsec && file.options.tsc2nsec.mult !== 0) return true;
+  return USEC_CLOCKS.has(clock) || clock.startsWith("mono");
+}
+
+export function makeToTime(file: TraceDat, s: TimeSettings): ToTime | undefined {
+  if (s.rawTs) return undefined;
+  const o = file.options;
+  const offset = o.dateNs + o.offsetNs + s.userOffsetNs;
+  const shift = s.isInstance ? undefined : o.timeShift;
+  const tsc = o.tsc2nsec && o.tsc2nsec.mult !== 0 ? o.tsc2nsec : undefined;
+  if (!shift && !tsc && offset === 0n) return undefined;
+  return (ts, cpu) => {
+    let t = shift ? hostSync(ts, cpu, shift) : ts;
+    if (tsc) t = tscToNs(t, tsc);
+    return (t + offset) & U64;
+  };
+}
+
+function tscToNs(ts: bigint, tsc: Tsc2Nsec): bigint {
+  return ((ts * BigInt(tsc.mult)) >> BigInt(tsc.shift)) & U64;
+}
+
+function hostSync(ts: bigint, cpu: number, shift: TimeShift): bigint {
+  const samples = shift.cpus[cpu];
+  if (!samples || samples.length === 0) return ts;
+  if (samples.length === 1) return (ts + samples[0]!.offset) & U64;
+  const [min, max] = bracket(samples, ts);
+  return correct(ts, shift.flags, min, max);
+}
+
+/** The sample pair around ts, clamped to the first or last pair. */
+function bracket(samples: TsyncSample[], ts: bigint): [TsyncSample, TsyncSample] {
+  const n = samples.length;
+  if (n === 2 || ts <= samples[0]!.time) return [samples[0]!, samples[1]!];
+  if (ts >= samples[n - 1]!.time) return [samples[n - 2]!, samples[n - 1]!];
+  let lo = 0;
+  let hi = n - 1;
+  let mid = (lo + hi) >> 1;
+  while (lo <= hi) {
+    const t = samples[mid]!.time;
+    if (ts < t) hi = mid - 1;
+    else if (ts > t) lo = mid + 1;
+    else break;
+    mid = (lo + hi) >> 1;
+  }
+  return [samples[mid]!, samples[Math.min(mid + 1, n - 1)]!];
+}
+
+function correct(ts: bigint, flags: number, min: TsyncSample, max: TsyncSample): bigint {
+  let tscor = min.offset;
+  if (flags & TRACECMD_TSYNC_FLAG_INTERPOLATE) {
+    const delta = BigInt.asIntN(64, max.time - min.time);
+    const off = BigInt.asIntN(64, (BigInt.asIntN(64, ts) - BigInt.asIntN(64, min.time)) * (max.offset - min.offset));
+    if (delta !== 0n) tscor = min.offset + (off + delta / 2n) / delta; // BigInt division truncates like C
+  }
+  const scaled = ((ts * min.scaling) & U64) >> min.frac;
+  return (scaled + tscor) & U64;
+}

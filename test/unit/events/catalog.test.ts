@@ -1,0 +1,55 @@
+import { describe, expect, test } from "bun:test";
+import { catalog, formatText, hex } from "./_golden.ts";
+
+const FUNCTION = formatText("function", 1, [["unsigned long ip", 8, 8], ["unsigned long parent_ip", 16, 8]], '" %ps <-- %ps", (void *)REC->ip, (void *)REC->parent_ip');
+
+function fn(ip: string, parent: string): Uint8Array {
+  return hex(`01 00 00 00 2a 00 00 00 ${ip} ${parent}`);
+}
+
+const DO_ONE = "00 10 00 81 ff ff ff ff";
+const DO_TWO = "80 10 00 81 ff ff ff ff";
+const STEXT = "00 00 00 81 ff ff ff ff";
+
+describe("EventCatalog", () => {
+  test("commonType() and commonPid() read the common fields in the file's byte order", () => {
+    const le = catalog();
+    const be = catalog({ littleEndian: false });
+    expect([le.commonType(hex("2c 01 00 00 fe ff ff ff")), le.commonPid(hex("2c 01 00 00 fe ff ff ff"))]).toEqual([300, -2]);
+    expect([be.commonType(hex("01 2c 00 00 00 00 00 07")), be.commonPid(hex("01 2c 00 00 00 00 00 07"))]).toEqual([300, 7]);
+  });
+
+  test("add() returns the format and byId() finds it", () => {
+    const cat = catalog();
+    const ev = cat.add("ftrace", FUNCTION);
+    expect(cat.byId(1)).toBe(ev);
+    expect(cat.byId(2)).toBeUndefined();
+  });
+
+  test("add() never throws for a bad print fmt and parseFailure() says why", () => {
+    const cat = catalog();
+    const ev = cat.add("s", formatText("bad", 3, [["int a", 8, 4, true]], '"%d", ({ int x = 1; x; })'));
+    expect(cat.parseFailure(ev)).toContain("statement expressions");
+    expect(cat.formatInfo(ev, hex("03 00 00 00 2a 00 00 00 05 00 00 00"))).toBe("[FAILED TO PARSE] a=5");
+  });
+
+  test("formatInfo() indents ftrace:function per CPU from the callers seen, as plugin_function does", () => {
+    const cat = catalog();
+    const ev = cat.add("ftrace", FUNCTION);
+    const lines = [
+      cat.formatInfo(ev, fn(DO_ONE, STEXT), false, { cpu: 0 }), // _stext -> do_one: depth 0
+      cat.formatInfo(ev, fn(DO_TWO, DO_ONE), false, { cpu: 0 }), // do_one -> do_two: depth 1
+      cat.formatInfo(ev, fn(DO_TWO, DO_ONE), false, { cpu: 1 }), // other CPU: fresh stack
+      cat.formatInfo(ev, fn(DO_ONE, STEXT), false, { cpu: 0 }), // back to depth 0
+    ];
+    expect(lines).toEqual(["do_one", "   do_two", "do_two", "do_one"]);
+  });
+
+  test("formatInfo() stops at a NUL, as trace-cmd prints info with %.*s", () => {
+    const cat = catalog();
+    const ev = cat.add("kvmmmu", formatText("kvm_mmu_sync_page", 4, [["__u64 gfn", 8, 8], ["__u32 role", 16, 4], ["__u32 root_count", 20, 4], ["bool unsync", 24, 1]], '"x"'));
+    const payload = hex(`04 00 00 00 2a 00 00 00  00 00 00 00 00 00 00 00  91 00 00 00  02 00 00 00  01 00 00 00`);
+    // role 0x91: level 1, cr4_pae, direct; plugin_kvm prints "...unsync" then a NUL
+    expect(cat.formatInfo(ev, payload)).toBe("1 q0 direct --- pae !nxe !wp root 2 unsync");
+  });
+});

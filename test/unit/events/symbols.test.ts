@@ -1,0 +1,50 @@
+import { describe, expect, test } from "bun:test";
+import { parseKallsyms, parsePrintkFormats } from "../../../src/events/index.ts";
+
+const KALLSYMS = [
+  "ffffffff81000000 T _stext",
+  "ffffffff81001000 T do_one",
+  "ffffffff81001080 t do_two",
+  "ffffffff81001100 A abs_sym",
+  "ffffffff81001200 t $x",
+  "ffffffffc0000000 t mod_fn\t[mymod]",
+  "not a symbol line",
+].join("\n");
+
+describe("parseKallsyms()", () => {
+  const syms = parseKallsyms(KALLSYMS);
+
+  test("lookup() finds the symbol an address falls in", () => {
+    expect(syms.lookup(0xffffffff81001010n)).toEqual({ name: "do_one", start: 0xffffffff81001000n });
+    expect(syms.lookup(0xffffffff81001080n)).toEqual({ name: "do_two", start: 0xffffffff81001080n });
+  });
+
+  test("lookup() skips absolute ('A'/'a') symbols and '$' names, as tep_parse_kallsyms() does", () => {
+    expect(syms.lookup(0xffffffff81001150n)?.name).toBe("do_two");
+    expect(syms.lookup(0xffffffff81001250n)?.name).toBe("do_two");
+  });
+
+  test("lookup() keeps the module of a module symbol", () => {
+    expect(syms.lookup(0xffffffffc0000000n)).toEqual({ name: "mod_fn", start: 0xffffffffc0000000n, module: "mymod" });
+  });
+
+  test("lookup() finds nothing below the first symbol or past the last one", () => {
+    expect(syms.lookup(0x1000n)).toBeUndefined();
+    expect(syms.lookup(0xffffffffc0000010n)).toBeUndefined();
+  });
+
+  test("lookupParts() agrees with lookup() and gives the offset", () => {
+    expect(syms.lookupParts!(0xffffffff, 0x81001010)).toEqual({ name: "do_one", offset: 0x10 });
+    expect(syms.lookupParts!(0, 0x1000)).toBeUndefined();
+  });
+});
+
+describe("parsePrintkFormats()", () => {
+  test("parsePrintkFormats() maps addresses to strings without quotes and a trailing \\n", () => {
+    const map = parsePrintkFormats('0xffffffff8281a98f : "thaw_processes"\n0xffffffff82000000 : "hello %d\\n"\n');
+    expect([...map]).toEqual([
+      [0xffffffff8281a98fn, "thaw_processes"],
+      [0xffffffff82000000n, "hello %d"],
+    ]);
+  });
+});

@@ -1,0 +1,79 @@
+// Timestamps as trace-cmd shows them: clock styles, TSC2NSEC, TIME_SHIFT, offsets (checked against
+// trace-cmd 3.1.6 end to end by test/e2e/report/synthetic-oracle.test.ts).
+
+import { expect, test } from "bun:test";
+import { formatTime, TimeFormatter } from "../../../src/report/line.ts";
+import { makeToTime, parseClockName, printsInUsecs } from "../../../src/report/time.ts";
+import { emptyOptions, type FileOptions } from "../../../src/tracedat/reader/options.ts";
+import type { TraceDat } from "../../../src/tracedat/reader/trace-dat.ts";
+
+function dat(clockText: string | undefined, options: Partial<FileOptions> = {}): TraceDat {
+  return { clockText, options: { ...emptyOptions(), ...options } } as TraceDat;
+}
+
+test("parseClockName() picks the bracketed clock", () => {
+  expect([parseClockName("[local] global counter"), parseClockName("local global [x86-tsc]"), parseClockName("local"), parseClockName(undefined)]).toEqual([
+    "local",
+    "x86-tsc",
+    undefined,
+    undefined,
+  ]);
+});
+
+test("printsInUsecs() follows trace-cmd's clock list, TSC2NSEC and --raw-ts", () => {
+  const tsc2nsec = { mult: 3, shift: 1, offset: 0n };
+  expect([
+    printsInUsecs(dat("[local]"), false),
+    printsInUsecs(dat("[mono_raw]"), false),
+    printsInUsecs(dat("[x86-tsc]"), false),
+    printsInUsecs(dat("[counter]"), false),
+    printsInUsecs(dat("[boot]"), false),
+    printsInUsecs(dat("[x86-tsc]", { tsc2nsec }), false),
+    printsInUsecs(dat("[local]"), true),
+    printsInUsecs(dat(undefined), true),
+  ]).toEqual([true, true, false, false, false, true, false, true]);
+});
+
+test("makeToTime() applies TSC2NSEC, then DATE, OFFSET and --ts-offset; --raw-ts applies nothing", () => {
+  const d = dat("[x86-tsc]", { tsc2nsec: { mult: 3, shift: 1, offset: 99n }, dateNs: 1000n, offsetNs: -10n });
+  const toTime = makeToTime(d, { rawTs: false, userOffsetNs: 5n, isInstance: false })!;
+  expect(toTime(1000n, 0)).toBe(1500n + 1000n - 10n + 5n);
+  expect(makeToTime(d, { rawTs: true, userOffsetNs: 5n, isInstance: false })).toBeUndefined();
+  expect(makeToTime(dat("[local]"), { rawTs: false, userOffsetNs: 0n, isInstance: false })).toBeUndefined();
+});
+
+test("makeToTime() maps guest time through TIME_SHIFT samples, not for instances", () => {
+  const timeShift = {
+    peerTraceId: 1n,
+    flags: 1,
+    cpus: [
+      [{ time: 0n, offset: -100n, scaling: 1n, frac: 0n }],
+      [
+        { time: 100n, offset: 10n, scaling: 1n, frac: 0n },
+        { time: 200n, offset: 30n, scaling: 1n, frac: 0n },
+      ],
+    ],
+  };
+  const toTime = makeToTime(dat("[local]", { timeShift }), { rawTs: false, userOffsetNs: 0n, isInstance: false })!;
+  expect([toTime(1000n, 0), toTime(150n, 1), toTime(150n, 7)]).toEqual([900n, 170n, 150n]);
+  expect(makeToTime(dat("[local]", { timeShift }), { rawTs: false, userOffsetNs: 0n, isInstance: true })).toBeUndefined();
+});
+
+test("formatTime() rounds to µs, prints ns with -t, and raw counters as %12llu", () => {
+  expect([formatTime(1_999_999_500n, "usecs"), formatTime(5n, "nsecs"), formatTime(123n, "raw"), formatTime(123_456_789_012_345n, "usecs")]).toEqual([
+    "     2.000000:",
+    "     0.000000005:",
+    "         123:",
+    " 123456.789012:",
+  ]);
+});
+
+test("TimeFormatter.format() agrees with formatTime() for numbers and bigints", () => {
+  for (const style of ["usecs", "nsecs", "raw"] as const) {
+    const f = new TimeFormatter(style);
+    for (const ts of [0n, 499n, 500n, 999_999_499n, 999_999_500n, 1_234_567_890_123n, 2n ** 53n + 7n, 2n ** 63n]) {
+      expect(f.format(ts)).toBe(formatTime(ts, style));
+      if (ts < 2n ** 52n) expect(f.format(Number(ts))).toBe(formatTime(ts, style));
+    }
+  }
+});
