@@ -1,7 +1,7 @@
 // A StreamChannel over a non-blocking fd (accepted unix socket, virtio-serial port), driven by FdReactor.
 
 import { closeFd, readFd, writeFd } from "../../ffi/fd.ts";
-import { POLLHUP, POLLIN } from "../../ffi/poll.ts";
+import { POLLHUP, POLLIN, POLLOUT } from "../../ffi/poll.ts";
 import type { FdReactor } from "./fd-reactor.ts";
 import { StreamChannel } from "./stream-channel.ts";
 
@@ -34,7 +34,9 @@ export function fdChannel(fd: number, reactor: FdReactor, peer: string, opts: Fd
     },
     peer,
   );
-  reactor.add(fd, (rev) => {
+  reactor.add(fd, { onReady, wantsWrite: () => ch.pendingOutput });
+  function onReady(rev: number): void {
+    if (rev & POLLOUT) ch.onDrain();
     if (rev & POLLIN) {
       for (;;) {
         const n = readFd(fd, buf);
@@ -49,7 +51,7 @@ export function fdChannel(fd: number, reactor: FdReactor, peer: string, opts: Fd
     } else if (rev & POLLHUP && opts.hupIsClose) {
       closeChannel();
     }
-  });
+  }
   function closeChannel() {
     shut();
     ch.onClose();

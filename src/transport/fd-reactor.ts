@@ -2,28 +2,29 @@
 // without blocking it: poll() with a zero timeout on a short timer. The data plane never goes
 // through here (per-CPU Workers splice); this carries control messages only.
 
-import { POLLERR, POLLHUP, POLLIN, PollSet } from "../../ffi/poll.ts";
+import { POLLERR, POLLHUP, POLLIN, POLLOUT, PollSet } from "../../ffi/poll.ts";
 
-type Handler = (revents: number) => void;
+export interface FdWatch {
+  /** Called with the poll revents when the fd is readable, writable (if asked), hung up or in error. */
+  onReady(revents: number): void;
+  /** Whether output is waiting, so POLLOUT matters. */
+  wantsWrite?(): boolean;
+}
 
 export class FdReactor {
-  readonly #handlers = new Map<number, Handler>();
-  #poll: PollSet | undefined;
+  readonly #watches = new Map<number, FdWatch>();
   #timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(private readonly intervalMs = 5) {}
 
-  /** Calls handler with the poll revents whenever fd is readable, hung up or in error. */
-  add(fd: number, handler: Handler): void {
-    this.#handlers.set(fd, handler);
-    this.#poll = undefined;
+  add(fd: number, watch: FdWatch): void {
+    this.#watches.set(fd, watch);
     this.#timer ??= setInterval(() => this.#tick(), this.intervalMs);
   }
 
   remove(fd: number): void {
-    this.#handlers.delete(fd);
-    this.#poll = undefined;
-    if (this.#handlers.size === 0) this.stop();
+    this.#watches.delete(fd);
+    if (this.#watches.size === 0) this.stop();
   }
 
   stop(): void {
@@ -32,13 +33,12 @@ export class FdReactor {
   }
 
   #tick(): void {
-    const fds = [...this.#handlers.keys()];
-    this.#poll ??= new PollSet(fds.map((fd) => ({ fd, events: POLLIN })));
-    const poll = this.#poll;
+    const entries = [...this.#watches].map(([fd, w]) => ({ fd, events: POLLIN | (w.wantsWrite?.() ? POLLOUT : 0) }));
+    const poll = new PollSet(entries);
     if (poll.wait(0) === 0) return;
-    poll.entries.forEach(({ fd }, i) => {
+    entries.forEach(({ fd }, i) => {
       const rev = poll.revents(i);
-      if (rev & (POLLIN | POLLHUP | POLLERR)) this.#handlers.get(fd)?.(rev);
+      if (rev & (POLLIN | POLLOUT | POLLHUP | POLLERR)) this.#watches.get(fd)?.onReady(rev);
     });
   }
 }

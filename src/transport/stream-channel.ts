@@ -51,6 +51,11 @@ export class StreamChannel {
     }
   }
 
+  /** Output is queued, waiting for the socket to take it. */
+  get pendingOutput(): boolean {
+    return this.#outQueue.length > 0;
+  }
+
   get closed(): boolean {
     return this.#closed;
   }

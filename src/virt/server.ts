@@ -24,7 +24,7 @@ export function startVirtServer(ctx: VirtServerContext, group = defaultQemuGroup
   chmodSync(socketPath, 0o660);
   if (group !== undefined) chownSync(socketPath, process.getuid?.() ?? 0, groupId(group));
   const reactor = new FdReactor();
-  reactor.add(listenFd, () => acceptAll(listenFd, reactor, ctx));
+  reactor.add(listenFd, { onReady: () => acceptAll(listenFd, reactor, ctx) });
   ctx.log(`listening on ${socketPath}`);
   return {
     socketPath,

@@ -2,7 +2,7 @@
 // virtio-serial into the host's FIFOs, and `vtrace virt-server` writes a file trace-cmd reads.
 
 import { afterEach, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { bootGuest, guestSupport, type RunningGuest } from "../../helpers/guest.ts";
 import { missing, run, skipBecause, tempDir, VTRACE_BIN } from "../../helpers/env.ts";
 import { eventLines, traceCmd } from "../../helpers/tracecmd.ts";
@@ -24,6 +24,12 @@ async function hostSide(root: string, domains: string[]) {
 /** Load on both vCPUs, a marker, then a little time so both CPUs fill pages. */
 const GUEST_WORK = (marker: string) =>
   `sh -c 'for i in 1 2; do (n=0; while [ $n -lt 3000 ]; do n=$((n+1)); done) & done; echo ${marker} > /sys/kernel/tracing/trace_marker; wait; sleep 0.5'`;
+
+async function stopHost(host: { server: Bun.Subprocess; log: string }): Promise<void> {
+  host.server.kill("SIGINT");
+  await host.server.exited;
+  if (process.env.VTRACE_TEST_VERBOSE) console.log(readFileSync(host.log, "utf8"));
+}
 
 async function waitForReport(file: string, want: (lines: string[]) => boolean, timeoutMs: number): Promise<string[]> {
   const until = Date.now() + timeoutMs;
@@ -66,8 +72,7 @@ describe.skipIf(skip)("record --virt in a real QEMU guest", () => {
       expect(lines.some((l) => l.includes("[000]"))).toBe(true);
       expect(lines.some((l) => l.includes("[001]"))).toBe(true);
     } finally {
-      host.server.kill("SIGINT");
-      await host.server.exited;
+      await stopHost(host);
     }
   }, 300_000);
 
@@ -92,8 +97,7 @@ describe.skipIf(skip)("record --virt in a real QEMU guest", () => {
       const lines = await waitForReport(`${host.outDir}/trace.g2.dat`, (l) => l.length > 0, 30_000);
       expect(lines.length).toBeGreaterThan(0);
     } finally {
-      host.server.kill("SIGINT");
-      await host.server.exited;
+      await stopHost(host);
     }
   }, 300_000);
 
@@ -119,8 +123,7 @@ describe.skipIf(skip)("record --virt in a real QEMU guest", () => {
         expect(lines.some((l) => l.includes(`MARK-${name}`))).toBe(true);
       }
     } finally {
-      host.server.kill("SIGINT");
-      await host.server.exited;
+      await stopHost(host);
     }
   }, 300_000);
 });
