@@ -1,0 +1,94 @@
+import { describe, expect, test } from "bun:test";
+import { chownSync, lstatSync, mkdirSync, symlinkSync } from "node:fs";
+import { VtraceError, UsageError } from "../../../src/errors.ts";
+import { libvirtChannelsXml, qemuArgs } from "../../../src/virt/guest-config.ts";
+import { checkDomainName } from "../../../src/virt/paths.ts";
+import { setupGuest } from "../../../src/virt/setup-guest.ts";
+import { tempDir } from "../../helpers/env.ts";
+
+describe("checkDomainName()", () => {
+  test.each(["../x", "a/b", "/abs", "..", ".hidden", "", "a b", "x".repeat(65)])("refuses %j", (name) => {
+    expect(() => checkDomainName(name)).toThrow(UsageError);
+  });
+  test.each(["guest1", "fedora-38", "vm_2.test", "a+b"])("accepts %j", (name) => {
+    expect(checkDomainName(name)).toBe(name);
+  });
+});
+
+describe("setupGuest()", () => {
+  test("creates the folders and one FIFO pair per CPU with the modes asked for", () => {
+    using dir = tempDir("sg");
+    const virtDir = `${dir.path}/trace-cmd/virt`;
+    const r = setupGuest({ virtDir, domain: "g1", cpus: 2, mode: 0o710 });
+    expect(r.created.map((p) => p.slice(dir.path.length))).toEqual([
+      "/trace-cmd",
+      "/trace-cmd/virt",
+      "/trace-cmd/virt/g1",
+      "/trace-cmd/virt/g1/trace-path-cpu0.in",
+      "/trace-cmd/virt/g1/trace-path-cpu0.out",
+      "/trace-cmd/virt/g1/trace-path-cpu1.in",
+      "/trace-cmd/virt/g1/trace-path-cpu1.out",
+    ]);
+    expect(lstatSync(`${virtDir}/g1`).mode & 0o777).toBe(0o710);
+    const fifo = lstatSync(`${virtDir}/g1/trace-path-cpu1.out`);
+    expect({ fifo: fifo.isFIFO(), mode: fifo.mode & 0o777 }).toEqual({ fifo: true, mode: 0o660 });
+    // A second run changes nothing and reports everything as already there.
+    expect(setupGuest({ virtDir, domain: "g1", cpus: 2, mode: 0o710 }).created).toEqual([]);
+  });
+
+  test("sets the group on folders and FIFOs", () => {
+    using dir = tempDir("sgg");
+    const virtDir = `${dir.path}/virt`;
+    setupGuest({ virtDir, domain: "g1", cpus: 1, mode: 0o750, group: "65534" });
+    expect(lstatSync(`${virtDir}/g1/trace-path-cpu0.in`).gid).toBe(65534);
+    expect(lstatSync(`${virtDir}/g1`).gid).toBe(65534);
+  });
+
+  test("refuses a symlinked domain folder", () => {
+    using dir = tempDir("sgl");
+    mkdirSync(`${dir.path}/virt`);
+    mkdirSync(`${dir.path}/elsewhere`);
+    symlinkSync(`${dir.path}/elsewhere`, `${dir.path}/virt/g1`);
+    expect(() => setupGuest({ virtDir: `${dir.path}/virt`, domain: "g1", cpus: 1, mode: 0o710 })).toThrow(
+      new VtraceError(`refusing to use '${dir.path}/virt/g1': it is a symlink`),
+    );
+  });
+
+  test("refuses a folder owned by another user", () => {
+    using dir = tempDir("sgo");
+    mkdirSync(`${dir.path}/virt/g1`, { recursive: true });
+    chownSync(`${dir.path}/virt/g1`, 65534, 65534);
+    expect(() => setupGuest({ virtDir: `${dir.path}/virt`, domain: "g1", cpus: 1, mode: 0o710 })).toThrow("owned by uid 65534");
+  });
+
+  test("refuses a regular file where a FIFO belongs", async () => {
+    using dir = tempDir("sgf");
+    mkdirSync(`${dir.path}/virt/g1`, { recursive: true });
+    await Bun.write(`${dir.path}/virt/g1/trace-path-cpu0.in`, "x");
+    expect(() => setupGuest({ virtDir: `${dir.path}/virt`, domain: "g1", cpus: 1, mode: 0o710 })).toThrow("is not a FIFO");
+  });
+
+  test("refuses an escaping domain name before touching the disk", () => {
+    expect(() => setupGuest({ virtDir: "/nonexistent/virt", domain: "../etc", cpus: 1, mode: 0o710 })).toThrow(UsageError);
+  });
+});
+
+describe("guest wiring text", () => {
+  test("libvirtChannelsXml() has the unix control channel and one pipe channel per CPU", () => {
+    const xml = libvirtChannelsXml("/tmp/trace-cmd/virt", "g1", 2);
+    expect(xml).toContain("<source mode='connect' path='/tmp/trace-cmd/virt/agent-ctl-path'/>");
+    expect(xml).toContain("<source path='/tmp/trace-cmd/virt/g1/trace-path-cpu1'/>");
+    expect(xml.match(/<channel type='pipe'>/g)).toHaveLength(2);
+  });
+
+  test("qemuArgs() wires pipe chardevs and a reconnecting socket to named ports", () => {
+    const args = qemuArgs("/v", "g1", 1);
+    expect(args).toEqual([
+      "-device", "virtio-serial-pci,id=vtrace-serial0",
+      "-chardev", "socket,id=vtrace-ctl,path=/v/agent-ctl-path,reconnect=1",
+      "-device", "virtserialport,bus=vtrace-serial0.0,chardev=vtrace-ctl,name=agent-ctl-path",
+      "-chardev", "pipe,id=vtrace-cpu0,path=/v/g1/trace-path-cpu0",
+      "-device", "virtserialport,bus=vtrace-serial0.0,chardev=vtrace-cpu0,name=trace-path-cpu0",
+    ]);
+  });
+});
