@@ -11,7 +11,7 @@ import { compilePrintFmt, type CompiledFmt } from "./print-fmt/compile.ts";
 import type { CompileCtx } from "./print-fmt/context.ts";
 import { parsePrintFmt } from "./print-fmt/parse.ts";
 import { compileRawFields, type RawPrinter } from "./raw.ts";
-import type { SymbolTable } from "./symbols.ts";
+import { withLookupParts, type SymbolTable } from "./symbols.ts";
 
 export interface EventContext {
   littleEndian: boolean;
@@ -35,8 +35,6 @@ export interface RecordInfo {
 
 interface Compiled {
   event: EventFormat;
-  /** Only plugin output can hold a NUL (plugin_kvm prints one). */
-  mayHaveNul: boolean;
   fmt?: CompiledFmt;
   /** Why the print fmt failed, as libtraceevent would mark it [FAILED TO PARSE]. */
   failure?: string;
@@ -59,7 +57,7 @@ export class EventCatalog {
   readonly #pluginState: PluginState = { funcStacks: new Map() };
 
   constructor(ctx: EventContext) {
-    this.#ctx = ctx;
+    this.#ctx = { ...ctx, symbols: withLookupParts(ctx.symbols) };
     this.#rec = toRec(new Uint8Array(0), ctx.littleEndian);
   }
 
@@ -82,8 +80,8 @@ export class EventCatalog {
   }
 
   /**
-   * The info text of one record. Like trace-cmd, one trailing newline is dropped and the text stops
-   * at a NUL (trace_seq_do_printf() prints with "%.*s").
+   * The info text of one record. Like trace-cmd, one trailing newline is dropped. (trace-cmd prints
+   * with "%.*s", so text stops at a NUL; only plugin_kvm prints one, and it leaves it out.)
    */
   formatInfo(event: EventFormat, payload: Uint8Array, raw = false, rec?: RecordInfo): string {
     let c = this.#byIdCompiled[event.id];
@@ -94,11 +92,7 @@ export class EventCatalog {
       c.pluginCtx.cpu = rec?.cpu ?? 0;
       c.pluginCtx.ts = rec?.ts;
     }
-    let text = raw ? c.raw(r) : this.#pretty(c, r);
-    if (c.mayHaveNul) {
-      const nul = text.indexOf("\0");
-      if (nul >= 0) text = text.slice(0, nul);
-    }
+    const text = raw ? c.raw(r) : this.#pretty(c, r);
     return text.charCodeAt(text.length - 1) === 10 ? text.slice(0, -1) : text;
   }
 
@@ -167,7 +161,7 @@ export class EventCatalog {
       failure = e instanceof Error ? e.message : String(e);
     }
     const raw = compileRawFields(own, bprint ? undefined : fmt?.pieces, longSize);
-    return { event, mayHaveNul: plugin !== undefined, fmt, failure, raw, plugin, pluginCtx, fields, bprint };
+    return { event, fmt, failure, raw, plugin, pluginCtx, fields, bprint };
   }
 }
 

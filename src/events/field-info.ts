@@ -36,60 +36,41 @@ function dynamicElementSize(type: string): number {
   return sizes[elem] ?? 0;
 }
 
-/**
- * A record being printed: its bytes, and a DataView over the whole underlying buffer so that one
- * view serves every record of a page (reads add `base`). Catalogs reuse one Rec per call.
- */
+/** A record being printed: its bytes and the file's byte order. Catalogs reuse one Rec per call. */
 export interface Rec {
   bytes: Uint8Array;
-  dv: DataView;
-  buf: ArrayBufferLike;
-  base: number;
   le: boolean;
 }
 
 export function toRec(bytes: Uint8Array, le: boolean): Rec {
-  return { bytes, dv: new DataView(bytes.buffer), buf: bytes.buffer, base: bytes.byteOffset, le };
+  return { bytes, le };
 }
 
-/** Points `r` at another payload, keeping its DataView when the buffer is the same. */
+/** Points `r` at another payload. */
 export function retarget(r: Rec, bytes: Uint8Array): void {
-  const buf = bytes.buffer;
-  if (r.buf !== buf) {
-    r.dv = new DataView(buf);
-    r.buf = buf;
-  }
   r.bytes = bytes;
-  r.base = bytes.byteOffset;
 }
 
 /** Unsigned read of 1, 2, 4 or 8 bytes; 0 when out of the record (libtraceevent prints 0). */
 export function readU(r: Rec, offset: number, size: number): bigint {
   if (offset + size > r.bytes.length) return 0n;
-  switch (size) {
-    case 1:
-      return BigInt(r.bytes[offset]!);
-    case 2:
-      return BigInt(r.dv.getUint16(r.base + offset, r.le));
-    case 4:
-      return BigInt(r.dv.getUint32(r.base + offset, r.le));
-    case 8:
-      return r.dv.getBigUint64(r.base + offset, r.le);
-    default:
-      return 0n;
-  }
+  if (size === 8) return (BigInt(readHi(r, offset)) << 32n) | BigInt(readLo(r, offset));
+  return BigInt(readSmall(r, offset, size));
 }
 
-/** Same as readU for sizes up to 4, as a number. */
+/** Same as readU for sizes up to 4, as a number. Indexed byte reads: no DataView per record. */
 export function readSmall(r: Rec, offset: number, size: number): number {
-  if (offset + size > r.bytes.length) return 0;
+  const b = r.bytes;
+  if (offset + size > b.length) return 0;
   switch (size) {
     case 1:
-      return r.bytes[offset]!;
+      return b[offset]!;
     case 2:
-      return r.dv.getUint16(r.base + offset, r.le);
+      return r.le ? b[offset]! | (b[offset + 1]! << 8) : (b[offset]! << 8) | b[offset + 1]!;
     case 4:
-      return r.dv.getUint32(r.base + offset, r.le);
+      return r.le
+        ? (b[offset]! | (b[offset + 1]! << 8) | (b[offset + 2]! << 16) | (b[offset + 3]! << 24)) >>> 0
+        : ((b[offset]! << 24) | (b[offset + 1]! << 16) | (b[offset + 2]! << 8) | b[offset + 3]!) >>> 0;
     default:
       return 0;
   }
@@ -98,11 +79,11 @@ export function readSmall(r: Rec, offset: number, size: number): number {
 /** High and low 32-bit halves of an 8-byte field (0 when out of the record). */
 export function readHi(r: Rec, offset: number): number {
   if (offset + 8 > r.bytes.length) return 0;
-  return r.dv.getUint32(r.base + offset + (r.le ? 4 : 0), r.le);
+  return readSmall(r, offset + (r.le ? 4 : 0), 4);
 }
 export function readLo(r: Rec, offset: number): number {
   if (offset + 8 > r.bytes.length) return 0;
-  return r.dv.getUint32(r.base + offset + (r.le ? 0 : 4), r.le);
+  return readSmall(r, offset + (r.le ? 0 : 4), 4);
 }
 
 /** Offset and length of a __data_loc / __rel_loc field's data. */

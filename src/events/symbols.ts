@@ -135,6 +135,31 @@ class SortedSymbols implements SymbolTable {
   }
 }
 
+/**
+ * Gives any SymbolTable a cached lookupParts(): tables made elsewhere (a lazy wrapper, say) only
+ * have lookup(bigint); call sites repeat, so a small direct-mapped cache saves most bigint work.
+ */
+export function withLookupParts(t: SymbolTable): SymbolTable {
+  if (t.lookupParts) return t;
+  const cacheHi = new Float64Array(1024).fill(-1);
+  const cacheLo = new Float64Array(1024);
+  const cached: ({ name: string; offset: number } | undefined)[] = new Array(1024);
+  return {
+    lookup: (addr) => t.lookup(addr),
+    lookupParts(hi, lo) {
+      const slot = (lo ^ (lo >>> 10) ^ hi) & 1023;
+      if (cacheHi[slot] === hi && cacheLo[slot] === lo) return cached[slot];
+      const addr = (BigInt(hi) << 32n) | BigInt(lo);
+      const sym = t.lookup(addr);
+      const out = sym && { name: sym.name, offset: Number(addr - sym.start) };
+      cacheHi[slot] = hi;
+      cacheLo[slot] = lo;
+      cached[slot] = out;
+      return out;
+    },
+  };
+}
+
 /** printk_formats text (`0xffff... : "fmt"`) to address → format, quotes and a trailing `\n` removed. */
 export function parsePrintkFormats(text: string): Map<bigint, string> {
   const map = new Map<bigint, string>();

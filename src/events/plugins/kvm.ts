@@ -114,7 +114,7 @@ export const kvmNestedVmexit: PluginHandler = (r, ctx) => {
 
 const ACCESS = ["---", "--x", "w--", "w-x", "-u-", "-ux", "wu-", "wux"];
 
-/** kvm_mmu_print_role(): the role word's bit fields, then root count and "sync"/"unsync" + NUL. */
+/** kvm_mmu_print_role(): the role word's bit fields, then root count and "sync"/"unsync". */
 function printRole(t: PluginText, bigEndianFile: boolean): PluginOut {
   const val = t.val("role", true);
   if (val === undefined) return failed(t);
@@ -130,7 +130,8 @@ function printRole(t: PluginText, bigEndianFile: boolean): PluginOut {
   t.num("root_count", true, (v) => ` root ${BigInt.asUintN(32, v)} `);
   const unsync = t.val("unsync", true);
   if (unsync === undefined) return failed(t);
-  t.s += `${unsync ? "unsync" : "sync"}\0`;
+  // The plugin prints a NUL here; trace-cmd prints the line with "%.*s", so the text ends there.
+  t.s += unsync ? "unsync" : "sync";
   return done(t);
 }
 

@@ -4,7 +4,7 @@
 // Source of truth: libtraceevent 1.7.1 src/event-parse.c get_field_val(), tep_print_num_field(),
 // tep_print_func_field().
 
-import { cString, readU, type FieldInfo, type Rec } from "../field-info.ts";
+import { cString, readLo, readSmall, readU, type FieldInfo, type Rec } from "../field-info.ts";
 import type { PluginCtx } from "./types.ts";
 
 function ownField(ctx: PluginCtx, name: string): FieldInfo | undefined {
@@ -38,6 +38,27 @@ export class PluginText {
       return undefined;
     }
     return readU(this.r, f.offset, f.size);
+  }
+
+  /**
+   * The low 32 bits of the field as a number (what an `(int)` cast or "%d" keeps), without
+   * bigint work; undefined after appending the error text, as val() does.
+   */
+  low32(name: string, err: boolean): number | undefined {
+    const f = ownField(this.ctx, name);
+    if (!f || !(f.size === 1 || f.size === 2 || f.size === 4 || f.size === 8)) {
+      this.val(name, err);
+      return undefined;
+    }
+    return f.size === 8 ? readLo(this.r, f.offset) : readSmall(this.r, f.offset, f.size);
+  }
+
+  /** "%lld" of the unsigned field value. */
+  lld(name: string, err: boolean): string | undefined {
+    const f = ownField(this.ctx, name);
+    if (f && (f.size === 1 || f.size === 2 || f.size === 4)) return String(readSmall(this.r, f.offset, f.size));
+    const v = this.val(name, err);
+    return v === undefined ? undefined : lld(v);
   }
 
   /** tep_print_num_field(): formats the value, or `CAN'T FIND FIELD "name"`. */

@@ -3,7 +3,7 @@
 // "R" when none; sched_waking is not handled and prints its print fmt). A missing pid field
 // prints "!" and returns 1, so the print fmt output follows.
 
-import { commField, int32, lld, PluginText } from "./read.ts";
+import { commField, PluginText } from "./read.ts";
 import type { PluginHandler, PluginOut } from "./types.ts";
 
 const STATES = "SDTtZXxW";
@@ -18,37 +18,37 @@ const bang = (t: PluginText): PluginOut => ({ text: `${t.s}!`, thenPrettyPrint: 
 
 export const schedSwitch: PluginHandler = (r, ctx) => {
   const t = new PluginText(r, ctx);
-  const prevPid = t.val("prev_pid", true);
+  const prevPid = t.lld("prev_pid", true);
   if (prevPid === undefined) return bang(t);
   const prevComm = commField(r, ctx, "prev_comm");
   if (prevComm !== undefined) t.s += `${prevComm}:`;
-  t.s += `${lld(prevPid)} `;
-  const prevPrio = t.val("prev_prio", true);
-  if (prevPrio !== undefined) t.s += `[${int32(prevPrio)}] `;
-  const state = t.val("prev_state", true);
-  if (state !== undefined) t.s += stateLetters(Number(state & 0xffffffffn) | 0);
+  t.s += `${prevPid} `;
+  const prevPrio = t.low32("prev_prio", true);
+  if (prevPrio !== undefined) t.s += `[${prevPrio | 0}] `;
+  const state = t.low32("prev_state", true);
+  if (state !== undefined) t.s += stateLetters(state | 0);
   t.s += " ==> ";
-  const nextPid = t.val("next_pid", true);
+  const nextPid = t.lld("next_pid", true);
   if (nextPid === undefined) return bang(t);
   const nextComm = commField(r, ctx, "next_comm");
   if (nextComm !== undefined) t.s += `${nextComm}:`;
-  t.s += lld(nextPid);
-  const nextPrio = t.val("next_prio", true);
-  if (nextPrio !== undefined) t.s += ` [${int32(nextPrio)}]`;
+  t.s += nextPid;
+  const nextPrio = t.low32("next_prio", true);
+  if (nextPrio !== undefined) t.s += ` [${nextPrio | 0}]`;
   return { text: t.s, thenPrettyPrint: false };
 };
 
 export const schedWakeup: PluginHandler = (r, ctx) => {
   const t = new PluginText(r, ctx);
-  const pid = t.val("pid", true);
+  const pid = t.lld("pid", true);
   if (pid === undefined) return bang(t);
   const comm = commField(r, ctx, "comm");
   if (comm !== undefined) t.s += `${comm}:`;
-  t.s += lld(pid);
-  const prio = t.val("prio", true);
-  if (prio !== undefined) t.s += ` [${lld(prio)}]`;
-  const success = t.val("success", false);
-  if (success !== undefined) t.s += ` success=${lld(success)}`;
+  t.s += pid;
+  const prio = t.lld("prio", true);
+  if (prio !== undefined) t.s += ` [${prio}]`;
+  const success = t.lld("success", false);
+  if (success !== undefined) t.s += ` success=${success}`;
   const cpu = t.val("target_cpu", false);
   if (cpu !== undefined) t.s += ` CPU:${cpu.toString().padStart(3, "0")}`;
   return { text: t.s, thenPrettyPrint: false };

@@ -42,8 +42,8 @@ export const tlbFlush: PluginHandler = (r, ctx) => {
   const t = new PluginText(r, ctx);
   t.s += "pages=";
   t.num("pages", true, lld);
-  const reason = t.val("reason", true);
+  const reason = t.lld("reason", true);
   if (reason === undefined) return { text: t.s, thenPrettyPrint: true };
-  t.s += ` reason=${TLB_REASONS[Number(reason)] ?? ""} (${lld(reason)})`;
+  t.s += ` reason=${TLB_REASONS[Number(reason)] ?? ""} (${reason})`;
   return { text: t.s, thenPrettyPrint: false };
 };

@@ -7,6 +7,7 @@ import { FormatError } from "../../errors.ts";
 import { readHi, readLo, readSmall, type Rec } from "../field-info.ts";
 import type { Expr, PrintFmt } from "./ast.ts";
 import type { CompileCtx } from "./context.ts";
+import { compileFast } from "./eval-fast.ts";
 import { castMask, compileNum } from "./eval-num.ts";
 import { compileStr, identity } from "./eval-str.ts";
 import { isKnownFunction } from "./helpers.ts";
@@ -178,7 +179,13 @@ function compileNumber(spec: ConvSpec, arg: Expr, ctx: CompileCtx, starOf: (r: R
     return (r) => formatInt64(spec, readHi(r, offset), readLo(r, offset));
   }
   const v = compileNum(arg, ctx);
-  return (r) => formatInt(spec, v(r), starOf(r));
+  const fast = compileFast(arg, ctx);
+  if (!fast) return (r) => formatInt(spec, v(r), starOf(r));
+  return (r) => {
+    const x = fast(r);
+    if (x !== x) return formatInt(spec, v(r), starOf(r));
+    return formatInt64(spec, Math.floor(x / 4294967296), x >>> 0, starOf(r));
+  };
 }
 
 /** A plain (uncast, or cast to a pointer / 64-bit type) read of an 8-byte field. */
@@ -188,9 +195,21 @@ function wideField(arg: Expr, ctx: CompileCtx): { offset: number } | undefined {
     if (castMask(e.type) !== undefined) return undefined;
     e = e.e;
   }
-  if (e.k !== "field") return undefined;
-  const f = ctx.fields.get(e.name);
-  return f && f.size === 8 ? { offset: f.offset } : undefined;
+  const loc = fixedLoc(e, ctx);
+  return loc && loc.size === 8 ? { offset: loc.offset } : undefined;
+}
+
+/** Where a plain field, or an element `REC->arr[N]` at a constant index, sits in the record. */
+function fixedLoc(e: Expr, ctx: CompileCtx): { offset: number; size: number } | undefined {
+  if (e.k === "field") {
+    const f = ctx.fields.get(e.name);
+    return f ? { offset: f.offset, size: f.size } : undefined;
+  }
+  if (e.k === "index" && e.e.k === "field" && e.i.k === "num" && e.i.v < 0x10000n) {
+    const f = ctx.fields.get(e.e.name);
+    return f ? { offset: f.offset + Number(e.i.v) * f.elementSize, size: f.elementSize } : undefined;
+  }
+  return undefined;
 }
 
 function smallField(arg: Expr, ctx: CompileCtx): { offset: number; size: number; mask: number } | undefined {
@@ -201,10 +220,9 @@ function smallField(arg: Expr, ctx: CompileCtx): { offset: number; size: number;
     if (m !== undefined) mask &= Number(m);
     e = e.e;
   }
-  if (e.k !== "field") return undefined;
-  const f = ctx.fields.get(e.name);
-  if (!f || f.size > 4 || (f.size !== 1 && f.size !== 2 && f.size !== 4)) return undefined;
-  return { offset: f.offset, size: f.size, mask };
+  const loc = fixedLoc(e, ctx);
+  if (!loc || (loc.size !== 1 && loc.size !== 2 && loc.size !== 4)) return undefined;
+  return { offset: loc.offset, size: loc.size, mask };
 }
 
 function argField(arg: Expr): string | undefined {

@@ -6,6 +6,7 @@
 import { cString, dynamicLoc, readU, type FieldInfo, type Rec } from "../field-info.ts";
 import type { Expr } from "./ast.ts";
 import type { CompileCtx } from "./context.ts";
+import { compileFast } from "./eval-fast.ts";
 import { compileNum, type NumFn } from "./eval-num.ts";
 import { identity, type StrFn } from "./eval-str.ts";
 import { flagTable, type FlagEntry } from "./flags.ts";
@@ -46,6 +47,7 @@ const getStr: HelperCompiler = (args, ctx) => {
 
 function printFlags(args: Expr[], ctx: CompileCtx): StrFn {
   const val = num(args, 0, ctx);
+  const fast = args[0] ? compileFast(args[0], ctx) : undefined;
   const delim = args[1]?.k === "str" ? args[1].v : "";
   const table = flagTable(args.slice(2));
   const slow = printFlagsBig(val, delim, table);
@@ -55,9 +57,14 @@ function printFlags(args: Expr[], ctx: CompileCtx): StrFn {
   // The same flag values recur; remember the text of plain "%s" renderings.
   const memo = new Map<number, string>();
   return (r, put) => {
-    const big = val(r);
-    if (big >= 0x80000000n) return slow(r, put);
-    const key = Number(big);
+    const f = fast ? fast(r) : NaN;
+    let key: number;
+    if (f === f && f < 0x80000000) key = f;
+    else {
+      const big = val(r);
+      if (big >= 0x80000000n) return slow(r, put);
+      key = Number(big);
+    }
     if (put === identity) {
       const hit = memo.get(key);
       if (hit !== undefined) return hit;
@@ -117,14 +124,27 @@ function printFlagsBig(val: NumFn, delim: string, table: FlagEntry[]): StrFn {
 
 function printSymbolic(args: Expr[], ctx: CompileCtx): StrFn {
   const val = num(args, 0, ctx);
+  const fast = args[0] ? compileFast(args[0], ctx) : undefined;
   const table: FlagEntry[] = flagTable(args.slice(1));
   const byValue = new Map<bigint, string>();
   for (const { value, name } of table) if (!byValue.has(value)) byValue.set(value, name);
+  // Non-negative values below 2^53 read the same as a number key.
+  const byNumber = new Map<number, string>();
+  for (const [v, name] of byValue) if (v >= 0n && v <= BigInt(Number.MAX_SAFE_INTEGER)) byNumber.set(Number(v), name);
   return (r, put) => {
+    const f = fast ? fast(r) : NaN;
+    if (f === f && f <= 0x7fffffffffffffff) {
+      const name = byNumber.get(f);
+      return name !== undefined ? put(name) : `0x${hexOfSafe(f)}`;
+    }
     const v = BigInt.asIntN(64, val(r));
     const name = byValue.get(v);
     return name !== undefined ? put(name) : `0x${BigInt.asUintN(64, v).toString(16)}`;
   };
+}
+
+function hexOfSafe(v: number): string {
+  return v <= 0xffffffff ? v.toString(16) : Math.floor(v / 4294967296).toString(16) + (v >>> 0).toString(16).padStart(8, "0");
 }
 
 function printHex(sep: string): HelperCompiler {

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { catalog, formatText, hex } from "./_golden.ts";
+import { EventCatalog, parseKallsyms } from "../../../src/events/index.ts";
+import { catalog, formatText, hex, KALLSYMS } from "./_golden.ts";
 
 const FUNCTION = formatText("function", 1, [["unsigned long ip", 8, 8], ["unsigned long parent_ip", 16, 8]], '" %ps <-- %ps", (void *)REC->ip, (void *)REC->parent_ip');
 
@@ -51,5 +52,13 @@ describe("EventCatalog", () => {
     const payload = hex(`04 00 00 00 2a 00 00 00  00 00 00 00 00 00 00 00  91 00 00 00  02 00 00 00  01 00 00 00`);
     // role 0x91: level 1, cr4_pae, direct; plugin_kvm prints "...unsync" then a NUL
     expect(cat.formatInfo(ev, payload)).toBe("1 q0 direct --- pae !nxe !wp root 2 unsync");
+  });
+
+  test("formatInfo() resolves %pS through a SymbolTable that only has lookup()", () => {
+    const table = parseKallsyms(KALLSYMS);
+    const cat = new EventCatalog({ littleEndian: true, longSize: 8, symbols: { lookup: (a) => table.lookup(a) }, printk: new Map() });
+    const ev = cat.add("s", formatText("e", 5, [["unsigned long ip", 8, 8]], '"%pS %ps", (void *)REC->ip, (void *)REC->ip'));
+    const payload = hex(`05 00 00 00 2a 00 00 00 ${"90 10 00 81 ff ff ff ff"}`);
+    expect([cat.formatInfo(ev, payload), cat.formatInfo(ev, payload)]).toEqual(["do_two+0x10 do_two", "do_two+0x10 do_two"]);
   });
 });
