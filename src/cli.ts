@@ -2,6 +2,8 @@
 // Exit codes: 0 ok, 1 runtime failure, 2 usage or environment, 70 internal error.
 
 import { cac } from "cac";
+import { registerAgent } from "./commands/agent.ts";
+import { registerListGuests } from "./commands/list-guests.ts";
 import { registerListen } from "./commands/listen.ts";
 import { registerRecord } from "./commands/record.ts";
 import { registerReport } from "./commands/report.ts";
@@ -10,7 +12,7 @@ import { registerVirtServer } from "./commands/virt-server.ts";
 import { EnvironmentError, UsageError, VtraceError } from "./errors.ts";
 import { VTRACE_VERSION } from "./version.ts";
 
-const COMMANDS = [registerRecord, registerReport, registerListen, registerSetupGuest, registerVirtServer];
+const COMMANDS = [registerRecord, registerReport, registerListen, registerSetupGuest, registerVirtServer, registerAgent, registerListGuests];
 
 function exitCodeOf(e: unknown): number {
   if (e instanceof UsageError || e instanceof EnvironmentError) return 2;

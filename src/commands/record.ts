@@ -3,10 +3,14 @@
 import type { CAC } from "cac";
 import { UsageError } from "../errors.ts";
 import { formatBytes, ProgressLine } from "../recorder/progress.ts";
-import { type RecordSummary, recordLocal } from "../recorder/local-session.ts";
+import { type LocalRecordOptions, type RecordSummary, recordLocal } from "../recorder/local-session.ts";
 import { type NetRecordOptions, parseHostPort, recordToListener } from "../net/net-session.ts";
 import { VTRACE_VERSION } from "../version.ts";
 import { recordVirt, type VirtRecordOptions } from "../virt/guest-record.ts";
+import { parseAgentArgs, splitGuestArgs } from "../virt/agent-args.ts";
+import { startGuests } from "../virt/host-guests.ts";
+import { DEFAULT_VIRT_DIR } from "../virt/paths.ts";
+import os from "node:os";
 import { intOption, listOption, singleOption } from "./options.ts";
 
 export function registerRecord(cli: CAC): void {
@@ -21,6 +25,8 @@ export function registerRecord(cli: CAC): void {
     .option("-N, --connect <host:port>", "Send the recording live to a 'vtrace listen' or 'trace-cmd listen' server")
     .option("-t, --tcp", "With -N: send data over TCP instead of UDP")
     .option("--virt", "In a guest: send the recording to the host's virt-server over virtio-serial")
+    .option("-A, --agent <guest>", "Also record guest GUEST through its agent; the -e/-C/-b after it are the guest's (repeatable)", { type: [String] })
+    .option("--virt-dir <dir>", "Virt folder of the virt-server (for -A)", { default: DEFAULT_VIRT_DIR })
     .example("vtrace record -e sched -e irq -o t.dat -- sleep 1")
     .action(async (positional: string[], o: Record<string, unknown>) => {
       intOption(o.fileVersion, "--file-version", 6, 6);
@@ -33,6 +39,9 @@ export function registerRecord(cli: CAC): void {
         version: VTRACE_VERSION,
         progress: new ProgressLine(process.stderr),
       };
+      if (listOption(o.agent).length > 0) {
+        return recordWithGuests(String(o.output), String(o.virtDir), { ...common, output: String(o.output) });
+      }
       const connect = singleOption(o.connect, "-N");
       if (o.virt && connect !== undefined) throw new UsageError("--virt and -N cannot be combined");
       if (o.virt) return recordGuest(common);
@@ -52,6 +61,31 @@ async function recordNetwork(spec: string, tcp: boolean, common: Omit<NetRecordO
   const why = r.signal ? ` (stopped by ${r.signal})` : r.exitCode !== null ? ` (command exited with ${r.exitCode})` : "";
   const cpus = r.results.map((c) => `  cpu${c.cpu}: ${formatBytes(c.bytes)} to port ${r.ports[c.cpu]}`);
   process.stderr.write(`vtrace record: sent to ${host}:${port} over ${tcp ? "TCP" : "UDP"}${why}\n${cpus.join("\n")}\n`);
+}
+
+/** `record ... -A g1 ... -A g2 ...`: the options before the first -A are the host's. */
+async function recordWithGuests(output: string, virtDir: string, common: LocalRecordOptions): Promise<void> {
+  const argv = process.argv.slice(process.argv.indexOf("record") + 1);
+  const split = splitGuestArgs(argv);
+  const hostEvents = valuesOf(split.host, ["-e", "--event"]);
+  for (const g of split.guests) parseAgentArgs(g.args);
+  const traceId = crypto.getRandomValues(new BigUint64Array(1))[0]!;
+  const guests = await startGuests(virtDir, output, split.guests, traceId, os.endianness() === "LE");
+  for (const f of guests.failed) process.stderr.write(`vtrace record: guest ${f.name}: ${f.error}\n`);
+  try {
+    const summary = await recordLocal({ ...common, events: hostEvents, traceId, extraOptions: guests.guestOptions });
+    process.stderr.write(formatSummary(summary));
+  } finally {
+    for (const g of await guests.stop()) {
+      process.stderr.write(g.ok ? `vtrace record: wrote ${g.file} (guest ${g.name})\n` : `vtrace record: guest ${g.name}: ${g.error}\n`);
+    }
+  }
+}
+
+function valuesOf(args: readonly string[], names: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) if (names.includes(args[i]!) && args[i + 1] !== undefined) out.push(args[++i]!);
+  return out;
 }
 
 async function recordGuest(common: Omit<VirtRecordOptions, "guestName">): Promise<void> {

@@ -26,6 +26,7 @@ export function registerVirtServer(cli: CAC): void {
         virtDir: String(o.dir).replace(/\/+$/, ""),
         outDir,
         name,
+        agents: new Map(),
         log: makeLogger(o.log === undefined ? undefined : String(o.log)),
       });
       await new Promise<void>((resolve) => {

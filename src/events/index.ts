@@ -3,4 +3,4 @@
 
 export { EventCatalog, type EventContext, type RecordInfo } from "./catalog.ts";
 export { parseEventFormat, type EventField, type EventFormat } from "./format.ts";
-export { parseKallsyms, parsePrintkFormats, type SymbolTable } from "./symbols.ts";
+export { decodeKallsyms, parseKallsyms, parsePrintkFormats, type SymbolTable } from "./symbols.ts";

@@ -9,48 +9,74 @@ export interface SymbolTable {
   lookupParts?(hi: number, lo: number): { name: string; offset: number } | undefined;
 }
 
-/**
- * Scans the text by hand (it is megabytes): address as two 32-bit halves, type letter, name, and
- * an optional "\t[module]".
- */
+/** parseKallsyms() on text (tests, small tables); files go through decodeKallsyms() on the bytes. */
 export function parseKallsyms(text: string): SymbolTable {
-  const hi: number[] = [];
-  const lo: number[] = [];
-  const names: string[] = [];
-  const modules: (string | undefined)[] = [];
-  const n = text.length;
+  return decodeKallsyms(new TextEncoder().encode(text));
+}
+
+/**
+ * Scans /proc/kallsyms bytes by hand (it is megabytes, ~120,000 lines) into typed arrays: address as
+ * two 32-bit halves, and each name and module as a (start, length) span of the bytes, decoded only
+ * when a lookup returns it. No per-line string or bigint is made.
+ */
+export function decodeKallsyms(bytes: Uint8Array): SymbolTable {
+  const n = bytes.length;
+  let cap = 1024;
+  let hi = new Uint32Array(cap);
+  let lo = new Uint32Array(cap);
+  let spans = new Int32Array(cap * 4); // name start, name length, module start, module length (-1: none)
+  let count = 0;
   let pos = 0;
   while (pos < n) {
-    // Address: up to 16 hex digits, accumulated as two 32-bit halves.
     let h = 0;
     let l = 0;
     let p = pos;
     for (; p < n; p++) {
-      const d = hexDigit(text.charCodeAt(p));
+      const d = hexDigit(bytes[p]!);
       if (d < 0) break;
       h = ((h << 4) | (l >>> 28)) >>> 0;
       l = ((l << 4) | d) >>> 0;
     }
-    let eol = text.indexOf("\n", p);
+    let eol = bytes.indexOf(10, p);
     if (eol < 0) eol = n;
     const digits = p - pos;
-    if (digits > 0 && digits <= 16 && text.charCodeAt(p) === 32 && text.charCodeAt(p + 2) === 32) {
-      const type = text.charCodeAt(p + 1);
+    if (digits > 0 && digits <= 16 && bytes[p] === 32 && bytes[p + 2] === 32) {
+      const type = bytes[p + 1];
       const nameStart = p + 3;
       let nameEnd = nameStart;
-      while (nameEnd < eol && text.charCodeAt(nameEnd) !== 9 && text.charCodeAt(nameEnd) !== 32) nameEnd++;
+      while (nameEnd < eol && bytes[nameEnd] !== 9 && bytes[nameEnd] !== 32) nameEnd++;
       // tep_parse_kallsyms() skips absolute symbols ('A'/'a') and ARM's '$' mapping symbols.
-      if (nameEnd > nameStart && type !== 65 && type !== 97 && text.charCodeAt(nameStart) !== 36) {
-        hi.push(h);
-        lo.push(l);
-        names.push(text.slice(nameStart, nameEnd));
-        const hasModule = text.charCodeAt(nameEnd) === 9 && text.charCodeAt(nameEnd + 1) === 91;
-        modules.push(hasModule ? text.slice(nameEnd + 2, text.indexOf("]", nameEnd)) : undefined);
+      if (nameEnd > nameStart && type !== 65 && type !== 97 && bytes[nameStart] !== 36) {
+        if (count === cap) {
+          cap *= 2;
+          hi = grow(hi, cap);
+          lo = grow(lo, cap);
+          spans = grow(spans, cap * 4);
+        }
+        hi[count] = h;
+        lo[count] = l;
+        const s = count * 4;
+        spans[s] = nameStart;
+        spans[s + 1] = nameEnd - nameStart;
+        spans[s + 2] = -1;
+        spans[s + 3] = 0;
+        if (bytes[nameEnd] === 9 && bytes[nameEnd + 1] === 91) {
+          const close = bytes.indexOf(93, nameEnd);
+          spans[s + 2] = nameEnd + 2;
+          spans[s + 3] = (close < 0 ? n : close) - (nameEnd + 2);
+        }
+        count++;
       }
     }
     pos = eol + 1;
   }
-  return new SortedSymbols(hi, lo, names, modules);
+  return new SortedSymbols(bytes, hi.subarray(0, count), lo.subarray(0, count), spans.subarray(0, count * 4));
+}
+
+function grow<T extends Uint32Array | Int32Array>(a: T, size: number): T {
+  const b = new (a.constructor as new (n: number) => T)(size);
+  b.set(a);
+  return b;
 }
 
 function hexDigit(c: number): number {
@@ -60,32 +86,89 @@ function hexDigit(c: number): number {
   return -1;
 }
 
+/** Stable order of the entries by address (glibc's merge-sort qsort() is stable for this size). */
+function sortedOrder(hi: Uint32Array, lo: Uint32Array): Int32Array | undefined {
+  const n = hi.length;
+  let sorted = true;
+  for (let i = 1; i < n && sorted; i++) sorted = hi[i - 1]! < hi[i]! || (hi[i - 1] === hi[i] && lo[i - 1]! <= lo[i]!);
+  if (sorted) return undefined;
+  let a = new Int32Array(n);
+  for (let i = 0; i < n; i++) a[i] = i;
+  let b = new Int32Array(n);
+  const le = (x: number, y: number) => hi[x]! < hi[y]! || (hi[x] === hi[y] && lo[x]! <= lo[y]!);
+  for (let width = 1; width < n; width *= 2) {
+    for (let start = 0; start < n; start += 2 * width) {
+      const mid = Math.min(start + width, n);
+      const end = Math.min(start + 2 * width, n);
+      let i = start;
+      let j = mid;
+      let k = start;
+      if (mid >= end || le(a[mid - 1]!, a[mid]!)) {
+        b.set(a.subarray(start, end), start); // already in order: a nearly sorted table is mostly this
+        continue;
+      }
+      while (i < mid && j < end) b[k++] = le(a[i]!, a[j]!) ? a[i++]! : a[j++]!;
+      while (i < mid) b[k++] = a[i++]!;
+      while (j < end) b[k++] = a[j++]!;
+    }
+    [a, b] = [b, a];
+  }
+  return a;
+}
+
+const utf8 = new TextDecoder("utf-8");
+
 class SortedSymbols implements SymbolTable {
   /** Addresses as 32-bit halves, so the search compares numbers, not bigints. */
   readonly #hi: Uint32Array;
   readonly #lo: Uint32Array;
-  readonly #names: string[];
-  readonly #modules: (string | undefined)[];
+  readonly #spans: Int32Array;
+  readonly #bytes: Uint8Array;
+  /** Names decoded so far, by sorted index. */
+  readonly #names = new Map<number, string>();
 
-  constructor(hi: number[], lo: number[], names: string[], modules: (string | undefined)[]) {
-    // A stable sort by address, like glibc's merge-sort qsort() for this element size.
-    // /proc/kallsyms is nearly sorted already, so check first.
-    let sorted = true;
-    for (let i = 1; i < hi.length && sorted; i++) sorted = hi[i - 1]! < hi[i]! || (hi[i - 1] === hi[i] && lo[i - 1]! <= lo[i]!);
-    const order = Array.from(hi.keys());
-    if (!sorted) order.sort((a, b) => hi[a]! - hi[b]! || lo[a]! - lo[b]! || a - b);
-    this.#hi = Uint32Array.from(order, (i) => hi[i]!);
-    this.#lo = Uint32Array.from(order, (i) => lo[i]!);
-    this.#names = order.map((i) => names[i]!);
-    this.#modules = order.map((i) => modules[i]);
+  constructor(bytes: Uint8Array, hi: Uint32Array, lo: Uint32Array, spans: Int32Array) {
+    this.#bytes = bytes;
+    const order = sortedOrder(hi, lo);
+    if (!order) {
+      this.#hi = hi;
+      this.#lo = lo;
+      this.#spans = spans;
+      return;
+    }
+    const n = order.length;
+    this.#hi = new Uint32Array(n);
+    this.#lo = new Uint32Array(n);
+    this.#spans = new Int32Array(n * 4);
+    for (let i = 0; i < n; i++) {
+      const j = order[i]!;
+      this.#hi[i] = hi[j]!;
+      this.#lo[i] = lo[j]!;
+      this.#spans.set(spans.subarray(j * 4, j * 4 + 4), i * 4);
+    }
+  }
+
+  #name(i: number): string {
+    let name = this.#names.get(i);
+    if (name === undefined) {
+      const s = this.#spans[i * 4]!;
+      name = utf8.decode(this.#bytes.subarray(s, s + this.#spans[i * 4 + 1]!));
+      this.#names.set(i, name);
+    }
+    return name;
+  }
+
+  #module(i: number): string | undefined {
+    const s = this.#spans[i * 4 + 2]!;
+    return s < 0 ? undefined : utf8.decode(this.#bytes.subarray(s, s + this.#spans[i * 4 + 3]!));
   }
 
   lookup(addr: bigint): { name: string; start: bigint; module?: string } | undefined {
     const i = this.indexOf(Number((addr >> 32n) & 0xffffffffn), Number(addr & 0xffffffffn));
     if (i < 0) return undefined;
     const start = (BigInt(this.#hi[i]!) << 32n) | BigInt(this.#lo[i]!);
-    const module = this.#modules[i];
-    return module === undefined ? { name: this.#names[i]!, start } : { name: this.#names[i]!, start, module };
+    const module = this.#module(i);
+    return module === undefined ? { name: this.#name(i), start } : { name: this.#name(i), start, module };
   }
 
   /** Direct-mapped cache of recent lookups: call sites repeat a lot in a trace. */
@@ -106,7 +189,7 @@ class SortedSymbols implements SymbolTable {
     }
     if (i < 0) return undefined;
     const offset = (hi - this.#hi[i]!) * 4294967296 + (lo - this.#lo[i]!);
-    return { name: this.#names[i]!, offset };
+    return { name: this.#name(i), offset };
   }
 
   /** glibc bsearch() with libtraceevent's func_bcmp(); the entry after the last has address 0. */

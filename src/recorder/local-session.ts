@@ -11,7 +11,7 @@ import { TraceInstance } from "../tracefs/instance.ts";
 import { findTracefs } from "../tracefs/mount.ts";
 import { pageSizeOf, readMetadata, unameText } from "../tracefs/snapshot.ts";
 import type { CpuStats } from "../tracefs/stats.ts";
-import type { TraceFileParams } from "../tracedat/model.ts";
+import type { TraceFileParams, TraceOption } from "../tracedat/model.ts";
 import { recordingOptions } from "../tracedat/options-encode.ts";
 import { type AssembledCpu, assembleTraceDat, removeFiles } from "./assemble.ts";
 import type { ProgressLine } from "./progress.ts";
@@ -28,6 +28,10 @@ export interface LocalRecordOptions {
   command: readonly string[];
   version: string;
   progress: ProgressLine;
+  /** The file's TRACEID (guests recorded alongside refer to it); random when absent. */
+  traceId?: bigint;
+  /** Extra options for the file (GUEST options of the guests recorded alongside). */
+  extraOptions?: readonly TraceOption[];
 }
 
 export interface CpuSummary extends CpuResult {
@@ -115,9 +119,10 @@ function writeTraceFile(
       clockFileText: inst.clockFileText(),
       uname: unameText(),
       version: `${opts.version} vtrace`,
-      traceId: randomTraceId(),
+      traceId: opts.traceId ?? randomTraceId(),
       cpuStats: stats.map((s) => s.text),
       cpuCount: run.results.length,
+      extra: opts.extraOptions,
     },
     params.littleEndian,
   );

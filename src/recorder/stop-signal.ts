@@ -5,7 +5,25 @@ import { VtraceError } from "../errors.ts";
 
 const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 
-export class StopSignal {
+/** Anything that can end a recording: signals, or (in the agent) the host's CLOSE. */
+export interface StopTrigger {
+  readonly stopped: Promise<string>;
+  readonly signal: string | undefined;
+}
+
+/** A trigger fired by code, not by a signal. */
+export class ManualStop implements StopTrigger {
+  #fire!: (reason: string) => void;
+  readonly stopped = new Promise<string>((resolve) => (this.#fire = resolve));
+  signal: string | undefined;
+
+  fire(reason: string): void {
+    this.signal = reason;
+    this.#fire(reason);
+  }
+}
+
+export class StopSignal implements StopTrigger {
   readonly #handlers = new Map<string, () => void>();
   #fire!: (reason: string) => void;
   readonly stopped: Promise<string>;
@@ -45,7 +63,7 @@ export function startCommand(argv: readonly string[]): Bun.Subprocess {
 }
 
 /** Waits for the command to exit; a stop signal is passed on to it. */
-export async function waitForCommand(child: Bun.Subprocess, stop: StopSignal): Promise<CommandOutcome> {
+export async function waitForCommand(child: Bun.Subprocess, stop: StopTrigger): Promise<CommandOutcome> {
   stop.stopped.then((sig) => child.kill(sig as NodeJS.Signals)).catch(() => undefined);
   const exitCode = await child.exited;
   return { exitCode, signal: stop.signal };

@@ -8,7 +8,7 @@ import { pageSizeOf } from "../tracefs/snapshot.ts";
 import type { CpuSink } from "./cpu-protocol.ts";
 import { formatProgressLine, type ProgressLine } from "./progress.ts";
 import { type CpuResult, Recorder } from "./recorder.ts";
-import { startCommand, type StopSignal, waitForCommand } from "./stop-signal.ts";
+import { startCommand, type StopTrigger, waitForCommand } from "./stop-signal.ts";
 import { threadIdsOfProcess } from "./threads.ts";
 
 export interface TracingSetup {
@@ -38,7 +38,7 @@ export async function runTracing(
   inst: TraceInstance,
   cpus: number[],
   setup: TracingSetup,
-  stop: StopSignal,
+  stop: StopTrigger,
   sink: (cpu: number) => CpuSink,
 ): Promise<TracingOutcome> {
   const bytes = cpus.map(() => 0);
@@ -71,7 +71,7 @@ export async function runTracing(
   }
 }
 
-async function runOrWait(command: readonly string[], stop: StopSignal) {
+async function runOrWait(command: readonly string[], stop: StopTrigger) {
   if (command.length === 0) {
     await stop.stopped;
     return { exitCode: null, signal: stop.signal };

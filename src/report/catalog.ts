@@ -6,7 +6,7 @@
 import { decodeText } from "../lib/cursor.ts";
 import type { TraceDat } from "../tracedat/reader/trace-dat.ts";
 import { Comms } from "./cmdlines.ts";
-import { EventCatalog, parseKallsyms, parsePrintkFormats, type EventFormat, type SymbolTable } from "./events.ts";
+import { decodeKallsyms, EventCatalog, parsePrintkFormats, type EventFormat, type SymbolTable } from "./events.ts";
 
 const FORMAT_ID = /^ID:\s*(\d+)/m;
 
@@ -62,7 +62,8 @@ export class FileContext {
 
 function lazySymbols(kallsyms: Uint8Array): SymbolTable {
   let table: SymbolTable | undefined;
-  return { lookup: (addr) => (table ??= parseKallsyms(decodeText(kallsyms))).lookup(addr) };
+  const get = () => (table ??= decodeKallsyms(kallsyms));
+  return { lookup: (addr) => get().lookup(addr), lookupParts: (hi, lo) => get().lookupParts!(hi, lo) };
 }
 
 export function buildFileContext(dat: TraceDat, funcRepeatTimeFormat?: string): FileContext {

@@ -5,6 +5,7 @@ import { ByteWriter } from "../lib/writer.ts";
 import {
   TRACECMD_OPTION_CPUCOUNT,
   TRACECMD_OPTION_CPUSTAT,
+  TRACECMD_OPTION_GUEST,
   TRACECMD_OPTION_TRACECLOCK,
   TRACECMD_OPTION_TRACEID,
   TRACECMD_OPTION_UNAME,
@@ -33,6 +34,8 @@ export interface RecordingFacts {
   /** per_cpu/cpuN/stats text, index = cpu. */
   cpuStats: readonly string[];
   cpuCount: number;
+  /** Options trace-cmd writes after the CPU stats (GUEST, TSC2NSEC...). */
+  extra?: readonly TraceOption[];
 }
 
 /** The option list in trace-cmd record's order: TRACECLOCK, UNAME, VERSION, TRACEID, CPUSTAT×n, CPUCOUNT. */
@@ -43,6 +46,20 @@ export function recordingOptions(facts: RecordingFacts, littleEndian: boolean): 
     textOption(TRACECMD_OPTION_VERSION, facts.version),
     u64Option(TRACECMD_OPTION_TRACEID, facts.traceId, littleEndian),
     ...facts.cpuStats.map((text, cpu) => textOption(TRACECMD_OPTION_CPUSTAT, `CPU: ${cpu}\n${text}`)),
+    ...(facts.extra ?? []),
     u32Option(TRACECMD_OPTION_CPUCOUNT, facts.cpuCount, littleEndian),
   ];
+}
+
+export interface GuestVcpu {
+  vcpu: number;
+  /** Host thread running the vCPU (-1 when unknown). */
+  pid: number;
+}
+
+/** GUEST: name\0, u64 guest trace id, u32 vCPU count, {u32 vcpu, u32 host pid} each (research note §3.4). */
+export function guestOption(name: string, traceId: bigint, vcpus: readonly GuestVcpu[], littleEndian: boolean): TraceOption {
+  const w = new ByteWriter(littleEndian, 64).cstring(name).u64(traceId).u32(vcpus.length);
+  for (const v of vcpus) w.u32(v.vcpu).i32(v.pid);
+  return { id: TRACECMD_OPTION_GUEST, data: w.finish() };
 }

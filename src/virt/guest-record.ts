@@ -6,19 +6,16 @@ import os from "node:os";
 import { O_NONBLOCK, O_RDWR, openFd } from "../../ffi/fd.ts";
 import { EnvironmentError, ProtocolError, UsageError } from "../errors.ts";
 import { MSG_WAIT_MS } from "../msg/commands.ts";
-import { sendMetadata } from "../net/listener-client.ts";
 import { StopSignal } from "../recorder/stop-signal.ts";
-import { prepareInstance, runTracing, type TracingOutcome, type TracingSetup } from "../recorder/tracing-run.ts";
+import { prepareInstance, type TracingOutcome, type TracingSetup } from "../recorder/tracing-run.ts";
 import { resolveEventSpecs } from "../tracefs/event-specs.ts";
 import { TraceInstance } from "../tracefs/instance.ts";
 import { findTracefs } from "../tracefs/mount.ts";
-import { pageSizeOf, readMetadata, unameText } from "../tracefs/snapshot.ts";
-import type { TraceFileParams } from "../tracedat/model.ts";
-import { recordingOptions } from "../tracedat/options-encode.ts";
-import { encodeV6Head } from "../tracedat/writer-v6.ts";
+import { pageSizeOf } from "../tracefs/snapshot.ts";
 import { fdChannel } from "../transport/fd-channel.ts";
 import { FdReactor } from "../transport/fd-reactor.ts";
 import type { StreamChannel } from "../transport/stream-channel.ts";
+import { randomTraceId, streamToHost } from "./guest-stream.ts";
 import { guestControlPort, guestTracePort } from "./paths.ts";
 
 export interface VirtRecordOptions extends TracingSetup {
@@ -45,15 +42,8 @@ export async function recordVirt(opts: VirtRecordOptions): Promise<TracingOutcom
     const missing = cpus.map(guestTracePort).find((p) => !existsSync(p));
     if (missing) throw new EnvironmentError(`${missing} not found: the guest has fewer trace ports than CPUs`);
     ch = fdChannel(openFd(ctlPath, O_RDWR | O_NONBLOCK), reactor, "host", { hupIsClose: false });
-    const pageSize = pageSizeOf(root);
-    await startSession(ch, cpus.length, pageSize, opts.guestName ?? os.hostname());
-    const params: TraceFileParams = { version: 6, littleEndian: os.endianness() === "LE", longSize: 8, pageSize };
-    const options = recordingOptions(
-      { clockFileText: instance.clockFileText(), uname: unameText(), version: `${opts.version} vtrace`, traceId: randomId(), cpuStats: [], cpuCount: cpus.length },
-      params.littleEndian,
-    );
-    sendMetadata(ch, encodeV6Head(params, readMetadata(root, events), cpus.length, options));
-    const outcome = await runTracing(instance, cpus, opts, stop, (cpu) => ({ kind: "port", path: guestTracePort(cpu) }));
+    await startSession(ch, cpus.length, pageSizeOf(root), opts.guestName ?? os.hostname());
+    const outcome = await streamToHost({ ch, instance, events, cpus, setup: opts, stop, version: opts.version, traceId: randomTraceId() });
     ch.sendMessage({ cmd: "CLOSE" });
     const closeAcknowledged = await waitCloseResp(ch);
     return { ...outcome, closeAcknowledged };
@@ -85,8 +75,3 @@ async function waitCloseResp(ch: StreamChannel): Promise<boolean> {
     return false;
   }
 }
-
-function randomId(): bigint {
-  return crypto.getRandomValues(new BigUint64Array(1))[0]!;
-}
-

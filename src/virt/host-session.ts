@@ -13,11 +13,14 @@ import { MSG_WAIT_MS } from "../msg/commands.ts";
 import type { Message, MessageOf } from "../msg/messages.ts";
 import { Recorder } from "../recorder/recorder.ts";
 import type { StreamChannel } from "../transport/stream-channel.ts";
+import { AgentLink } from "./agent-link.ts";
 import { resolveDomain, type ResolvedDomain } from "./domain.ts";
 import { traceFifoBase } from "./paths.ts";
 
 export interface VirtServerContext {
   virtDir: string;
+  /** Guests whose agent announced itself, by domain. */
+  agents: Map<string, AgentLink>;
   outDir: string;
   name: string;
   libvirtPidDir?: string;
@@ -40,12 +43,29 @@ export async function serveGuest(ch: StreamChannel, peerPid: number, ctx: VirtSe
       ctx.log(`qemu pid ${peerPid}: expected TINIT, got ${first.cmd}; dropping the connection`);
       return dropGuest(ch, first.cmd !== "NOT_SUPP");
     }
+    if (first.options.includes("agent")) return serveAgent(ch, peerPid, first, ctx);
     const ok = await runSession(ch, peerPid, first, ctx).catch((e) => {
       ctx.log(`qemu pid ${peerPid}: ${(e as Error).message}`);
       return false;
     });
     if (!ok) return dropGuest(ch);
   }
+}
+
+/** An agent announced itself: answer, register it, and keep reading until QEMU goes away. */
+async function serveAgent(ch: StreamChannel, pid: number, hello: MessageOf<"TINIT">, ctx: VirtServerContext): Promise<void> {
+  const resolved = resolveDomain(pid, guestName(hello), ctx.libvirtPidDir);
+  if (!resolved) {
+    ctx.log(`qemu pid ${pid}: agent without a usable domain name; dropping the connection`);
+    return dropGuest(ch);
+  }
+  const link = new AgentLink(ch, resolved.domain, pid, hello.cpus, hello.pageSize);
+  ctx.agents.set(resolved.domain, link);
+  ctx.log(`agent ${resolved.domain}:${pid} (${resolved.source}) ready, cpus=${hello.cpus}`);
+  ch.sendMessage({ cmd: "RINIT", cpus: hello.cpus, ports: Array.from({ length: hello.cpus }, () => 0) });
+  await link.readLoop();
+  if (ctx.agents.get(resolved.domain) === link) ctx.agents.delete(resolved.domain);
+  ctx.log(`agent ${resolved.domain}:${pid} gone`);
 }
 
 function dropGuest(ch: StreamChannel, notSupp = true): void {
@@ -142,7 +162,7 @@ async function waitForClose(ch: StreamChannel): Promise<boolean> {
 }
 
 /** Pages still in the virtio queues after CLOSE: wait until the files stop growing. */
-async function waitQuietFiles(files: string[], quietMs: number, maxMs: number): Promise<void> {
+export async function waitQuietFiles(files: string[], quietMs: number, maxMs: number): Promise<void> {
   const size = () => files.reduce((s, f) => s + (existsSync(f) ? statSync(f).size : 0), 0);
   const until = Date.now() + maxMs;
   let last = size();

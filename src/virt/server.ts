@@ -8,6 +8,7 @@ import { UsageError, VtraceError } from "../errors.ts";
 import { fdChannel } from "../transport/fd-channel.ts";
 import { FdReactor } from "../transport/fd-reactor.ts";
 import { serveGuest, type VirtServerContext } from "./host-session.ts";
+import { CONTROL_SOCKET_NAME, startControlServer } from "./control-server.ts";
 import { controlSocketPath } from "./paths.ts";
 import { defaultQemuGroup, groupId } from "./setup-guest.ts";
 
@@ -20,6 +21,7 @@ export function startVirtServer(ctx: VirtServerContext, group = defaultQemuGroup
   mkdirSync(ctx.virtDir, { recursive: true, mode: 0o710 });
   const socketPath = controlSocketPath(ctx.virtDir);
   claimSocketPath(socketPath);
+  const control = startControl(ctx);
   const listenFd = unixListen(socketPath);
   chmodSync(socketPath, 0o660);
   if (group !== undefined) chownSync(socketPath, process.getuid?.() ?? 0, groupId(group));
@@ -29,6 +31,7 @@ export function startVirtServer(ctx: VirtServerContext, group = defaultQemuGroup
   return {
     socketPath,
     stop() {
+      control.stop();
       reactor.stop();
       closeFd(listenFd);
       try {
@@ -38,6 +41,12 @@ export function startVirtServer(ctx: VirtServerContext, group = defaultQemuGroup
       }
     },
   };
+}
+
+function startControl(ctx: VirtServerContext) {
+  const path = `${ctx.virtDir}/${CONTROL_SOCKET_NAME}`;
+  claimSocketPath(path);
+  return startControlServer(ctx);
 }
 
 /** A live socket means another server; a dead one is a leftover to remove. */

@@ -1,0 +1,101 @@
+// One host-driven recording on one guest agent: FIFO readers first, then TRACE_REQ, the agent's
+// TRACE_RESP and metadata; on stop CLOSE → CLOSE_RESP, wait for the FIFOs to go quiet, write the file.
+
+import { existsSync, unlinkSync } from "node:fs";
+import { ProtocolError } from "../errors.ts";
+import { writeReceivedTrace } from "../listen/output-file.ts";
+import { MSG_TRACE_USE_FIFOS, MSG_WAIT_MS } from "../msg/commands.ts";
+import { Recorder } from "../recorder/recorder.ts";
+import type { AgentLink } from "./agent-link.ts";
+import { waitQuietFiles } from "./host-session.ts";
+import { traceFifoBase } from "./paths.ts";
+
+export interface AgentSessionInfo {
+  name: string;
+  cpus: number;
+  traceId: string;
+  qemuPid: number;
+}
+
+export class AgentSession {
+  private constructor(
+    readonly link: AgentLink,
+    private readonly recorder: Recorder,
+    private readonly cpuFiles: string[],
+    private readonly metadata: Uint8Array,
+    readonly info: AgentSessionInfo,
+  ) {}
+
+  static async start(link: AgentLink, args: string[], outBase: string, virtDir: string, hostTraceId: bigint): Promise<AgentSession> {
+    if (link.busy) throw new ProtocolError(`${link.domain} is already recording`);
+    const fifos = Array.from({ length: link.cpus }, (_, cpu) => `${traceFifoBase(virtDir, link.domain, cpu)}.out`);
+    const missing = fifos.find((f) => !existsSync(f));
+    if (missing) throw new ProtocolError(`${link.domain}: missing FIFO ${missing}: run 'vtrace setup-guest ${link.domain} --cpus ${link.cpus} --dir ${virtDir}'`);
+    link.busy = true;
+    link.clear();
+    const cpuFiles = fifos.map((_, cpu) => `${outBase}.cpu${cpu}`);
+    const recorder = await Recorder.start({
+      cpus: fifos.map((_, cpu) => cpu),
+      rawPath: (cpu) => fifos[cpu]!,
+      fifoSources: true,
+      sink: (cpu) => ({ kind: "file", path: cpuFiles[cpu]! }),
+      pageSize: link.pageSize,
+      pollMs: 100,
+    });
+    try {
+      link.send({ cmd: "TRACE_REQ", flags: MSG_TRACE_USE_FIFOS, traceId: hostTraceId, args, tsyncProtos: undefined });
+      const resp = await link.expect("TRACE_RESP", 15_000);
+      const metadata = await collect(link);
+      const info = { name: link.domain, cpus: resp.cpus, traceId: resp.traceId.toString(), qemuPid: link.qemuPid };
+      return new AgentSession(link, recorder, cpuFiles, metadata, info);
+    } catch (e) {
+      link.busy = false;
+      await recorder.stop().catch(() => undefined);
+      removeAll(cpuFiles);
+      throw e;
+    }
+  }
+
+  /** Stops the agent and writes `outFile`; the file keeps what arrived even if the agent is gone. */
+  async stop(outFile: string): Promise<void> {
+    try {
+      if (!this.link.gone) {
+        this.link.send({ cmd: "CLOSE" });
+        await this.link.expect("CLOSE_RESP", 30_000).catch(() => undefined);
+      }
+      await waitQuietFiles(this.cpuFiles, 300, 10_000);
+      await this.recorder.stop();
+      writeReceivedTrace(outFile, { head: this.metadata, cpuFiles: this.cpuFiles });
+    } finally {
+      this.link.busy = false;
+      removeAll(this.cpuFiles);
+    }
+  }
+}
+
+async function collect(link: AgentLink): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  for (;;) {
+    const m = await link.next(MSG_WAIT_MS, "metadata");
+    if (m.cmd === "FIN_DATA") break;
+    if (m.cmd !== "SEND_DATA") throw new ProtocolError(`${link.domain}: expected SEND_DATA, got ${m.cmd}`);
+    parts.push(m.data);
+  }
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+function removeAll(files: string[]): void {
+  for (const f of files) {
+    try {
+      unlinkSync(f);
+    } catch {
+      // gone
+    }
+  }
+}

@@ -1,0 +1,105 @@
+// `vtrace agent` in a guest: announce itself on agent-ctl-path, wait for orders, and for each
+// TRACE_REQ record with the host's arguments, streaming through the trace-path-cpuN ports,
+// until the host's CLOSE. It re-announces itself while idle, so a restarted host server finds it.
+//   agent → host  TINIT{cpus, page size, ["agent", "name=H"]}   host → agent  RINIT (ack)
+//   host → agent  TRACE_REQ{args, host trace id}   agent → host  TRACE_RESP{cpus, page size, guest trace id}
+//   agent → host  SEND_DATA…FIN_DATA, pages …     host → agent  CLOSE     agent → host  CLOSE_RESP
+
+import { existsSync } from "node:fs";
+import os from "node:os";
+import { O_NONBLOCK, O_RDWR, openFd } from "../../ffi/fd.ts";
+import { EnvironmentError } from "../errors.ts";
+import type { Message, MessageOf } from "../msg/messages.ts";
+import { ProgressLine } from "../recorder/progress.ts";
+import { ManualStop } from "../recorder/stop-signal.ts";
+import { prepareInstance } from "../recorder/tracing-run.ts";
+import { resolveEventSpecs } from "../tracefs/event-specs.ts";
+import { TraceInstance } from "../tracefs/instance.ts";
+import { findTracefs } from "../tracefs/mount.ts";
+import { pageSizeOf } from "../tracefs/snapshot.ts";
+import { fdChannel } from "../transport/fd-channel.ts";
+import { FdReactor } from "../transport/fd-reactor.ts";
+import type { StreamChannel } from "../transport/stream-channel.ts";
+import { parseAgentArgs } from "./agent-args.ts";
+import { randomTraceId, streamToHost } from "./guest-stream.ts";
+import { guestControlPort } from "./paths.ts";
+
+const HELLO_EVERY_MS = 3000;
+
+export interface AgentOptions {
+  version: string;
+  log(line: string): void;
+  /** Resolves when the agent should exit (SIGINT/SIGTERM). */
+  exit: Promise<void>;
+}
+
+export async function runAgent(opts: AgentOptions): Promise<void> {
+  const root = findTracefs();
+  const ctlPath = guestControlPort();
+  if (!existsSync(ctlPath)) throw new EnvironmentError(`${ctlPath} not found: is this a guest with vtrace's virtio-serial ports?`);
+  const reactor = new FdReactor();
+  const ch = fdChannel(openFd(ctlPath, O_RDWR | O_NONBLOCK), reactor, "host", { hupIsClose: false });
+  let exiting = false;
+  opts.exit.then(() => (exiting = true));
+  const cpus = Array.from({ length: TraceInstance.open(root).cpuCount() }, (_, i) => i);
+  const hello: Message = { cmd: "TINIT", cpus: cpus.length, pageSize: pageSizeOf(root), options: ["agent", `name=${os.hostname()}`] };
+  opts.log(`vtrace agent: waiting for the host on ${ctlPath}`);
+  try {
+    ch.sendMessage(hello);
+    while (!exiting) {
+      const m = await nextOrUndefined(ch, HELLO_EVERY_MS);
+      if (m === undefined) ch.sendMessage(hello);
+      else if (m.cmd === "TRACE_REQ") await session(ch, m, root, opts);
+      else if (m.cmd !== "RINIT" && m.cmd !== "NOT_SUPP") ch.sendMessage({ cmd: "NOT_SUPP" });
+    }
+  } finally {
+    reactor.stop();
+    if (!ch.closed) ch.close();
+  }
+}
+
+async function nextOrUndefined(ch: StreamChannel, timeoutMs: number): Promise<Message | undefined> {
+  try {
+    return await ch.readMessage(timeoutMs, "orders");
+  } catch (e) {
+    if ((e as Error).message.includes("timed out")) return undefined;
+    throw e;
+  }
+}
+
+async function session(ch: StreamChannel, req: MessageOf<"TRACE_REQ">, root: string, opts: AgentOptions): Promise<void> {
+  let instance: TraceInstance | undefined;
+  try {
+    const rec = parseAgentArgs(req.args ?? []);
+    instance = TraceInstance.open(root);
+    const events = resolveEventSpecs(rec.events, instance.availableEvents());
+    const setup = { clock: rec.clock, bufferKb: rec.bufferKb, command: [], progress: new ProgressLine({ isTTY: false, write: () => true }) };
+    const cpus = prepareInstance(instance, events, setup);
+    const traceId = randomTraceId();
+    ch.sendMessage({ cmd: "TRACE_RESP", flags: req.flags, cpus: cpus.length, pageSize: pageSizeOf(root), traceId, tsyncProto: "", tsyncPort: 0, ports: cpus.map(() => 0) });
+    opts.log(`vtrace agent: recording ${rec.events.join(" ")} for host trace ${req.traceId.toString(16)}`);
+    const stop = new ManualStop();
+    const watcher = watchForClose(ch, stop);
+    const outcome = await streamToHost({ ch, instance, events, cpus, setup, stop, version: opts.version, traceId });
+    await watcher;
+    ch.sendMessage({ cmd: "CLOSE_RESP" });
+    opts.log(`vtrace agent: session done, ${outcome.results.reduce((s, r) => s + r.bytes, 0)} bytes sent`);
+  } catch (e) {
+    opts.log(`vtrace agent: ${(e as Error).message}`);
+    if (!ch.closed) ch.sendMessage({ cmd: "NOT_SUPP" });
+  } finally {
+    instance?.restore();
+  }
+}
+
+/** While tracing, the host's CLOSE ends the session. */
+async function watchForClose(ch: StreamChannel, stop: ManualStop): Promise<void> {
+  for (;;) {
+    const m = await ch.readMessage(undefined, "CLOSE").catch(() => undefined);
+    if (m === undefined || m.cmd === "CLOSE") {
+      stop.fire(m === undefined ? "host gone" : "host CLOSE");
+      return;
+    }
+    if (m.cmd !== "RINIT" && m.cmd !== "NOT_SUPP") ch.sendMessage({ cmd: "NOT_SUPP" });
+  }
+}

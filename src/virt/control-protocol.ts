@@ -1,0 +1,41 @@
+// Requests and replies on the virt-server's control socket (one JSON object per line). Pure.
+
+import { ProtocolError } from "../errors.ts";
+
+export type ControlRequest =
+  | { op: "list" }
+  | { op: "start"; output: string; traceId: string; guests: { name: string; args: string[] }[] }
+  | { op: "stop" };
+
+export interface GuestReply {
+  name: string;
+  ok: boolean;
+  error?: string;
+  file?: string;
+  cpus?: number;
+  traceId?: string;
+  qemuPid?: number;
+  busy?: boolean;
+}
+
+export type ControlReply = { ok: true; guests: GuestReply[] } | { ok: false; error: string };
+
+export function controlRequestOf(line: string): ControlRequest {
+  let v: unknown;
+  try {
+    v = JSON.parse(line);
+  } catch {
+    throw new ProtocolError("control request is not JSON");
+  }
+  const r = v as Partial<Record<string, unknown>>;
+  if (r.op === "list" || r.op === "stop") return { op: r.op };
+  if (r.op === "start" && typeof r.output === "string" && r.output.startsWith("/") && typeof r.traceId === "string" && /^\d+$/.test(r.traceId) && Array.isArray(r.guests)) {
+    const guests = r.guests.map((g) => {
+      const x = g as { name?: unknown; args?: unknown };
+      if (typeof x.name !== "string" || !Array.isArray(x.args) || !x.args.every((a) => typeof a === "string")) throw new ProtocolError("bad guest entry");
+      return { name: x.name, args: x.args as string[] };
+    });
+    return { op: "start", output: r.output, traceId: r.traceId, guests };
+  }
+  throw new ProtocolError(`unknown control request '${String(r.op)}'`);
+}

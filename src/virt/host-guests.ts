@@ -1,0 +1,77 @@
+// `record -A`: start each named guest's agent through the virt-server, record the host, stop
+// them all together. The host file gets a GUEST option per guest (name, trace id, vCPU threads).
+
+import { readdirSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { VtraceError } from "../errors.ts";
+import type { TraceOption } from "../tracedat/model.ts";
+import { type GuestVcpu, guestOption } from "../tracedat/options-encode.ts";
+import { connectControl } from "./control-client.ts";
+import type { GuestReply } from "./control-protocol.ts";
+
+export interface GuestPlan {
+  name: string;
+  args: string[];
+}
+
+/** QEMU names its vCPU threads "CPU N/KVM" or "CPU N/TCG". */
+export function vcpuThreads(qemuPid: number): GuestVcpu[] {
+  const out: GuestVcpu[] = [];
+  let tasks: string[] = [];
+  try {
+    tasks = readdirSync(`/proc/${qemuPid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tasks) {
+    try {
+      const m = /^CPU (\d+)\//.exec(readFileSync(`/proc/${qemuPid}/task/${tid}/comm`, "utf8"));
+      if (m) out.push({ vcpu: Number(m[1]), pid: Number(tid) });
+    } catch {
+      // thread ended
+    }
+  }
+  return out.sort((a, b) => a.vcpu - b.vcpu);
+}
+
+export interface GuestRecording {
+  started: GuestReply[];
+  failed: GuestReply[];
+  guestOptions: TraceOption[];
+  stop(): Promise<GuestReply[]>;
+}
+
+export async function startGuests(virtDir: string, output: string, plans: GuestPlan[], hostTraceId: bigint, littleEndian: boolean): Promise<GuestRecording> {
+  const ctl = await connectControl(virtDir);
+  const reply = await ctl.request({ op: "start", output: resolve(output), traceId: hostTraceId.toString(), guests: plans }, 60_000);
+  if (!reply.ok) {
+    ctl.close();
+    throw new VtraceError(`virt-server refused: ${reply.error}`);
+  }
+  const started = reply.guests.filter((g) => g.ok);
+  const guestOptions = started.map((g) => guestOption(g.name, BigInt(g.traceId ?? "0"), vcpuThreads(g.qemuPid ?? -1), littleEndian));
+  return {
+    started,
+    failed: reply.guests.filter((g) => !g.ok),
+    guestOptions,
+    async stop() {
+      try {
+        const r = await ctl.request({ op: "stop" }, 120_000);
+        return r.ok ? r.guests : [];
+      } finally {
+        ctl.close();
+      }
+    },
+  };
+}
+
+export async function listGuests(virtDir: string): Promise<GuestReply[]> {
+  const ctl = await connectControl(virtDir);
+  try {
+    const r = await ctl.request({ op: "list" }, 10_000);
+    if (!r.ok) throw new VtraceError(r.error);
+    return r.guests;
+  } finally {
+    ctl.close();
+  }
+}
