@@ -61,7 +61,7 @@ export class AgentSession {
     try {
       if (!this.link.gone) {
         this.link.send({ cmd: "CLOSE" });
-        await this.link.expect("CLOSE_RESP", 30_000).catch(() => undefined);
+        await this.link.expect("CLOSE_RESP", 10_000).catch(() => undefined);
       }
       await waitQuietFiles(this.cpuFiles, 300, 10_000);
       await this.recorder.stop();

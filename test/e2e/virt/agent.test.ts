@@ -9,6 +9,10 @@ import { eventLines, traceCmd } from "../../helpers/tracecmd.ts";
 
 const skip = skipBecause(guestSupport() ?? missing({ tracefs: true, traceCmd: true, binary: true }), "agent e2e");
 
+/** gk's agent is killed 2 s into its first session, then a fresh agent takes over. */
+const KILLED_AGENT =
+  "vtrace agent & p=$!; while ! grep -q '[0-9]' /sys/kernel/tracing/set_event_notrace_pid; do sleep 0.2; done; sleep 2; kill -9 $p; echo AGENT-KILLED; vtrace agent";
+
 function cpusSeen(lines: string[]): Set<string> {
   return new Set(lines.map((l) => /\[(\d{3})\]/.exec(l)?.[1]).filter((c): c is string => c !== undefined));
 }
@@ -21,18 +25,16 @@ describe.skipIf(skip)("agent mode with two QEMU guests", () => {
 
   beforeAll(async () => {
     mkdirSync(`${dir.path}/out`);
-    for (const g of ["ga", "gb"]) expect((await run([VTRACE_BIN, "setup-guest", g, "--cpus", "2", "--dir", virtDir])).code).toBe(0);
+    for (const g of ["ga", "gb", "gk"]) expect((await run([VTRACE_BIN, "setup-guest", g, "--cpus", "2", "--dir", virtDir])).code).toBe(0);
     server = Bun.spawn([VTRACE_BIN, "virt-server", "--dir", virtDir, "-d", `${dir.path}/out`, "-l", `${dir.path}/server.log`], { stdin: "ignore", stdout: "ignore", stderr: "pipe" });
     while (!existsSync(`${virtDir}/vtrace-ctl`)) await Bun.sleep(20);
-    for (const name of ["ga", "gb"]) {
-      guests.push(
-        await bootGuest({ name, cpus: 2, fifoDir: `${virtDir}/${name}`, controlSocket: `${virtDir}/agent-ctl-path`, command: "vtrace agent", timeoutMs: 600_000 }),
-      );
+    for (const [name, command] of [["ga", "vtrace agent"], ["gb", "vtrace agent"], ["gk", KILLED_AGENT]] as const) {
+      guests.push(await bootGuest({ name, cpus: 2, fifoDir: `${virtDir}/${name}`, controlSocket: `${virtDir}/agent-ctl-path`, command, timeoutMs: 900_000 }));
     }
     const until = Date.now() + 240_000;
     for (;;) {
       const r = await run([VTRACE_BIN, "list-guests", "--dir", virtDir]);
-      if (/^ga\s/m.test(r.stdout) && /^gb\s/m.test(r.stdout)) break;
+      if (/^ga\s/m.test(r.stdout) && /^gb\s/m.test(r.stdout) && /^gk\s/m.test(r.stdout)) break;
       if (Date.now() > until) throw new Error(`agents did not connect: ${r.stdout}${r.stderr}`);
       await Bun.sleep(500);
     }
@@ -62,4 +64,49 @@ describe.skipIf(skip)("agent mode with two QEMU guests", () => {
       }
     }, 240_000);
   }
+
+  test("faults: an agent killed mid-session, a guest with no agent; files stay readable and the next session works", async () => {
+    const out = `${dir.path}/f1/trace.dat`;
+    mkdirSync(`${dir.path}/f1`);
+    const r = await run(
+      [VTRACE_BIN, "record", "-B", instanceName("fault"), "-e", "sched", "-A", "gk", "-e", "sched", "-A", "nosuch", "-e", "sched", "-A", "ga", "-e", "sched", "-o", out, "--virt-dir", virtDir, "--", "sleep", "6"],
+      { timeoutMs: 180_000 },
+    );
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("guest nosuch: no agent answers for guest 'nosuch'");
+    for (const file of [out, `${dir.path}/f1/trace-ga.dat`, `${dir.path}/f1/trace-gk.dat`]) {
+      expect({ file, code: (await traceCmd(["report", "-i", file])).code }).toEqual({ file, code: 0 });
+    }
+    await guests[2]!.waitForConsole(/AGENT-KILLED\n/, 60_000);
+    // The fresh agent in gk serves the next session.
+    const until = Date.now() + 120_000;
+    while (!/^gk\s.*agent ready/m.test((await run([VTRACE_BIN, "list-guests", "--dir", virtDir])).stdout)) {
+      if (Date.now() > until) throw new Error("gk's new agent did not connect");
+      await Bun.sleep(500);
+    }
+    const out2 = `${dir.path}/f2/trace.dat`;
+    mkdirSync(`${dir.path}/f2`);
+    const r2 = await run([VTRACE_BIN, "record", "-B", instanceName("fault2"), "-e", "sched", "-A", "gk", "-e", "sched", "-o", out2, "--virt-dir", virtDir, "--", "sleep", "2"], { timeoutMs: 180_000 });
+    expect(r2.code).toBe(0);
+    expect(eventLines((await traceCmd(["report", "-i", `${dir.path}/f2/trace-gk.dat`])).stdout).length).toBeGreaterThan(0);
+  }, 400_000);
+
+  test("SIGINT to the host command: every file is written and readable", async () => {
+    const out = `${dir.path}/i1/trace.dat`;
+    mkdirSync(`${dir.path}/i1`);
+    const rec = Bun.spawn([VTRACE_BIN, "record", "-B", instanceName("sigint"), "-e", "sched", "-A", "gb", "-e", "sched", "-o", out, "--virt-dir", virtDir], { stderr: "pipe", stdout: "ignore" });
+    const until = Date.now() + 60_000;
+    while (!existsSync(`${out}.cpu0`)) {
+      if (Date.now() > until) throw new Error("host recording did not start");
+      await Bun.sleep(50);
+    }
+    await Bun.sleep(2000);
+    rec.kill("SIGINT");
+    expect(await rec.exited).toBe(0);
+    const stderr = await new Response(rec.stderr).text();
+    expect(stderr).toContain("stopped by SIGINT");
+    for (const file of [out, `${dir.path}/i1/trace-gb.dat`]) {
+      expect({ file, code: (await traceCmd(["report", "-i", file])).code }).toEqual({ file, code: 0 });
+    }
+  }, 200_000);
 });
