@@ -71,14 +71,20 @@ async function recordWithGuests(output: string, virtDir: string, common: LocalRe
   for (const g of split.guests) parseAgentArgs(g.args);
   const traceId = crypto.getRandomValues(new BigUint64Array(1))[0]!;
   const guests = await startGuests(virtDir, output, split.guests, traceId, os.endianness() === "LE");
+  const startedMs = performance.now();
   for (const f of guests.failed) process.stderr.write(`vtrace record: guest ${f.name}: ${f.error}\n`);
+  let stoppedMs = 0;
   try {
     const summary = await recordLocal({ ...common, events: hostEvents, traceId, extraOptions: guests.guestOptions });
+    stoppedMs = performance.now();
     process.stderr.write(formatSummary(summary));
   } finally {
+    stoppedMs ||= performance.now();
     for (const g of await guests.stop()) {
       process.stderr.write(g.ok ? `vtrace record: wrote ${g.file} (guest ${g.name})\n` : `vtrace record: guest ${g.name}: ${g.error}\n`);
     }
+    const closedMs = performance.now() - stoppedMs;
+    process.stderr.write(`vtrace record: guests tracing ${startedMs.toFixed(0)} ms after start; guest files closed ${closedMs.toFixed(0)} ms after stop\n`);
   }
 }
 
