@@ -1,11 +1,9 @@
 // `vtrace listen`: receive live recordings from `record -N` clients (vtrace or trace-cmd).
 
 import type { CAC } from "cac";
-import { existsSync, statSync } from "node:fs";
-import { UsageError } from "../errors.ts";
 import { startListenServer } from "../listen/server.ts";
 import { daemonize } from "./daemon.ts";
-import { intOption } from "./options.ts";
+import { intOption, outputFolder, outputName } from "./options.ts";
 
 export function registerListen(cli: CAC): void {
   cli
@@ -18,10 +16,8 @@ export function registerListen(cli: CAC): void {
     .option("-D, --daemon", "Run in the background")
     .action(async (o: Record<string, unknown>) => {
       const port = intOption(o.port, "--port", 0, 65535);
-      const dir = String(o.dir);
-      if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`output folder '${dir}' does not exist`);
-      const name = String(o.output);
-      if (name.includes("/") || name.startsWith(".")) throw new UsageError(`invalid output name '${name}': no '/' or leading '.'`);
+      const dir = outputFolder(o.dir);
+      const name = outputName(o.output);
       if (o.daemon) return daemonize("--daemon", "-D");
       const server = startListenServer({
         port,

@@ -1,5 +1,6 @@
 // Turning cac's loosely typed option values into checked ones.
 
+import { existsSync, statSync } from "node:fs";
 import { UsageError } from "../errors.ts";
 
 /** A repeatable option: always a string list (cac gives a value or an array). */
@@ -21,4 +22,18 @@ export function singleOption(v: unknown, name: string): string | undefined {
   const list = listOption(v);
   if (list.length > 1) throw new UsageError(`${name} given ${list.length} times: only one is supported`);
   return list[0];
+}
+
+/** An existing folder for output files. */
+export function outputFolder(v: unknown): string {
+  const dir = String(v);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`output folder '${dir}' does not exist`);
+  return dir;
+}
+
+/** A base name for server output files: it must not become a path. */
+export function outputName(v: unknown): string {
+  const name = String(v);
+  if (name.includes("/") || name.startsWith(".")) throw new UsageError(`invalid output name '${name}': no '/' or leading '.'`);
+  return name;
 }

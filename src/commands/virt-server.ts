@@ -1,12 +1,11 @@
 // `vtrace virt-server`: receive guests' recordings over virtio-serial (see src/virt/).
 
 import type { CAC } from "cac";
-import { existsSync, statSync } from "node:fs";
-import { UsageError } from "../errors.ts";
 import { makeLogger } from "../listen/server.ts";
 import { DEFAULT_VIRT_DIR } from "../virt/paths.ts";
 import { startVirtServer } from "../virt/server.ts";
 import { daemonize } from "./daemon.ts";
+import { outputFolder, outputName } from "./options.ts";
 
 export function registerVirtServer(cli: CAC): void {
   cli
@@ -17,10 +16,8 @@ export function registerVirtServer(cli: CAC): void {
     .option("-D, --daemon", "Run in the background")
     .option("--dir <dir>", "Virt folder holding agent-ctl-path and the per-domain FIFOs", { default: DEFAULT_VIRT_DIR })
     .action(async (o: Record<string, unknown>) => {
-      const outDir = String(o.outDir);
-      if (!existsSync(outDir) || !statSync(outDir).isDirectory()) throw new UsageError(`output folder '${outDir}' does not exist`);
-      const name = String(o.output);
-      if (name.includes("/") || name.startsWith(".")) throw new UsageError(`invalid output name '${name}': no '/' or leading '.'`);
+      const outDir = outputFolder(o.outDir);
+      const name = outputName(o.output);
       if (o.daemon) return daemonize("--daemon", "-D");
       const server = startVirtServer({
         virtDir: String(o.dir).replace(/\/+$/, ""),

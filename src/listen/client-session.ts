@@ -7,6 +7,8 @@ import { ProtocolError, VtraceError } from "../errors.ts";
 import { MSG_WAIT_MS } from "../msg/commands.ts";
 import { bytesEqual, classifyHello, SERVER_BANNER, V3_MAGIC, V3_OK, V3_REPLY } from "../msg/handshake.ts";
 import type { Message } from "../msg/messages.ts";
+import { concatBytes } from "../lib/writer.ts";
+import { collectSendData } from "../msg/collect-data.ts";
 import type { StreamChannel } from "../transport/stream-channel.ts";
 import { type DataPort, openTcpPort, openUdpPort, waitQuiet } from "./data-ports.ts";
 import { completeV1Head, writeReceivedTrace } from "./output-file.ts";
@@ -46,7 +48,10 @@ export async function serveClient(ch: StreamChannel, ctx: SessionContext, peerHo
     if (setup.tcp) ctx.log("Using TCP for live connection");
     ports = await openPorts(ctx.bindHost, base, setup);
     sendPorts(ch, setup, ports);
-    metadata = setup.protocol === "v3" ? await collectMetadataV3(ch, ctx) : await collectRawUntilClose(ch, ctx);
+    metadata =
+      setup.protocol === "v3"
+        ? await collectSendData((t, w) => ch.readMessage(t, w), ctx.maxMetadataBytes)
+        : await collectRawUntilClose(ch, ctx);
     if (setup.protocol === "v3") await waitForClose(ch);
     return await finish(base, ports, setup, metadata, ctx);
   } catch (e) {
@@ -123,19 +128,6 @@ function sendPorts(ch: StreamChannel, setup: Setup, ports: DataPort[]): void {
   else ch.send(new TextEncoder().encode(`${ports.map((p) => p.port).join(",")}\0`));
 }
 
-async function collectMetadataV3(ch: StreamChannel, ctx: SessionContext): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const m = await ch.readMessage(MSG_WAIT_MS, "metadata");
-    if (m.cmd === "FIN_DATA") return concat(parts, size);
-    if (m.cmd !== "SEND_DATA") throw unexpected(ch, m, "SEND_DATA");
-    size += m.data.length;
-    if (size > ctx.maxMetadataBytes) throw new ProtocolError(`metadata larger than ${ctx.maxMetadataBytes} bytes`);
-    parts.push(m.data);
-  }
-}
-
 async function collectRawUntilClose(ch: StreamChannel, ctx: SessionContext): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   let size = 0;
@@ -146,7 +138,7 @@ async function collectRawUntilClose(ch: StreamChannel, ctx: SessionContext): Pro
       if (size > ctx.maxMetadataBytes) throw new ProtocolError(`metadata larger than ${ctx.maxMetadataBytes} bytes`);
       parts.push(chunk);
     } catch (e) {
-      if (ch.closed) return concat(parts, size);
+      if (ch.closed) return concatBytes(parts);
       throw e;
     }
   }
@@ -198,14 +190,4 @@ function removeQuietly(file: string): void {
   } catch {
     // gone
   }
-}
-
-function concat(parts: Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

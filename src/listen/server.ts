@@ -2,6 +2,7 @@
 // its own session, and a failing client never affects the others.
 
 import { appendFileSync } from "node:fs";
+import { MAX_METADATA_BYTES } from "../msg/collect-data.ts";
 import { StreamChannel } from "../transport/stream-channel.ts";
 import { serveClient, type SessionContext } from "./client-session.ts";
 
@@ -33,7 +34,7 @@ export function startListenServer(opts: ListenOptions): ListenServer {
     name: opts.name,
     bindHost: opts.hostname,
     log: makeLogger(opts.logFile),
-    maxMetadataBytes: 512 << 20,
+    maxMetadataBytes: MAX_METADATA_BYTES,
   };
   const server = Bun.listen<{ ch: StreamChannel }>({
     hostname: opts.hostname,

@@ -2,6 +2,7 @@
 // (trace-cmd 3.1.6 make_trace_req_args / make_trace_req_protos). Unknown ids are skipped.
 
 import { FormatError } from "../errors.ts";
+import { concatBytes } from "../lib/writer.ts";
 import { decodeCStrings, encodeCStrings } from "./strings.ts";
 
 export const TRACE_REQUEST_ARGS = 0;
@@ -22,13 +23,7 @@ export function encodeTraceReqParams(args: readonly string[] | undefined, tsyncP
     value.set(strings);
     parts.push(param(TRACE_REQUEST_TSYNC_PROTOS, value));
   }
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 function param(id: number, value: Uint8Array): Uint8Array {

@@ -6,23 +6,16 @@ import { closeFd, makePipe, type Pipe, O_CREAT, O_NONBLOCK, O_RDONLY, O_RDWR, O_
 import { POLLIN, PollSet } from "../../ffi/poll.ts";
 import { SPLICE_F_MOVE, SPLICE_F_NONBLOCK, spliceOnce } from "../../ffi/splice.ts";
 import { inetConnect } from "../../ffi/socket.ts";
-import type { CpuSink } from "./cpu-protocol.ts";
+import type { CpuSink, StartCpu } from "./cpu-protocol.ts";
 
 const PAGES_PER_SPLICE = 256;
 const PIPE_BYTES = 1 << 20;
 
-export interface MoverOptions {
-  rawPath: string;
-  sourceIsFifo: boolean;
-  sink: CpuSink;
-  wakeFd: number;
-  pageSize: number;
-  pollMs: number;
-  progressMs: number;
+export type MoverOptions = Pick<StartCpu, "rawPath" | "sourceIsFifo" | "sink" | "wakeFd" | "pageSize" | "pollMs" | "progressMs"> & {
   /** Called once every fd is open, before the first poll. */
   onReady(): void;
   onProgress(bytes: number): void;
-}
+};
 
 export interface MoverResult {
   bytes: number;

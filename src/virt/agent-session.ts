@@ -4,10 +4,11 @@
 import { existsSync, unlinkSync } from "node:fs";
 import { ProtocolError } from "../errors.ts";
 import { writeReceivedTrace } from "../listen/output-file.ts";
-import { MSG_TRACE_USE_FIFOS, MSG_WAIT_MS } from "../msg/commands.ts";
-import { Recorder } from "../recorder/recorder.ts";
+import { collectSendData, MAX_METADATA_BYTES } from "../msg/collect-data.ts";
+import { MSG_TRACE_USE_FIFOS } from "../msg/commands.ts";
+import type { Recorder } from "../recorder/recorder.ts";
 import type { AgentLink } from "./agent-link.ts";
-import { waitQuietFiles } from "./host-session.ts";
+import { startFifoReaders, waitQuietFiles } from "./host-session.ts";
 import { traceFifoBase } from "./paths.ts";
 
 export interface AgentSessionInfo {
@@ -34,18 +35,11 @@ export class AgentSession {
     link.busy = true;
     link.clear();
     const cpuFiles = fifos.map((_, cpu) => `${outBase}.cpu${cpu}`);
-    const recorder = await Recorder.start({
-      cpus: fifos.map((_, cpu) => cpu),
-      rawPath: (cpu) => fifos[cpu]!,
-      fifoSources: true,
-      sink: (cpu) => ({ kind: "file", path: cpuFiles[cpu]! }),
-      pageSize: link.pageSize,
-      pollMs: 100,
-    });
+    const recorder = await startFifoReaders(fifos, cpuFiles, link.pageSize);
     try {
       link.send({ cmd: "TRACE_REQ", flags: MSG_TRACE_USE_FIFOS, traceId: hostTraceId, args, tsyncProtos: undefined });
       const resp = await link.expect("TRACE_RESP", 15_000);
-      const metadata = await collect(link);
+      const metadata = await collectSendData((t, w) => link.next(t, w), MAX_METADATA_BYTES);
       const info = { name: link.domain, cpus: resp.cpus, traceId: resp.traceId.toString(), qemuPid: link.qemuPid };
       return new AgentSession(link, recorder, cpuFiles, metadata, info);
     } catch (e) {
@@ -71,23 +65,6 @@ export class AgentSession {
       removeAll(this.cpuFiles);
     }
   }
-}
-
-async function collect(link: AgentLink): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  for (;;) {
-    const m = await link.next(MSG_WAIT_MS, "metadata");
-    if (m.cmd === "FIN_DATA") break;
-    if (m.cmd !== "SEND_DATA") throw new ProtocolError(`${link.domain}: expected SEND_DATA, got ${m.cmd}`);
-    parts.push(m.data);
-  }
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 function removeAll(files: string[]): void {

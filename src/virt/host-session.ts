@@ -9,7 +9,7 @@ import { existsSync, statSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { ProtocolError } from "../errors.ts";
 import { writeReceivedTrace } from "../listen/output-file.ts";
-import { MSG_WAIT_MS } from "../msg/commands.ts";
+import { collectSendData, MAX_METADATA_BYTES } from "../msg/collect-data.ts";
 import type { Message, MessageOf } from "../msg/messages.ts";
 import { Recorder } from "../recorder/recorder.ts";
 import type { StreamChannel } from "../transport/stream-channel.ts";
@@ -98,19 +98,12 @@ async function runSession(ch: StreamChannel, pid: number, tinit: MessageOf<"TINI
   ctx.log(`start ${resolved.domain}:${pid} (${resolved.source}), cpus=${tinit.cpus}, pagesize=${tinit.pageSize}`);
   const base = join(ctx.outDir, `${ctx.name}.${resolved.domain}`);
   const cpuFiles = fifos.map((_, cpu) => `${base}.cpu${cpu}`);
-  const recorder = await Recorder.start({
-    cpus: fifos.map((_, cpu) => cpu),
-    rawPath: (cpu) => fifos[cpu]!,
-    fifoSources: true,
-    sink: (cpu) => ({ kind: "file", path: cpuFiles[cpu]! }),
-    pageSize: tinit.pageSize,
-    pollMs: 100,
-  });
+  const recorder = await startFifoReaders(fifos, cpuFiles, tinit.pageSize);
   let metadata: Uint8Array | undefined;
   let connectionAlive = true;
   try {
     ch.sendMessage({ cmd: "RINIT", cpus: tinit.cpus, ports: fifos.map(() => 0) });
-    metadata = await collectMetadata(ch);
+    metadata = await collectSendData((t, w) => ch.readMessage(t, w), MAX_METADATA_BYTES);
     connectionAlive = await waitForClose(ch);
   } catch (e) {
     connectionAlive = !ch.closed;
@@ -123,28 +116,20 @@ async function runSession(ch: StreamChannel, pid: number, tinit: MessageOf<"TINI
   return connectionAlive && !ch.closed;
 }
 
-function fifoPaths(virtDir: string, domain: string, cpus: number): string[] {
-  return Array.from({ length: cpus }, (_, cpu) => `${traceFifoBase(virtDir, domain, cpu)}.out`);
+/** One Worker per guest CPU splicing its trace-path-cpuN.out FIFO into a file. */
+export function startFifoReaders(fifos: readonly string[], cpuFiles: readonly string[], pageSize: number): Promise<Recorder> {
+  return Recorder.start({
+    cpus: fifos.map((_, cpu) => cpu),
+    rawPath: (cpu) => fifos[cpu]!,
+    fifoSources: true,
+    sink: (cpu) => ({ kind: "file", path: cpuFiles[cpu]! }),
+    pageSize,
+    pollMs: 100,
+  });
 }
 
-async function collectMetadata(ch: StreamChannel): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const m = await ch.readMessage(MSG_WAIT_MS, "metadata");
-    if (m.cmd === "FIN_DATA") break;
-    if (m.cmd !== "SEND_DATA") throw new ProtocolError(`expected SEND_DATA, got ${m.cmd}`);
-    parts.push(m.data);
-    size += m.data.length;
-    if (size > 512 << 20) throw new ProtocolError("metadata larger than 512 MiB");
-  }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+function fifoPaths(virtDir: string, domain: string, cpus: number): string[] {
+  return Array.from({ length: cpus }, (_, cpu) => `${traceFifoBase(virtDir, domain, cpu)}.out`);
 }
 
 /** Waits for the guest's CLOSE; false when the connection ends first (guest killed). */
