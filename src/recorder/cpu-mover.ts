@@ -8,7 +8,7 @@ import { SPLICE_F_MOVE, SPLICE_F_NONBLOCK, spliceOnce } from "../../ffi/splice.t
 import { inetConnect } from "../../ffi/socket.ts";
 import type { CpuSink, StartCpu } from "./cpu-protocol.ts";
 
-const PAGES_PER_SPLICE = 256;
+const PAGES_PER_SPLICE = 16;
 const PIPE_BYTES = 1 << 20;
 
 export type MoverOptions = Pick<StartCpu, "rawPath" | "sourceIsFifo" | "sink" | "wakeFd" | "pageSize" | "pollMs" | "progressMs"> & {
