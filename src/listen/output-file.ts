@@ -1,10 +1,13 @@
 // Turns what a listen client sent (trace.dat metadata + per-CPU files) into NAME.HOST:PORT.dat.
 
-import { closeSync, openSync } from "node:fs";
+import { closeSync, openSync, statSync } from "node:fs";
+import { copyRange, writeAll } from "../../ffi/fd.ts";
+import { lastDoneNextOffset, layoutV7Tail } from "../tracedat/writer-v7-buffer.ts";
 import { FormatError } from "../errors.ts";
 import { ByteWriter } from "../lib/writer.ts";
 import { appendFlyrecord } from "../recorder/assemble.ts";
 import { memorySource } from "../tracedat/reader/byte-source.ts";
+import { decodeInitialHeader } from "../tracedat/reader/header.ts";
 import { openTraceDat } from "../tracedat/reader/open.ts";
 
 export interface ReceivedTrace {
@@ -25,7 +28,7 @@ export function headFacts(head: Uint8Array, cpus: number): HeadFacts {
   probe.set(head);
   probe.set(new TextEncoder().encode("flyrecord"), head.length);
   const dat = openTraceDat(memorySource(probe));
-  if (dat.params.version !== 6) throw new FormatError(`client sent trace.dat version ${dat.params.version} metadata: only 6 is supported`);
+  if (dat.params.version !== 6) throw new FormatError(`expected trace.dat version 6 metadata, got ${dat.params.version}`);
   const clock = /\[([^\]]+)\]/.exec(dat.options.traceClock ?? "")?.[1] ?? "local";
   return { littleEndian: dat.params.littleEndian, pageSize: dat.params.pageSize, clock };
 }
@@ -38,11 +41,43 @@ export function completeV1Head(metadata: Uint8Array, cpus: number, littleEndian:
 }
 
 export function writeReceivedTrace(path: string, trace: ReceivedTrace): void {
-  const facts = headFacts(trace.head, trace.cpuFiles.length);
   const fd = openSync(path, "w", 0o644);
   try {
-    appendFlyrecord(fd, trace.head, trace.cpuFiles, facts.clock, facts);
+    if (trace.head[10] === 0x37 /* "7" */) writeV7(fd, trace);
+    else {
+      const facts = headFacts(trace.head, trace.cpuFiles.length);
+      appendFlyrecord(fd, trace.head, trace.cpuFiles, facts.clock, facts);
+    }
   } finally {
     closeSync(fd);
   }
+}
+
+/** v7 metadata (sections + a last OPTIONS section): add a BUFFER section and its option. */
+function writeV7(fd: number, trace: ReceivedTrace): void {
+  const dat = openTraceDat(memorySource(trace.head));
+  const { littleEndian, pageSize } = dat.params;
+  const clock = /\[([^\]]+)\]/.exec(dat.options.traceClock ?? "")?.[1] ?? "local";
+  const sizes = trace.cpuFiles.map((f) => wholePages(statSync(f).size, pageSize));
+  const tail = layoutV7Tail(trace.head.length, sizes, clock, pageSize, littleEndian);
+  const head = trace.head.slice();
+  new DataView(head.buffer).setBigUint64(lastDoneNextOffset(head, littleEndian, decodeInitialHeader(memorySource(trace.head)).firstOptionsOffset ?? 0), BigInt(tail.optionsOffset), littleEndian);
+  writeAll(fd, head);
+  writeAll(fd, tail.bufferHead);
+  let at = head.length + tail.bufferHead.length;
+  trace.cpuFiles.forEach((file, cpu) => {
+    if (tail.dataOffsets[cpu]! > at) writeAll(fd, new Uint8Array(tail.dataOffsets[cpu]! - at));
+    const inFd = openSync(file, "r");
+    try {
+      copyRange(inFd, fd, sizes[cpu]!);
+    } finally {
+      closeSync(inFd);
+    }
+    at = tail.dataOffsets[cpu]! + sizes[cpu]!;
+  });
+  writeAll(fd, tail.options);
+}
+
+function wholePages(size: number, pageSize: number): number {
+  return size - (size % pageSize);
 }

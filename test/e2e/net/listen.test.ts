@@ -48,14 +48,18 @@ describe.skipIf(skip)("network mode", () => {
     }
   }, 60_000);
 
-  test.each([["UDP", []], ["TCP", ["-t"]]])("trace-cmd record -N (the real client) → vtrace listen over %s", async (_, flags) => {
+  test.each([
+    ["v6 metadata, UDP", ["--file-version", "6"]],
+    ["v6 metadata, TCP", ["--file-version", "6", "-t"]],
+    ["v7 zstd metadata (trace-cmd's default), UDP", []],
+  ])("trace-cmd record -N (the real client) → vtrace listen: %s", async (_, flags) => {
     using dir = tempDir("tcr");
     const port = freePort();
     const listener = await startListener([VTRACE_BIN, "listen", "-p", String(port), "--bind", "127.0.0.1", "-d", dir.path], port);
     const saved = readFileSync(`${TRACEFS}/set_event`, "utf8");
     try {
       // Debian's trace-cmd record needs -d --no-filter on this locked-down kernel; it exits 1 at cleanup.
-      await run(["trace-cmd", "record", "-d", "--no-filter", "--file-version", "6", ...flags, "-N", `127.0.0.1:${port}`, "-e", "sched", "sleep", "0.5"], { cwd: dir.path });
+      await run(["trace-cmd", "record", "-d", "--no-filter", ...flags, "-N", `127.0.0.1:${port}`, "-e", "sched", "sleep", "0.5"], { cwd: dir.path });
       const file = await waitForFile(dir.path, ".dat", 15_000);
       await expectReadable(file, 5);
     } finally {
