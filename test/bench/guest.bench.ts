@@ -5,9 +5,9 @@
 // the cat loops: `time` around them, their restarts included).
 //   bun test/bench/guest.bench.ts [--count N]
 
-import { mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { bootGuest, guestSupport } from "../helpers/guest.ts";
+import { bootGuest, ensureGuestImage, guestSupport } from "../helpers/guest.ts";
 
 const REPO = join(import.meta.dir, "../..");
 const VTRACE = join(REPO, "dist/vtrace");
@@ -54,12 +54,28 @@ cat /tmp/time0 /tmp/time1
 echo "BENCH cat seconds=$s0:$s1"
 `;
 
-async function runGuest(name: string, script: string, host: (dir: string) => Promise<() => Promise<number>>): Promise<{ console: string; bytes: number }> {
+const NET_SCRIPT = (port: number) => `
+ip link set eth0 up; ip addr add 10.0.2.15/24 dev eth0; ip route add default via 10.0.2.2
+${CPU_MS}
+vtrace record -N 10.0.2.2:${port} -t -b 4096 -e sched -e syscalls > /tmp/rec.log 2>&1 &
+pid=$!
+while ! grep -q "[0-9]" ${T}/set_event_notrace_pid; do sleep 0.1; done
+sleep 0.5
+c0=$(cpu_ms $pid); s0=$(cut -d' ' -f1 /proc/uptime)
+(${LOAD})
+s1=$(cut -d' ' -f1 /proc/uptime); c1=$(cpu_ms $pid)
+kill -INT $pid; wait $pid
+cat /tmp/rec.log
+echo "BENCH net cpu_ms=$((c1 - c0)) seconds=$s0:$s1"
+`;
+
+async function runGuest(name: string, script: string, host: (dir: string) => Promise<() => Promise<number>>, network = false): Promise<{ console: string; bytes: number }> {
   const dir = `/tmp/vtrace-guest-bench-${process.pid}-${name}`;
   mkdirSync(dir, { recursive: true });
   try {
     const collect = await host(dir);
-    const guest = await bootGuest({ name, cpus: 2, fifoDir: `${dir}/virt/${name}`, controlSocket: `${dir}/virt/agent-ctl-path`, command: script, timeoutMs: 600_000 });
+    const image = network ? await ensureGuestImage(undefined, [], ["virtio_net"]) : undefined;
+    const guest = await bootGuest({ name, cpus: 2, fifoDir: `${dir}/virt/${name}`, controlSocket: `${dir}/virt/agent-ctl-path`, command: script, timeoutMs: 600_000, network, image });
     const r = await guest.result(600_000);
     return { console: r.console, bytes: await collect() };
   } finally {
@@ -75,6 +91,22 @@ async function countingReaders(dir: string) {
   return async () => {
     const counts = await Promise.all(readers.map(async (p) => Number((await new Response(p.stdout).text()).trim())));
     return counts.reduce((a, b) => a + b, 0);
+  };
+}
+
+const NET_PORT = 24000 + (process.pid % 1000);
+
+/** The network path: a vtrace listener on the host's loopback, reached from the guest as 10.0.2.2. */
+async function listener(dir: string) {
+  mkdirSync(`${dir}/out`, { recursive: true });
+  const server = Bun.spawn([VTRACE, "listen", "-p", String(NET_PORT), "--bind", "127.0.0.1", "-d", `${dir}/out`], { stdout: "ignore", stderr: "ignore" });
+  await Bun.sleep(300);
+  return async () => {
+    await Bun.sleep(1500);
+    server.kill("SIGINT");
+    await server.exited;
+    const f = readdirSync(`${dir}/out`).find((n) => n.endsWith(".dat"));
+    return f ? Bun.file(`${dir}/out/${f}`).size : 0;
   };
 }
 
@@ -109,15 +141,17 @@ if (why) {
 }
 const cat = await runGuest("cat", CAT_SCRIPT, countingReaders);
 const vt = await runGuest("vt", VTRACE_SCRIPT, virtServer);
-const vtBytes = vt.bytes;
+const net = await runGuest("net", NET_SCRIPT(NET_PORT), listener, true);
 const rows = [
   { name: "cat > virtio port", bytes: cat.bytes, secs: seconds(cat.console), cpuMs: catCpuMs(cat.console) },
-  { name: "vtrace record --virt", bytes: vtBytes, secs: seconds(vt.console), cpuMs: Number(/cpu_ms=(\d+)/.exec(vt.console)![1]) },
+  { name: "vtrace record --virt", bytes: vt.bytes, secs: seconds(vt.console), cpuMs: Number(/cpu_ms=(\d+)/.exec(vt.console)![1]) },
+  { name: "vtrace record -N (TCP)", bytes: net.bytes, secs: seconds(net.console), cpuMs: Number(/cpu_ms=(\d+)/.exec(net.console)?.[1] ?? NaN) },
 ];
 console.log(`guest bench: TCG guest, 2 vCPUs, sched + syscalls, dd ${COUNT} x 64 B per vCPU`);
 for (const r of rows) {
   const mb = r.bytes / 1e6;
   console.log(`${r.name.padEnd(22)} ${mb.toFixed(1).padStart(7)} MB ${(mb / r.secs).toFixed(1).padStart(6)} MB/s ${(r.cpuMs / mb).toFixed(1).padStart(7)} guest CPU ms/MB`);
 }
-const [c, v] = rows as [(typeof rows)[0], (typeof rows)[0]];
-console.log(`ratio vtrace/cat: guest CPU per MB ${(v.cpuMs / (v.bytes / 1e6) / (c.cpuMs / (c.bytes / 1e6))).toFixed(2)}x`);
+const perMb = (r: (typeof rows)[0]) => r.cpuMs / (r.bytes / 1e6);
+const [c, v, n] = rows as [(typeof rows)[0], (typeof rows)[0], (typeof rows)[0]];
+console.log(`ratio guest CPU per MB: --virt/cat ${(perMb(v) / perMb(c)).toFixed(2)}x, --virt/network ${(perMb(v) / perMb(n)).toFixed(2)}x`);

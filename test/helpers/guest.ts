@@ -53,6 +53,8 @@ export interface GuestOptions {
   controlSocket?: string;
   /** sh (busybox ash) script run in the guest after GUEST_READY; without one the guest runs a shell. */
   command?: string;
+  /** A virtio-net NIC on QEMU user networking (guest 10.0.2.15, host reachable as 10.0.2.2); needs an image with -m virtio_net. */
+  network?: boolean;
   /** Appended to the kernel command line. */
   kernelArgs?: string[];
   /** QEMU is killed after this long (default 120 s). */
@@ -110,9 +112,9 @@ export function guestSupport(): string | undefined {
  * reuses the cached one. Cold 14-28 s with downloads, 2-4 s per new binary, 0.5-1.3 s cached.
  * Throws GuestUnavailableError when a Debian package cannot be had.
  */
-export async function ensureGuestImage(binary: string = VTRACE_BIN, extra: string[] = []): Promise<GuestImage> {
+export async function ensureGuestImage(binary: string = VTRACE_BIN, extra: string[] = [], modules: string[] = []): Promise<GuestImage> {
   for (let attempt = 1; ; attempt++) {
-    const proc = Bun.spawn(["bash", MAKE_GUEST, `${binary}:/usr/bin/vtrace`, ...extra], {
+    const proc = Bun.spawn(["bash", MAKE_GUEST, ...modules.flatMap((m) => ["-m", m]), `${binary}:/usr/bin/vtrace`, ...extra], {
       stdin: "ignore",
       stdout: "pipe",
       stderr: "pipe",
@@ -141,6 +143,7 @@ export function qemuArgs(opts: GuestOptions, image: GuestImage): string[] {
     "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
     "-machine", "q35", "-accel", "tcg,thread=multi", "-cpu", "max",
     "-smp", String(opts.cpus), "-m", String(opts.memoryMb ?? 1024),
+    ...(opts.network ? ["-netdev", "user,id=vtnet0", "-device", "virtio-net-pci,netdev=vtnet0"] : []),
     "-kernel", image.kernel, "-initrd", image.initrd, "-append", append.join(" "),
     ...(opts.interactive
       ? ["-serial", "mon:stdio"]
