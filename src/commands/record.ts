@@ -8,6 +8,7 @@ import { type NetRecordOptions, parseHostPort, recordToListener } from "../net/n
 import { VTRACE_VERSION } from "../version.ts";
 import { recordVirt, type VirtRecordOptions } from "../virt/guest-record.ts";
 import { parseAgentArgs, splitGuestArgs } from "../virt/agent-args.ts";
+import type { GuestReply } from "../virt/control-protocol.ts";
 import { startGuests } from "../virt/host-guests.ts";
 import { DEFAULT_VIRT_DIR } from "../virt/paths.ts";
 import os from "node:os";
@@ -63,29 +64,50 @@ async function recordNetwork(spec: string, tcp: boolean, common: Omit<NetRecordO
   process.stderr.write(`vtrace record: sent to ${host}:${port} over ${tcp ? "TCP" : "UDP"}${why}\n${cpus.join("\n")}\n`);
 }
 
-/** `record ... -A g1 ... -A g2 ...`: the options before the first -A are the host's. */
+/**
+ * `record ... -A g1 ... -A g2 ...`: the options before the first -A are the host's. The guests start
+ * once host tracing is on and are clock-synced (probes stamped in both traces) at start and before
+ * the host stops; x86-tsc is the default clock on both sides so the guest files can carry TIME_SHIFT.
+ */
 async function recordWithGuests(output: string, virtDir: string, common: LocalRecordOptions): Promise<void> {
   const argv = process.argv.slice(process.argv.indexOf("record") + 1);
   const split = splitGuestArgs(argv);
   const hostEvents = valuesOf(split.host, ["-e", "--event"]);
-  for (const g of split.guests) parseAgentArgs(g.args);
+  const hostClock = valuesOf(split.host, ["-C", "--clock"])[0] ?? "x86-tsc";
+  const plans = split.guests.map((g) => ({ name: g.name, args: parseAgentArgs(g.args).clock ? g.args : [...g.args, "-C", "x86-tsc"] }));
   const traceId = crypto.getRandomValues(new BigUint64Array(1))[0]!;
-  const guests = await startGuests(virtDir, output, split.guests, traceId, os.endianness() === "LE");
-  const startedMs = performance.now();
-  for (const f of guests.failed) process.stderr.write(`vtrace record: guest ${f.name}: ${f.error}\n`);
+  let guests: Awaited<ReturnType<typeof startGuests>> | undefined;
+  let startedMs = 0;
   let stoppedMs = 0;
   try {
-    const summary = await recordLocal({ ...common, events: hostEvents, traceId, extraOptions: guests.guestOptions });
+    const summary = await recordLocal({
+      ...common,
+      events: hostEvents,
+      clock: hostClock,
+      traceId,
+      afterStart: async (instanceDir) => {
+        const hostMarker = `${instanceDir}/trace_marker`;
+        guests = await startGuests({ virtDir, output, plans, hostTraceId: traceId, littleEndian: os.endianness() === "LE", hostMarker });
+        startedMs = performance.now();
+        for (const f of guests.failed) process.stderr.write(`vtrace record: guest ${f.name}: ${f.error}\n`);
+      },
+      beforeStop: async (instanceDir) => guests?.sync(`${instanceDir}/trace_marker`),
+      extraOptions: () => guests?.guestOptions ?? [],
+    });
     stoppedMs = performance.now();
     process.stderr.write(formatSummary(summary));
   } finally {
     stoppedMs ||= performance.now();
-    for (const g of await guests.stop()) {
-      process.stderr.write(g.ok ? `vtrace record: wrote ${g.file} (guest ${g.name})\n` : `vtrace record: guest ${g.name}: ${g.error}\n`);
-    }
+    for (const g of (await guests?.stop()) ?? []) process.stderr.write(`${guestLine(g)}\n`);
     const closedMs = performance.now() - stoppedMs;
     process.stderr.write(`vtrace record: guests tracing ${startedMs.toFixed(0)} ms after start; guest files closed ${closedMs.toFixed(0)} ms after stop\n`);
   }
+}
+
+function guestLine(g: GuestReply): string {
+  if (!g.ok) return `vtrace record: guest ${g.name}: ${g.error}`;
+  const sync = g.sync ? `, clock offset ${g.sync.offset} ± ${g.sync.errorBound} cycles (${g.sync.samples} probes)` : ", no clock sync";
+  return `vtrace record: wrote ${g.file} (guest ${g.name}${sync})`;
 }
 
 function valuesOf(args: readonly string[], names: readonly string[]): string[] {

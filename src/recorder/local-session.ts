@@ -17,9 +17,9 @@ import { type AssembledCpu, assembleTraceDat, removeFiles } from "./assemble.ts"
 import type { ProgressLine } from "./progress.ts";
 import type { CpuResult } from "./recorder.ts";
 import { StopSignal } from "./stop-signal.ts";
-import { prepareInstance, runTracing, type TracingOutcome } from "./tracing-run.ts";
+import { prepareInstance, runTracing, type TracingOutcome, type TracingSetup } from "./tracing-run.ts";
 
-export interface LocalRecordOptions {
+export interface LocalRecordOptions extends TracingSetup {
   events: readonly string[];
   output: string;
   clock?: string;
@@ -31,7 +31,7 @@ export interface LocalRecordOptions {
   /** The file's TRACEID (guests recorded alongside refer to it); random when absent. */
   traceId?: bigint;
   /** Extra options for the file (GUEST options of the guests recorded alongside). */
-  extraOptions?: readonly TraceOption[];
+  extraOptions?: () => readonly TraceOption[];
 }
 
 export interface CpuSummary extends CpuResult {
@@ -122,7 +122,7 @@ function writeTraceFile(
       traceId: opts.traceId ?? randomTraceId(),
       cpuStats: stats.map((s) => s.text),
       cpuCount: run.results.length,
-      extra: opts.extraOptions,
+      extra: opts.extraOptions?.(),
     },
     params.littleEndian,
   );

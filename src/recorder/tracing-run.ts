@@ -16,6 +16,10 @@ export interface TracingSetup {
   bufferKb?: number;
   command: readonly string[];
   progress: ProgressLine;
+  /** Runs once tracing is on (record -A starts the guests here, so the host sees them start). */
+  afterStart?(instanceDir: string): Promise<void>;
+  /** Runs before tracing goes off (record -A's closing clock-sync probes). */
+  beforeStop?(instanceDir: string): Promise<void>;
 }
 
 export interface TracingOutcome {
@@ -54,7 +58,9 @@ export async function runTracing(
   try {
     inst.setNotracePids(threadIdsOfProcess(processId()));
     inst.setTracingOn(true);
+    await setup.afterStart?.(inst.dir);
     const outcome = await runOrWait(setup.command, stop);
+    await setup.beforeStop?.(inst.dir).catch(() => undefined);
     inst.setTracingOn(false);
     clearInterval(ticker);
     setup.progress.clear();

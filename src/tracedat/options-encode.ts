@@ -6,6 +6,7 @@ import {
   TRACECMD_OPTION_CPUCOUNT,
   TRACECMD_OPTION_CPUSTAT,
   TRACECMD_OPTION_GUEST,
+  TRACECMD_OPTION_TIME_SHIFT,
   TRACECMD_OPTION_TRACECLOCK,
   TRACECMD_OPTION_TRACEID,
   TRACECMD_OPTION_UNAME,
@@ -62,4 +63,16 @@ export function guestOption(name: string, traceId: bigint, vcpus: readonly Guest
   const w = new ByteWriter(littleEndian, 64).cstring(name).u64(traceId).u32(vcpus.length);
   for (const v of vcpus) w.u32(v.vcpu).i32(v.pid);
   return { id: TRACECMD_OPTION_GUEST, data: w.finish() };
+}
+
+/**
+ * TIME_SHIFT with one sample per guest CPU (research note §3.4, §2.8): u64 host trace id,
+ * u32 flags, u32 cpus, per CPU {u32 count, u64 time, s64 offset, u64 scaling}, per CPU {u64 frac}.
+ * With one sample trace-cmd applies ts' = ts + offset.
+ */
+export function timeShiftOption(hostTraceId: bigint, cpus: number, guestTs: bigint, offset: bigint, littleEndian: boolean): TraceOption {
+  const w = new ByteWriter(littleEndian, 64 + cpus * 40).u64(hostTraceId).u32(0).u32(cpus);
+  for (let cpu = 0; cpu < cpus; cpu++) w.u32(1).u64(guestTs).i64(offset).u64(1n);
+  for (let cpu = 0; cpu < cpus; cpu++) w.u64(0n);
+  return { id: TRACECMD_OPTION_TIME_SHIFT, data: w.finish() };
 }

@@ -85,3 +85,12 @@ export function layoutFlyrecord(
 export function alignUp(n: number, to: number): number {
   return Math.ceil(n / to) * to;
 }
+
+/** Adds options to a v6 head (which ends with the options' 2-byte DONE). */
+export function appendOptionsV6(head: Uint8Array, options: readonly TraceOption[], littleEndian: boolean): Uint8Array {
+  const w = new ByteWriter(littleEndian, head.length + 256);
+  w.bytes(head.subarray(0, head.length - 2));
+  for (const o of options) w.u16(o.id).u32(o.data.length).bytes(o.data);
+  w.u16(0);
+  return w.finish();
+}

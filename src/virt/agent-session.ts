@@ -9,6 +9,9 @@ import { MSG_TRACE_USE_FIFOS } from "../msg/commands.ts";
 import type { Recorder } from "../recorder/recorder.ts";
 import type { AgentLink } from "./agent-link.ts";
 import { startFifoReaders, waitQuietFiles } from "./host-session.ts";
+import { guestTimeShift } from "./time-shift.ts";
+import { writeText } from "../tracefs/files.ts";
+import { appendOptionsV6 } from "../tracedat/writer-v6.ts";
 import { traceFifoBase } from "./paths.ts";
 
 export interface AgentSessionInfo {
@@ -18,13 +21,22 @@ export interface AgentSessionInfo {
   qemuPid: number;
 }
 
+export interface StopResult {
+  file: string;
+  /** Guest TSC − host TSC, and its error bound, when clock-sync markers were found. */
+  sync?: { offset: string; errorBound: string; samples: number };
+}
+
 export class AgentSession {
+  #seq = 0;
+
   private constructor(
     readonly link: AgentLink,
     private readonly recorder: Recorder,
     private readonly cpuFiles: string[],
     private readonly metadata: Uint8Array,
     readonly info: AgentSessionInfo,
+    private readonly hostTraceId: bigint,
   ) {}
 
   static async start(link: AgentLink, args: string[], outBase: string, virtDir: string, hostTraceId: bigint): Promise<AgentSession> {
@@ -41,7 +53,7 @@ export class AgentSession {
       const resp = await link.expect("TRACE_RESP", 15_000);
       const metadata = await collectSendData((t, w) => link.next(t, w), MAX_METADATA_BYTES);
       const info = { name: link.domain, cpus: resp.cpus, traceId: resp.traceId.toString(), qemuPid: link.qemuPid };
-      return new AgentSession(link, recorder, cpuFiles, metadata, info);
+      return new AgentSession(link, recorder, cpuFiles, metadata, info, hostTraceId);
     } catch (e) {
       link.busy = false;
       await recorder.stop().catch(() => undefined);
@@ -50,8 +62,22 @@ export class AgentSession {
     }
   }
 
-  /** Stops the agent and writes `outFile`; the file keeps what arrived even if the agent is gone. */
-  async stop(outFile: string): Promise<void> {
+  /**
+   * Clock-sync probes: the host stamps its trace (hostMarker) before and after each round trip,
+   * the agent stamps its own trace in between; the markers are paired when the files are written.
+   */
+  async sync(hostMarker: string, probes = 6): Promise<void> {
+    for (let i = 0; i < probes; i++) {
+      const seq = this.#seq++;
+      writeText(hostMarker, `vtrace-sync-send ${this.link.domain} ${seq}\n`);
+      this.link.send({ cmd: "TIME_SYNC", proto: "vtrace", msgId: TSYNC_PROBE, payload: seqBytes(seq) });
+      await this.link.expect("TIME_SYNC", 5000);
+      writeText(hostMarker, `vtrace-sync-recv ${this.link.domain} ${seq}\n`);
+    }
+  }
+
+  /** Stops the agent and writes `outFile` (with TIME_SHIFT when `hostFile` holds sync markers). */
+  async stop(outFile: string, hostFile?: string): Promise<StopResult> {
     try {
       if (!this.link.gone) {
         this.link.send({ cmd: "CLOSE" });
@@ -59,11 +85,31 @@ export class AgentSession {
       }
       await waitQuietFiles(this.cpuFiles, 300, 10_000);
       await this.recorder.stop();
-      writeReceivedTrace(outFile, { head: this.metadata, cpuFiles: this.cpuFiles });
+      const shift = hostFile ? safeTimeShift(hostFile, this.hostTraceId, this.link.domain, this.metadata, this.cpuFiles) : undefined;
+      const head = shift ? appendOptionsV6(this.metadata, [shift.option], true) : this.metadata;
+      writeReceivedTrace(outFile, { head, cpuFiles: this.cpuFiles });
+      return { file: outFile, sync: shift && { offset: String(shift.offset), errorBound: String(shift.errorBound), samples: shift.samples } };
     } finally {
       this.link.busy = false;
       removeAll(this.cpuFiles);
     }
+  }
+}
+
+export const TSYNC_PROBE = 1;
+export const TSYNC_REPLY = 2;
+
+export function seqBytes(seq: number): Uint8Array {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setUint32(0, seq);
+  return b;
+}
+
+function safeTimeShift(...args: Parameters<typeof guestTimeShift>) {
+  try {
+    return guestTimeShift(...args);
+  } catch {
+    return undefined; // a file without markers still gets written, unshifted
   }
 }
 

@@ -20,7 +20,9 @@ import { pageSizeOf } from "../tracefs/snapshot.ts";
 import { fdChannel } from "../transport/fd-channel.ts";
 import { FdReactor } from "../transport/fd-reactor.ts";
 import type { StreamChannel } from "../transport/stream-channel.ts";
+import { writeText } from "../tracefs/files.ts";
 import { parseAgentArgs } from "./agent-args.ts";
+import { TSYNC_PROBE, TSYNC_REPLY } from "./agent-session.ts";
 import { randomTraceId, streamToHost } from "./guest-stream.ts";
 import { guestControlPort } from "./paths.ts";
 
@@ -79,7 +81,7 @@ async function session(ch: StreamChannel, req: MessageOf<"TRACE_REQ">, root: str
     ch.sendMessage({ cmd: "TRACE_RESP", flags: req.flags, cpus: cpus.length, pageSize: pageSizeOf(root), traceId, tsyncProto: "", tsyncPort: 0, ports: cpus.map(() => 0) });
     opts.log(`vtrace agent: recording ${rec.events.join(" ")} for host trace ${req.traceId.toString(16)}`);
     const stop = new ManualStop();
-    const watcher = watchForClose(ch, stop);
+    const watcher = watchForClose(ch, stop, `${instance.dir}/trace_marker`);
     const outcome = await streamToHost({ ch, instance, events, cpus, setup, stop, version: opts.version, traceId });
     await watcher;
     ch.sendMessage({ cmd: "CLOSE_RESP" });
@@ -92,14 +94,21 @@ async function session(ch: StreamChannel, req: MessageOf<"TRACE_REQ">, root: str
   }
 }
 
-/** While tracing, the host's CLOSE ends the session. */
-async function watchForClose(ch: StreamChannel, stop: ManualStop): Promise<void> {
+/** While tracing: clock-sync probes are stamped into the trace and answered; CLOSE ends the session. */
+async function watchForClose(ch: StreamChannel, stop: ManualStop, marker: string): Promise<void> {
   for (;;) {
     const m = await ch.readMessage(undefined, "CLOSE").catch(() => undefined);
     if (m === undefined || m.cmd === "CLOSE") {
       stop.fire(m === undefined ? "host gone" : "host CLOSE");
       return;
     }
-    if (m.cmd !== "RINIT" && m.cmd !== "NOT_SUPP") ch.sendMessage({ cmd: "NOT_SUPP" });
+    if (m.cmd === "TIME_SYNC" && m.msgId === TSYNC_PROBE && m.payload.length >= 4) {
+      try {
+        writeText(marker, `vtrace-sync ${new DataView(m.payload.buffer, m.payload.byteOffset).getUint32(0)}\n`);
+      } catch {
+        // EBADF while the ring buffer is off: this probe just won't pair
+      }
+      ch.sendMessage({ cmd: "TIME_SYNC", proto: m.proto, msgId: TSYNC_REPLY, payload: m.payload });
+    } else if (m.cmd !== "RINIT" && m.cmd !== "NOT_SUPP") ch.sendMessage({ cmd: "NOT_SUPP" });
   }
 }

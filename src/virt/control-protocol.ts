@@ -4,7 +4,8 @@ import { ProtocolError } from "../errors.ts";
 
 export type ControlRequest =
   | { op: "list" }
-  | { op: "start"; output: string; traceId: string; guests: { name: string; args: string[] }[] }
+  | { op: "start"; output: string; traceId: string; hostMarker?: string; guests: { name: string; args: string[] }[] }
+  | { op: "sync"; hostMarker: string }
   | { op: "stop" };
 
 export interface GuestReply {
@@ -16,6 +17,7 @@ export interface GuestReply {
   traceId?: string;
   qemuPid?: number;
   busy?: boolean;
+  sync?: { offset: string; errorBound: string; samples: number };
 }
 
 export type ControlReply = { ok: true; guests: GuestReply[] } | { ok: false; error: string };
@@ -29,13 +31,15 @@ export function controlRequestOf(line: string): ControlRequest {
   }
   const r = v as Partial<Record<string, unknown>>;
   if (r.op === "list" || r.op === "stop") return { op: r.op };
+  if (r.op === "sync" && typeof r.hostMarker === "string" && r.hostMarker.startsWith("/")) return { op: "sync", hostMarker: r.hostMarker };
   if (r.op === "start" && typeof r.output === "string" && r.output.startsWith("/") && typeof r.traceId === "string" && /^\d+$/.test(r.traceId) && Array.isArray(r.guests)) {
     const guests = r.guests.map((g) => {
       const x = g as { name?: unknown; args?: unknown };
       if (typeof x.name !== "string" || !Array.isArray(x.args) || !x.args.every((a) => typeof a === "string")) throw new ProtocolError("bad guest entry");
       return { name: x.name, args: x.args as string[] };
     });
-    return { op: "start", output: r.output, traceId: r.traceId, guests };
+    const hostMarker = typeof r.hostMarker === "string" && r.hostMarker.startsWith("/") ? r.hostMarker : undefined;
+    return { op: "start", output: r.output, traceId: r.traceId, hostMarker, guests };
   }
   throw new ProtocolError(`unknown control request '${String(r.op)}'`);
 }

@@ -60,7 +60,9 @@ async function handle(line: string, client: Client, ctx: VirtServerContext): Pro
       return { ok: true, guests: [...ctx.agents.values()].map(describe) };
     case "start":
       client.output = req.output;
-      return { ok: true, guests: await Promise.all(req.guests.map((g) => startOne(g.name, g.args, client, req.traceId, ctx))) };
+      return { ok: true, guests: await Promise.all(req.guests.map((g) => startOne(g.name, g.args, client, req.traceId, req.hostMarker, ctx))) };
+    case "sync":
+      return { ok: true, guests: await syncAll(client, req.hostMarker) };
     case "stop":
       return { ok: true, guests: await stopAll(client, ctx) };
   }
@@ -70,18 +72,32 @@ function describe(l: AgentLink) {
   return { name: l.domain, ok: true, cpus: l.cpus, qemuPid: l.qemuPid, busy: l.busy };
 }
 
-async function startOne(name: string, args: string[], client: Client, traceId: string, ctx: VirtServerContext) {
+async function startOne(name: string, args: string[], client: Client, traceId: string, hostMarker: string | undefined, ctx: VirtServerContext) {
   const link = ctx.agents.get(name);
   if (!link) return { name, ok: false, error: `no agent answers for guest '${name}' (is 'vtrace agent' running in it?)` };
   try {
     const base = guestFileName(client.output!, name).replace(/\.dat$/, "");
     const session = await AgentSession.start(link, args, base, ctx.virtDir, BigInt(traceId));
     client.sessions.set(name, session);
+    if (hostMarker) await session.sync(hostMarker).catch((e) => ctx.log(`agent ${name}: clock sync: ${(e as Error).message}`));
     ctx.log(`agent ${name}: recording ${args.join(" ")}`);
     return { ok: true, ...session.info };
   } catch (e) {
     return { name, ok: false, error: (e as Error).message };
   }
+}
+
+async function syncAll(client: Client, hostMarker: string) {
+  return Promise.all(
+    [...client.sessions].map(async ([name, s]) => {
+      try {
+        await s.sync(hostMarker);
+        return { name, ok: true };
+      } catch (e) {
+        return { name, ok: false, error: (e as Error).message };
+      }
+    }),
+  );
 }
 
 async function stopAll(client: Client, ctx: VirtServerContext) {
@@ -91,9 +107,9 @@ async function stopAll(client: Client, ctx: VirtServerContext) {
     sessions.map(async ([name, session]) => {
       const file = guestFileName(client.output!, name);
       try {
-        await session.stop(file);
-        ctx.log(`wrote ${file}`);
-        return { name, ok: true, file };
+        const r = await session.stop(file, client.output);
+        ctx.log(`wrote ${file}${r.sync ? ` (clock offset ${r.sync.offset} ± ${r.sync.errorBound} from ${r.sync.samples} probes)` : ""}`);
+        return { name, ok: true, file, sync: r.sync };
       } catch (e) {
         return { name, ok: false, error: (e as Error).message };
       }

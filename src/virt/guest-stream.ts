@@ -33,8 +33,16 @@ export async function streamToHost(s: GuestStream): Promise<TracingOutcome> {
     { clockFileText: s.instance.clockFileText(), uname: unameText(), version: `${s.version} vtrace`, traceId: s.traceId, cpuStats: [], cpuCount: s.cpus.length },
     params.littleEndian,
   );
-  sendMetadata(s.ch, encodeV6Head(params, readMetadata(root, s.events), s.cpus.length, options));
-  return runTracing(s.instance, s.cpus, s.setup, s.stop, (cpu) => ({ kind: "port", path: guestTracePort(cpu) }));
+  // The metadata goes once tracing is on: the host may probe the clock right after it, and the
+  // guest can only stamp trace_marker while its ring buffer is on.
+  const setup = {
+    ...s.setup,
+    afterStart: async (dir: string) => {
+      sendMetadata(s.ch, encodeV6Head(params, readMetadata(root, s.events), s.cpus.length, options));
+      await s.setup.afterStart?.(dir);
+    },
+  };
+  return runTracing(s.instance, s.cpus, setup, s.stop, (cpu) => ({ kind: "port", path: guestTracePort(cpu) }));
 }
 
 export function randomTraceId(): bigint {

@@ -38,22 +38,38 @@ export interface GuestRecording {
   started: GuestReply[];
   failed: GuestReply[];
   guestOptions: TraceOption[];
+  /** Clock-sync probes with every started guest, stamped into the host trace through hostMarker. */
+  sync(hostMarker: string): Promise<void>;
   stop(): Promise<GuestReply[]>;
 }
 
-export async function startGuests(virtDir: string, output: string, plans: GuestPlan[], hostTraceId: bigint, littleEndian: boolean): Promise<GuestRecording> {
-  const ctl = await connectControl(virtDir);
-  const reply = await ctl.request({ op: "start", output: resolve(output), traceId: hostTraceId.toString(), guests: plans }, 60_000);
+export interface StartGuestsOptions {
+  virtDir: string;
+  output: string;
+  plans: GuestPlan[];
+  hostTraceId: bigint;
+  littleEndian: boolean;
+  /** The host instance's trace_marker: clock-sync probes at start are stamped there. */
+  hostMarker?: string;
+}
+
+export async function startGuests(o: StartGuestsOptions): Promise<GuestRecording> {
+  const ctl = await connectControl(o.virtDir);
+  const req = { op: "start" as const, output: resolve(o.output), traceId: o.hostTraceId.toString(), hostMarker: o.hostMarker, guests: o.plans };
+  const reply = await ctl.request(req, 60_000);
   if (!reply.ok) {
     ctl.close();
     throw new VtraceError(`virt-server refused: ${reply.error}`);
   }
   const started = reply.guests.filter((g) => g.ok);
-  const guestOptions = started.map((g) => guestOption(g.name, BigInt(g.traceId ?? "0"), vcpuThreads(g.qemuPid ?? -1), littleEndian));
+  const guestOptions = started.map((g) => guestOption(g.name, BigInt(g.traceId ?? "0"), vcpuThreads(g.qemuPid ?? -1), o.littleEndian));
   return {
     started,
     failed: reply.guests.filter((g) => !g.ok),
     guestOptions,
+    async sync(hostMarker) {
+      await ctl.request({ op: "sync", hostMarker }, 60_000);
+    },
     async stop() {
       try {
         const r = await ctl.request({ op: "stop" }, 120_000);

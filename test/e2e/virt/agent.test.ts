@@ -65,6 +65,28 @@ describe.skipIf(skip)("agent mode with two QEMU guests", () => {
     }, 240_000);
   }
 
+  test("merge: host and guest files on one timeline, every clock-sync ping/pong in causal order (trace-cmd and vtrace report)", async () => {
+    const out = `${dir.path}/m1/trace.dat`;
+    mkdirSync(`${dir.path}/m1`);
+    const r = await run([VTRACE_BIN, "record", "-B", instanceName("merge"), "-e", "sched", "-A", "ga", "-e", "sched", "-o", out, "--virt-dir", virtDir, "--", "sleep", "1"], { timeoutMs: 180_000 });
+    expect(r.code).toBe(0);
+    const bound = /guest ga, clock offset (-?\d+) ± (\d+) cycles \((\d+) probes\)/.exec(r.stderr);
+    expect(bound).not.toBeNull();
+    console.log(`merge: clock offset ${bound![1]} ± ${bound![2]} cycles from ${bound![3]} probes`);
+    const guestFile = `${dir.path}/m1/trace-ga.dat`;
+    for (const tool of [["trace-cmd", "report"], [VTRACE_BIN, "report"]]) {
+      const rep = await run([...tool, "-i", out, "-i", guestFile], { timeoutMs: 120_000 });
+      expect(rep.code).toBe(0);
+      const order = [...rep.stdout.matchAll(/vtrace-sync(?:-(send|recv) ga)? (\d+)/g)].map((m) => `${m[1] ?? "guest"}:${m[2]}`);
+      const seqs = new Set(order.map((o) => o.split(":")[1]));
+      expect(seqs.size).toBeGreaterThanOrEqual(6);
+      for (const seq of seqs) {
+        const pos = ["send", "guest", "recv"].map((k) => order.indexOf(`${k}:${seq}`));
+        expect({ tool: tool[0], seq, pos, ordered: pos[0]! < pos[1]! && pos[1]! < pos[2]! }).toMatchObject({ ordered: true });
+      }
+    }
+  }, 240_000);
+
   test("faults: an agent killed mid-session, a guest with no agent; files stay readable and the next session works", async () => {
     const out = `${dir.path}/f1/trace.dat`;
     mkdirSync(`${dir.path}/f1`);
