@@ -1,0 +1,48 @@
+import { describe, expect, test } from "bun:test";
+import { pairSyncSamples, printLayout, syncMarkers } from "../../../src/merge/sync-markers.ts";
+import { hex } from "../../helpers/hex.ts";
+
+const enc = (s: string) => new TextEncoder().encode(s);
+const PRINT_FORMAT = enc(
+  "name: print\nID: 5\nformat:\n\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n\tfield:unsigned long ip;\toffset:8;\tsize:8;\tsigned:0;\n\tfield:char buf[];\toffset:16;\tsize:0;\tsigned:0;\n",
+);
+
+describe("printLayout()", () => {
+  test("finds ftrace:print's id and buf offset", () => {
+    expect(printLayout([enc("name: function\nID: 1\n"), PRINT_FORMAT])).toEqual({ id: 5, bufOffset: 16 });
+    expect(printLayout([enc("name: function\nID: 1\n")])).toBeUndefined();
+  });
+});
+
+describe("syncMarkers()", () => {
+  test("yields the vtrace-sync print events of a page with their timestamps", () => {
+    // one long-form event (type_len 0): 16 header bytes + "vtrace-sync 7\n\0" padded
+    const payload = new Uint8Array(32);
+    payload[0] = 5; // common_type
+    payload.set(enc("vtrace-sync 7\n"), 16);
+    const page = new Uint8Array(4096);
+    page.set(hex("64 00 00 00 00 00 00 00"), 0); // ts 100
+    new DataView(page.buffer).setUint32(8, 4 + 4 + 32, true); // commit
+    new DataView(page.buffer).setUint32(16, 3 << 5, true); // type_len 0, delta 3
+    new DataView(page.buffer).setUint32(20, 32 + 4, true); // array[0]
+    page.set(payload, 24);
+    const marks = [...syncMarkers(page, 4096, { littleEndian: true, longSize: 8 }, { id: 5, bufOffset: 16 })];
+    expect(marks).toEqual([{ tsRaw: 103n, text: "vtrace-sync 7" }]);
+  });
+});
+
+describe("pairSyncSamples()", () => {
+  test("pairs host send/recv of one domain with the guest's stamp by sequence number", () => {
+    const host = [
+      { tsRaw: 10n, text: "vtrace-sync-send g1 0" },
+      { tsRaw: 30n, text: "vtrace-sync-recv g1 0" },
+      { tsRaw: 11n, text: "vtrace-sync-send g2 0" },
+      { tsRaw: 50n, text: "vtrace-sync-send g1 1" },
+    ];
+    const guest = [
+      { tsRaw: 1020n, text: "vtrace-sync 0" },
+      { tsRaw: 1060n, text: "vtrace-sync 1" }, // no recv on the host: unpaired
+    ];
+    expect(pairSyncSamples(host, guest, "g1")).toEqual([{ hostSent: 10n, hostReceived: 30n, guestTsc: 1020n }]);
+  });
+});
