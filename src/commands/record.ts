@@ -87,8 +87,9 @@ async function recordWithGuests(output: string, virtDir: string, common: LocalRe
       traceId,
       afterStart: async (instanceDir) => {
         const hostMarker = `${instanceDir}/trace_marker`;
+        const askedMs = performance.now();
         guests = await startGuests({ virtDir, output, plans, hostTraceId: traceId, littleEndian: os.endianness() === "LE", hostMarker });
-        startedMs = performance.now();
+        startedMs = askedMs + Math.max(0, ...guests.started.map((g) => g.tracingAfterMs ?? 0));
         for (const f of guests.failed) process.stderr.write(`vtrace record: guest ${f.name}: ${f.error}\n`);
       },
       beforeStop: async (instanceDir) => guests?.sync(`${instanceDir}/trace_marker`),

@@ -22,6 +22,13 @@ export interface RecorderOptions {
   pollMs?: number;
   progressMs?: number;
   onProgress?(cpu: number, bytes: number): void;
+  /** Workers started ahead of time (a Worker takes a while to boot in a slow guest); used first. */
+  warmWorkers?: Worker[];
+}
+
+/** Starts Workers now so that a later Recorder.start() does not wait for them to boot. */
+export function warmWorkers(count: number): Worker[] {
+  return Array.from({ length: count }, () => new Worker(CPU_WORKER_URL));
 }
 
 const STOP_TIMEOUT_MS = 15_000;
@@ -45,7 +52,7 @@ export class Recorder {
     const workers: CpuWorker[] = [];
     const ready: Promise<number>[] = [];
     for (const cpu of opts.cpus) {
-      const worker = new Worker(CPU_WORKER_URL);
+      const worker = opts.warmWorkers?.shift() ?? new Worker(CPU_WORKER_URL);
       const { readyTid, done } = watchWorker(worker, cpu, opts);
       ready.push(readyTid);
       workers.push({ cpu, worker, done });

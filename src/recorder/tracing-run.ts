@@ -20,6 +20,8 @@ export interface TracingSetup {
   afterStart?(instanceDir: string): Promise<void>;
   /** Runs before tracing goes off (record -A's closing clock-sync probes). */
   beforeStop?(instanceDir: string): Promise<void>;
+  /** Pre-started recorder Workers (the guest agent keeps some ready between sessions). */
+  warmWorkers?: Worker[];
 }
 
 export interface TracingOutcome {
@@ -52,6 +54,7 @@ export async function runTracing(
     sink,
     pageSize: pageSizeOf(inst.root),
     onProgress: (cpu, b) => (bytes[cpu] = b),
+    warmWorkers: setup.warmWorkers,
   });
   let stopped = false;
   const ticker = startProgress(inst, cpus, bytes, setup.progress);

@@ -19,6 +19,8 @@ export interface AgentSessionInfo {
   cpus: number;
   traceId: string;
   qemuPid: number;
+  /** From the host's TRACE_REQ until the agent was tracing. */
+  tracingAfterMs: number;
 }
 
 export interface StopResult {
@@ -49,10 +51,17 @@ export class AgentSession {
     const cpuFiles = fifos.map((_, cpu) => `${outBase}.cpu${cpu}`);
     const recorder = await startFifoReaders(fifos, cpuFiles, link.pageSize);
     try {
+      const askedAt = performance.now();
       link.send({ cmd: "TRACE_REQ", flags: MSG_TRACE_USE_FIFOS, traceId: hostTraceId, args, tsyncProtos: undefined });
       const resp = await link.expect("TRACE_RESP", 15_000);
-      const metadata = await collectSendData((t, w) => link.next(t, w), MAX_METADATA_BYTES);
-      const info = { name: link.domain, cpus: resp.cpus, traceId: resp.traceId.toString(), qemuPid: link.qemuPid };
+      // The agent sends its metadata once it is tracing: the first piece marks the start.
+      let tracingAt = 0;
+      const metadata = await collectSendData(async (t, w) => {
+        const m = await link.next(t, w);
+        tracingAt ||= performance.now();
+        return m;
+      }, MAX_METADATA_BYTES);
+      const info = { name: link.domain, cpus: resp.cpus, traceId: resp.traceId.toString(), qemuPid: link.qemuPid, tracingAfterMs: Math.round(tracingAt - askedAt) };
       return new AgentSession(link, recorder, cpuFiles, metadata, info, hostTraceId);
     } catch (e) {
       link.busy = false;

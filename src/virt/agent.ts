@@ -11,6 +11,7 @@ import { O_NONBLOCK, O_RDWR, openFd } from "../../ffi/fd.ts";
 import { EnvironmentError } from "../errors.ts";
 import type { Message, MessageOf } from "../msg/messages.ts";
 import { ProgressLine } from "../recorder/progress.ts";
+import { warmWorkers } from "../recorder/recorder.ts";
 import { ManualStop } from "../recorder/stop-signal.ts";
 import { prepareInstance } from "../recorder/tracing-run.ts";
 import { resolveEventSpecs } from "../tracefs/event-specs.ts";
@@ -46,15 +47,20 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
   const cpus = Array.from({ length: TraceInstance.open(root).cpuCount() }, (_, i) => i);
   const hello: Message = { cmd: "TINIT", cpus: cpus.length, pageSize: pageSizeOf(root), options: ["agent", `name=${os.hostname()}`] };
   opts.log(`vtrace agent: waiting for the host on ${ctlPath}`);
+  let warm = warmWorkers(cpus.length);
   try {
     ch.sendMessage(hello);
     while (!exiting) {
       const m = await nextOrUndefined(ch, HELLO_EVERY_MS);
       if (m === undefined) ch.sendMessage(hello);
-      else if (m.cmd === "TRACE_REQ") await session(ch, m, root, opts);
+      else if (m.cmd === "TRACE_REQ") {
+        await session(ch, m, root, opts, warm);
+        warm = warmWorkers(cpus.length); // ready for the next session
+      }
       else if (m.cmd !== "RINIT" && m.cmd !== "NOT_SUPP") ch.sendMessage({ cmd: "NOT_SUPP" });
     }
   } finally {
+    for (const w of warm) w.terminate();
     reactor.stop();
     if (!ch.closed) ch.close();
   }
@@ -69,13 +75,13 @@ async function nextOrUndefined(ch: StreamChannel, timeoutMs: number): Promise<Me
   }
 }
 
-async function session(ch: StreamChannel, req: MessageOf<"TRACE_REQ">, root: string, opts: AgentOptions): Promise<void> {
+async function session(ch: StreamChannel, req: MessageOf<"TRACE_REQ">, root: string, opts: AgentOptions, warm: Worker[]): Promise<void> {
   let instance: TraceInstance | undefined;
   try {
     const rec = parseAgentArgs(req.args ?? []);
     instance = TraceInstance.open(root);
     const events = resolveEventSpecs(rec.events, instance.availableEvents());
-    const setup = { clock: rec.clock, bufferKb: rec.bufferKb, command: [], progress: new ProgressLine({ isTTY: false, write: () => true }) };
+    const setup = { clock: rec.clock, bufferKb: rec.bufferKb, command: [], progress: new ProgressLine({ isTTY: false, write: () => true }), warmWorkers: warm };
     const cpus = prepareInstance(instance, events, setup);
     const traceId = randomTraceId();
     ch.sendMessage({ cmd: "TRACE_RESP", flags: req.flags, cpus: cpus.length, pageSize: pageSizeOf(root), traceId, tsyncProto: "", tsyncPort: 0, ports: cpus.map(() => 0) });

@@ -17,6 +17,7 @@ export interface GuestReply {
   traceId?: string;
   qemuPid?: number;
   busy?: boolean;
+  tracingAfterMs?: number;
   sync?: { offset: string; errorBound: string; samples: number };
 }
 
