@@ -10,6 +10,7 @@ import { pluginFor, type PluginCtx, type PluginHandler, type PluginState } from 
 import { compilePrintFmt, type CompiledFmt } from "./print-fmt/compile.ts";
 import type { CompileCtx } from "./print-fmt/context.ts";
 import { parsePrintFmt } from "./print-fmt/parse.ts";
+import { InfoMemo } from "./info-memo.ts";
 import { compileRawFields, type RawPrinter } from "./raw.ts";
 import { withLookupParts, type SymbolTable } from "./symbols.ts";
 
@@ -44,6 +45,12 @@ interface Compiled {
   pluginCtx?: PluginCtx;
   fields: Map<string, FieldInfo>;
   bprint?: BprintFields;
+  /** The pretty text never ends in a newline (a plain print fmt ending in other literal text). */
+  noNewlineTail: boolean;
+  /** The text may depend on the record's cpu and time or on earlier records (ftrace plugins). */
+  usesRecord: boolean;
+  /** The pretty text depends on the payload alone, so it may come from the memo. */
+  memoizable: boolean;
 }
 
 export class EventCatalog {
@@ -55,6 +62,8 @@ export class EventCatalog {
   /** Reused for every record: formatInfo() is synchronous and never re-entered. */
   readonly #rec: Rec;
   readonly #pluginState: PluginState = { funcStacks: new Map() };
+  /** Info text by payload, for events whose text depends on the payload alone. */
+  #memo = new InfoMemo();
 
   constructor(ctx: EventContext) {
     this.#ctx = { ...ctx, symbols: withLookupParts(ctx.symbols) };
@@ -63,6 +72,7 @@ export class EventCatalog {
 
   add(system: string, formatText: string): EventFormat {
     const event = parseEventFormat(formatText, system);
+    if (this.#byId.has(event.id)) this.#memo = new InfoMemo(); // cached texts may be of the old format
     this.#byId.set(event.id, event);
     // The print fmt is compiled on first use: a trace.dat carries every format of the kernel.
     this.#compiled.delete(event);
@@ -84,15 +94,33 @@ export class EventCatalog {
    * with "%.*s", so text stops at a NUL; only plugin_kvm prints one, and it leaves it out.)
    */
   formatInfo(event: EventFormat, payload: Uint8Array, raw = false, rec?: RecordInfo): string {
+    return this.formatRecord(event, payload, 0, payload.length, raw, rec);
+  }
+
+  /** formatInfo() of the payload at bytes[offset..offset + size] (a page), without a view on a memo hit. */
+  formatRecord(event: EventFormat, bytes: Uint8Array, offset: number, size: number, raw: boolean, rec?: RecordInfo): string {
     let c = this.#byIdCompiled[event.id];
     if (c === undefined || c.event !== event) c = this.#compiled.get(event) ?? this.#compileLate(event);
+    if (raw || !c.memoizable) return this.#format(c, bytes.subarray(offset, offset + size), raw, rec);
+    const memo = this.#memo;
+    const hit = memo.get(bytes, offset, size);
+    if (hit !== undefined) return hit;
+    const payload = bytes.subarray(offset, offset + size);
+    const text = this.#format(c, payload, raw, rec);
+    memo.set(payload, text);
+    return text;
+  }
+
+  #format(c: Compiled, payload: Uint8Array, raw: boolean, rec: RecordInfo | undefined): string {
     const r = this.#rec;
     retarget(r, payload);
     if (c.pluginCtx) {
       c.pluginCtx.cpu = rec?.cpu ?? 0;
-      c.pluginCtx.ts = rec?.ts;
+      if (c.usesRecord) c.pluginCtx.ts = rec?.ts;
     }
     const text = raw ? c.raw(r) : this.#pretty(c, r);
+    // Reading the last character of a freshly built (rope) string would flatten it: skip when known.
+    if (c.noNewlineTail && !raw) return text;
     return text.charCodeAt(text.length - 1) === 10 ? text.slice(0, -1) : text;
   }
 
@@ -161,7 +189,9 @@ export class EventCatalog {
       failure = e instanceof Error ? e.message : String(e);
     }
     const raw = compileRawFields(own, bprint ? undefined : fmt?.pieces, longSize);
-    return { event, fmt, failure, raw, plugin, pluginCtx, fields, bprint };
+    const noNewlineTail = !plugin && !bprint && fmt !== undefined && fmt.noNewlineTail;
+    const usesRecord = event.system === "ftrace";
+    return { event, fmt, failure, raw, plugin, pluginCtx, fields, bprint, noNewlineTail, usesRecord, memoizable: !usesRecord };
   }
 }
 

@@ -95,9 +95,13 @@ function formatDigits(spec: ConvSpec, neg: boolean, absDigits: string, isZero: b
 
 const TWO32 = 4294967296;
 
+/** "00".."ff" by byte value, so the low word of a pointer is four lookups instead of toString + pad. */
+const HEX2: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+
 /** Hex digits of hi:lo without bigint. */
 export function hex64(hi: number, lo: number): string {
-  return hi === 0 ? lo.toString(16) : hi.toString(16) + lo.toString(16).padStart(8, "0");
+  if (hi === 0) return lo.toString(16);
+  return hi.toString(16) + HEX2[lo >>> 24]! + HEX2[(lo >>> 16) & 255]! + HEX2[(lo >>> 8) & 255]! + HEX2[lo & 255]!;
 }
 
 /**

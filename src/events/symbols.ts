@@ -21,7 +21,9 @@ export function parseKallsyms(text: string): SymbolTable {
  */
 export function decodeKallsyms(bytes: Uint8Array): SymbolTable {
   const n = bytes.length;
-  let cap = 1024;
+  // Plain loops, not indexOf(): a native call per line costs more than scanning its bytes.
+  // Lines are ~40 bytes, so n / 32 entries rarely needs to grow.
+  let cap = (n >>> 5) + 16;
   let hi = new Uint32Array(cap);
   let lo = new Uint32Array(cap);
   let spans = new Int32Array(cap * 4); // name start, name length, module start, module length (-1: none)
@@ -32,13 +34,13 @@ export function decodeKallsyms(bytes: Uint8Array): SymbolTable {
     let l = 0;
     let p = pos;
     for (; p < n; p++) {
-      const d = hexDigit(bytes[p]!);
+      const d = HEX_VALUE[bytes[p]!]!;
       if (d < 0) break;
       h = ((h << 4) | (l >>> 28)) >>> 0;
       l = ((l << 4) | d) >>> 0;
     }
-    let eol = bytes.indexOf(10, p);
-    if (eol < 0) eol = n;
+    let eol = p;
+    while (eol < n && bytes[eol] !== 10) eol++;
     const digits = p - pos;
     if (digits > 0 && digits <= 16 && bytes[p] === 32 && bytes[p + 2] === 32) {
       const type = bytes[p + 1];
@@ -49,9 +51,9 @@ export function decodeKallsyms(bytes: Uint8Array): SymbolTable {
       if (nameEnd > nameStart && type !== 65 && type !== 97 && bytes[nameStart] !== 36) {
         if (count === cap) {
           cap *= 2;
-          hi = grow(hi, cap);
-          lo = grow(lo, cap);
-          spans = grow(spans, cap * 4);
+          hi = grown(hi, new Uint32Array(cap));
+          lo = grown(lo, new Uint32Array(cap));
+          spans = grown(spans, new Int32Array(cap * 4));
         }
         hi[count] = h;
         lo[count] = l;
@@ -61,9 +63,10 @@ export function decodeKallsyms(bytes: Uint8Array): SymbolTable {
         spans[s + 2] = -1;
         spans[s + 3] = 0;
         if (bytes[nameEnd] === 9 && bytes[nameEnd + 1] === 91) {
-          const close = bytes.indexOf(93, nameEnd);
+          let close = nameEnd + 2;
+          while (close < n && bytes[close] !== 93) close++;
           spans[s + 2] = nameEnd + 2;
-          spans[s + 3] = (close < 0 ? n : close) - (nameEnd + 2);
+          spans[s + 3] = close - (nameEnd + 2);
         }
         count++;
       }
@@ -73,44 +76,49 @@ export function decodeKallsyms(bytes: Uint8Array): SymbolTable {
   return new SortedSymbols(bytes, hi.subarray(0, count), lo.subarray(0, count), spans.subarray(0, count * 4));
 }
 
-function grow<T extends Uint32Array | Int32Array>(a: T, size: number): T {
-  const b = new (a.constructor as new (n: number) => T)(size);
-  b.set(a);
-  return b;
+function grown<T extends Uint32Array | Int32Array>(from: T, to: T): T {
+  to.set(from);
+  return to;
 }
 
-function hexDigit(c: number): number {
-  if (c >= 48 && c <= 57) return c - 48;
-  if (c >= 97 && c <= 102) return c - 87;
-  if (c >= 65 && c <= 70) return c - 55;
-  return -1;
-}
+/** Hex digit value by byte, -1 for other bytes. */
+const HEX_VALUE: Int8Array = (() => {
+  const t = new Int8Array(256).fill(-1);
+  for (let c = 0; c < 10; c++) t[48 + c] = c;
+  for (let c = 0; c < 6; c++) t[97 + c] = t[65 + c] = 10 + c;
+  return t;
+})();
 
-/** Stable order of the entries by address (glibc's merge-sort qsort() is stable for this size). */
+/**
+ * Stable order of the entries by address (glibc's merge-sort qsort() is stable for this size), or
+ * undefined when already sorted. A natural merge sort: /proc/kallsyms is a few sorted runs (core,
+ * then modules, bpf), so this is a pass or two over the table.
+ */
 function sortedOrder(hi: Uint32Array, lo: Uint32Array): Int32Array | undefined {
   const n = hi.length;
-  let sorted = true;
-  for (let i = 1; i < n && sorted; i++) sorted = hi[i - 1]! < hi[i]! || (hi[i - 1] === hi[i] && lo[i - 1]! <= lo[i]!);
-  if (sorted) return undefined;
+  const le = (x: number, y: number) => hi[x]! < hi[y]! || (hi[x] === hi[y] && lo[x]! <= lo[y]!);
+  let bounds = [0];
+  for (let i = 1; i < n; i++) if (!le(i - 1, i)) bounds.push(i);
+  if (bounds.length === 1) return undefined;
+  bounds.push(n);
   let a = new Int32Array(n);
   for (let i = 0; i < n; i++) a[i] = i;
   let b = new Int32Array(n);
-  const le = (x: number, y: number) => hi[x]! < hi[y]! || (hi[x] === hi[y] && lo[x]! <= lo[y]!);
-  for (let width = 1; width < n; width *= 2) {
-    for (let start = 0; start < n; start += 2 * width) {
-      const mid = Math.min(start + width, n);
-      const end = Math.min(start + 2 * width, n);
+  while (bounds.length > 2) {
+    const next = [0];
+    for (let r = 0; r + 1 < bounds.length; r += 2) {
+      const start = bounds[r]!;
+      const mid = bounds[r + 1]!;
+      const end = r + 2 < bounds.length ? bounds[r + 2]! : mid;
       let i = start;
       let j = mid;
       let k = start;
-      if (mid >= end || le(a[mid - 1]!, a[mid]!)) {
-        b.set(a.subarray(start, end), start); // already in order: a nearly sorted table is mostly this
-        continue;
-      }
       while (i < mid && j < end) b[k++] = le(a[i]!, a[j]!) ? a[i++]! : a[j++]!;
       while (i < mid) b[k++] = a[i++]!;
       while (j < end) b[k++] = a[j++]!;
+      next.push(end);
     }
+    bounds = next;
     [a, b] = [b, a];
   }
   return a;

@@ -1,7 +1,7 @@
 // Buffered text output to a file descriptor (fd 1 for reports): writes are joined into one pending
-// string that is UTF-8 encoded into a 1 MiB buffer a batch at a time, and that goes out in one
-// write(2); EPIPE ends output quietly.
-// Encoding per batch, not per line: one encode call per ~64 KiB costs far less than one per line.
+// string, which is UTF-8 encoded into a 1 MiB buffer once it holds ~64 Ki characters (one encode
+// per batch costs far less than one per line; Buffer.write beats TextEncoder.encodeInto here), and
+// the buffer goes out in one write(2); EPIPE ends output quietly.
 // Source of truth: style guide §1 (I/O at the edge); POSIX write(2) partial writes, EAGAIN and EPIPE.
 
 import { Buffer } from "node:buffer";
@@ -12,18 +12,20 @@ const BUFFER_BYTES = 1 << 20;
 /** Pending text (UTF-16 units) encoded at once; at most 3 bytes each, well inside the buffer. */
 const BATCH_CHARS = 1 << 16;
 /**
- * After this much output, run a full GC. A report makes garbage in proportion to its output while its
- * live heap stays flat; JSC lets the heap grow well past that between collections, so without this
- * the peak RSS grows with the input size.
+ * Peak memory control. A report makes garbage in proportion to its output while its live heap stays
+ * flat, and JSC sizes its heap by the machine's RAM, letting it grow far past that between
+ * collections (to ~225 MB on a 1 GB input). So a full GC runs every GC_MIN_OUTPUT_BYTES of output
+ * (~146 MB then), but only while the RSS is over budget: each costs tens of ms plus page faults to
+ * re-grow the heap, and a run whose heap JSC already keeps small (BUN_JSC_forceRAMSize) needs none.
  */
-const GC_EVERY_BYTES = 64 << 20;
+const RSS_BUDGET_BYTES = 96 << 20;
+const GC_MIN_OUTPUT_BYTES = 64 << 20;
 
 export class FdWriter implements TextSink {
   #buf = Buffer.allocUnsafe(BUFFER_BYTES);
   #len = 0;
   #pending = "";
   #sinceGc = 0;
-  readonly #encoder = new TextEncoder();
   /** True once the reader has gone (EPIPE): later writes are dropped. */
   closed = false;
 
@@ -40,13 +42,8 @@ export class FdWriter implements TextSink {
     this.#encodePending();
     if (this.#len === 0) return;
     const bytes = this.#buf.subarray(0, this.#len);
-    this.#sinceGc += this.#len;
     this.#len = 0;
     this.#writeAll(bytes);
-    if (this.#sinceGc >= GC_EVERY_BYTES) {
-      this.#sinceGc = 0;
-      Bun.gc(true);
-    }
   }
 
   #encodePending(): void {
@@ -61,7 +58,13 @@ export class FdWriter implements TextSink {
         return;
       }
     }
-    this.#len += this.#encoder.encodeInto(text, this.#buf.subarray(this.#len)).written;
+    const written = this.#buf.write(text, this.#len, "utf8");
+    this.#len += written;
+    this.#sinceGc += written;
+    if (this.#sinceGc >= GC_MIN_OUTPUT_BYTES && process.memoryUsage.rss() > RSS_BUDGET_BYTES) {
+      this.#sinceGc = 0;
+      Bun.gc(true);
+    }
   }
 
   #writeAll(bytes: Uint8Array): void {

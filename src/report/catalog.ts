@@ -49,15 +49,35 @@ export class FileContext {
   }
 
   #index(system: string, text: Uint8Array): void {
-    const head = decodeText(text.subarray(0, 256));
-    const m = FORMAT_ID.exec(head) ?? FORMAT_ID.exec(decodeText(text));
-    if (!m) {
-      this.warnings.push(`a format of system '${system}' has no ID line`);
-      return;
+    let id = scanFormatId(text);
+    if (id < 0) {
+      const m = FORMAT_ID.exec(decodeText(text));
+      if (!m) {
+        this.warnings.push(`a format of system '${system}' has no ID line`);
+        return;
+      }
+      id = Number(m[1]);
     }
-    const id = Number(m[1]);
     if (!this.#pending.has(id)) this.#pending.set(id, { system, text });
   }
+}
+
+/**
+ * The usual "ID: 123" line within the first lines, read from the bytes: decoding the head of each of
+ * ~2,300 formats costs more than this scan. -1 when not found that simply (FORMAT_ID then decides).
+ */
+function scanFormatId(text: Uint8Array): number {
+  const end = Math.min(text.length, 256);
+  for (let i = 0; i + 3 < end; i++) {
+    if (text[i] !== 73 || text[i + 1] !== 68 || text[i + 2] !== 58 || (i > 0 && text[i - 1] !== 10)) continue; // "ID:" at a line start
+    let j = i + 3;
+    while (j < end && (text[j] === 32 || text[j] === 9)) j++;
+    let id = 0;
+    const first = j;
+    while (j < end && text[j]! >= 48 && text[j]! <= 57 && j - first < 9) id = id * 10 + text[j++]! - 48;
+    return j > first && j < end && (text[j] === 10 || text[j] === 13 || text[j] === 32) ? id : -1;
+  }
+  return -1;
 }
 
 function lazySymbols(kallsyms: Uint8Array): SymbolTable {

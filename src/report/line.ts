@@ -16,6 +16,8 @@ export function formatTime(tsNs: bigint, style: TimeStyle): string {
 }
 
 const MAX_EXACT = 2 ** 52;
+/** "000".."999": the fraction columns come from lookups, not a number-to-string per record. */
+const DIGITS3: readonly string[] = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, "0"));
 
 /** formatTime with a cache of the seconds column, using doubles while the value is exact. */
 export class TimeFormatter {
@@ -29,11 +31,17 @@ export class TimeFormatter {
     if (this.style === "raw" || ns > MAX_EXACT) return formatTime(BigInt(tsNs), this.style);
     if (this.style === "nsecs") {
       const sec = Math.floor(ns / 1e9);
-      return `${this.#seconds(sec)}${String(ns - sec * 1e9 + 1e9).slice(1)}:`;
+      const frac = ns - sec * 1e9;
+      const ms = Math.floor(frac / 1e6);
+      const rest = frac - ms * 1e6;
+      const us = Math.floor(rest / 1000);
+      return this.#seconds(sec) + DIGITS3[ms]! + DIGITS3[us]! + DIGITS3[rest - us * 1000]! + ":";
     }
     const us = Math.floor((ns + 500) / 1000);
     const sec = Math.floor(us / 1e6);
-    return `${this.#seconds(sec)}${String(us - sec * 1e6 + 1e6).slice(1)}:`;
+    const frac = us - sec * 1e6;
+    const ms = Math.floor(frac / 1000);
+    return this.#seconds(sec) + DIGITS3[ms]! + DIGITS3[frac - ms * 1000]! + ":";
   }
 
   /** " %5llu." for this second, cached for the run of records in the same second. */

@@ -62,8 +62,8 @@ export class LinePrinter {
     let task = cols.tasks.get(pid);
     if (task === undefined) cols.tasks.set(pid, (task = `${h.ctx.comms.comm(pid).padStart(16)}-${String(pid).padEnd(5)} [`));
     this.#record.set(s.cpu, s.ts);
-    // formatInfo() already drops one trailing newline and stops at a NUL, as trace-cmd does.
-    const info = h.ctx.catalog.formatInfo(column.event, r.payload, this.opts.raw, this.#record);
+    // formatRecord() already drops one trailing newline and stops at a NUL, as trace-cmd does.
+    const info = h.ctx.catalog.formatRecord(column.event, r.page, r.payloadOffset, r.payloadSize, this.opts.raw, this.#record);
     return `${head}${task}${this.#cpu(s.cpu)}${cols.time.format(s.ts)}${column.name}${info}\n`;
   }
 

@@ -46,6 +46,7 @@ function layersOnlyCommand(): string[] {
     script,
     `import { EventCatalog } from ${JSON.stringify(join(ROOT, "src", "events", "index.ts"))};
 (EventCatalog.prototype as any).formatInfo = () => "info";
+(EventCatalog.prototype as any).formatRecord = () => "info";
 process.argv.splice(1, 1);
 await import(${JSON.stringify(join(ROOT, "src", "cli.ts"))});
 `,

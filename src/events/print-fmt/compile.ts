@@ -22,21 +22,54 @@ export type PieceInfo = { kind: "literal"; text: string; run: Piece } | { kind: 
 export interface CompiledFmt {
   pieces: PieceInfo[];
   run: Piece;
+  /** True when every output ends with a fixed literal that does not end in a newline. */
+  noNewlineTail: boolean;
 }
 
 export function compilePrintFmt(pf: PrintFmt, ctx: CompileCtx): CompiledFmt {
   checkFunctions(pf.args);
   const pieces = splitFormat(pf.fmt, pf.args, ctx);
-  const runs = pieces.map((p) => p.run);
-  if (runs.length === 1) return { pieces, run: runs[0]! };
-  return {
-    pieces,
-    run: (r) => {
-      let s = "";
-      for (let i = 0; i < runs.length; i++) s += runs[i]!(r);
-      return s;
-    },
-  };
+  // Literals are joined into the text around each conversion, so a record runs only the conversions.
+  const lits: string[] = [""];
+  const fns: Piece[] = [];
+  for (const p of pieces) {
+    if (p.kind === "literal") lits[lits.length - 1] += p.text;
+    else {
+      fns.push(p.run);
+      lits.push("");
+    }
+  }
+  const tail = lits[lits.length - 1]!;
+  const noNewlineTail = tail.length > 0 && tail.charCodeAt(tail.length - 1) !== 10;
+  return { pieces, run: joinPieces(lits, fns), noNewlineTail };
+}
+
+/** lits[0] + fns[0](r) + lits[1] + … + lits[n], unrolled for the usual handful of conversions. */
+function joinPieces(lits: string[], fns: Piece[]): Piece {
+  const [l0 = "", l1 = "", l2 = "", l3 = "", l4 = "", l5 = "", l6 = ""] = lits;
+  const [f0, f1, f2, f3, f4, f5] = fns;
+  switch (fns.length) {
+    case 0:
+      return () => l0;
+    case 1:
+      return (r) => l0 + f0!(r) + l1;
+    case 2:
+      return (r) => l0 + f0!(r) + l1 + f1!(r) + l2;
+    case 3:
+      return (r) => l0 + f0!(r) + l1 + f1!(r) + l2 + f2!(r) + l3;
+    case 4:
+      return (r) => l0 + f0!(r) + l1 + f1!(r) + l2 + f2!(r) + l3 + f3!(r) + l4;
+    case 5:
+      return (r) => l0 + f0!(r) + l1 + f1!(r) + l2 + f2!(r) + l3 + f3!(r) + l4 + f4!(r) + l5;
+    case 6:
+      return (r) => l0 + f0!(r) + l1 + f1!(r) + l2 + f2!(r) + l3 + f3!(r) + l4 + f4!(r) + l5 + f5!(r) + l6;
+    default:
+      return (r) => {
+        let s = l0;
+        for (let i = 0; i < fns.length; i++) s += fns[i]!(r) + lits[i + 1]!;
+        return s;
+      };
+  }
 }
 
 /** An unknown function makes libtraceevent fail the whole format ("function X not defined"). */

@@ -2,16 +2,24 @@
 // Source of truth: trace-cmd 3.1.6 lib/trace-cmd/trace-compress-zlib.c, -zstd.c; research note §3.3.
 // zstd frames carry no content size, so the expected size always comes from the chunk header.
 
-import { inflateSync, zstdDecompressSync } from "node:zlib";
+import type * as Zlib from "node:zlib";
 import { FormatError } from "../../errors.ts";
+
+/**
+ * node:zlib, loaded on first use: loading it (and the node:stream it pulls in) costs ~40 ms of
+ * startup, which an uncompressed file never needs.
+ */
+function zlib(): typeof Zlib {
+  return require("node:zlib") as typeof Zlib;
+}
 
 export type Decompress = (data: Uint8Array, uncompressedSize: number) => Uint8Array;
 
 export const DECOMPRESSORS: Readonly<Record<string, Decompress>> = {
   none: (data) => data,
-  zlib: (data, size) => view(inflateSync(data, { maxOutputLength: Math.max(1, size) })),
+  zlib: (data, size) => view(zlib().inflateSync(data, { maxOutputLength: Math.max(1, size) })),
   // node:zlib's zstd is several times faster than Bun.zstdDecompressSync for these sizes.
-  zstd: (data, size) => view(zstdDecompressSync(data, { maxOutputLength: Math.max(1, size) })),
+  zstd: (data, size) => view(zlib().zstdDecompressSync(data, { maxOutputLength: Math.max(1, size) })),
 };
 
 /** Looks up the decompressor for a file's algorithm; throws FormatError for unknown ones. */

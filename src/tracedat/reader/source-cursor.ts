@@ -17,9 +17,16 @@ export interface FieldReader {
 }
 
 const MAX_CSTRING = 1 << 16;
+/**
+ * Small reads are served from one read-ahead window: a v6 body is thousands of tiny items (a u64
+ * size, then a format), and a pread each costs more than the bytes. Returned bytes are views of it.
+ */
+const WINDOW_BYTES = 64 << 10;
 
 export class SourceCursor implements FieldReader {
   #dv = new DataView(new ArrayBuffer(8));
+  #win: Uint8Array = new Uint8Array(0);
+  #winAt = 0;
 
   constructor(
     readonly source: ByteSource,
@@ -35,10 +42,21 @@ export class SourceCursor implements FieldReader {
         offset: this.pos,
       });
     }
-    const bytes = this.source.read(this.pos, n);
+    const bytes = this.#view(this.pos, n);
     if (bytes.length < n) throw new TruncatedError(`cannot read ${what} at offset ${this.pos}: short read`, { what, offset: this.pos });
     this.pos += n;
     return bytes;
+  }
+
+  /** Up to n bytes at offset (shorter only at the end of the source), through the window when small. */
+  #view(offset: number, n: number): Uint8Array {
+    if (n > WINDOW_BYTES) return this.source.read(offset, n);
+    if (offset < this.#winAt || offset + n > this.#winAt + this.#win.length) {
+      this.#win = this.source.read(offset, WINDOW_BYTES);
+      this.#winAt = offset;
+    }
+    const at = offset - this.#winAt;
+    return this.#win.subarray(at, Math.min(at + n, this.#win.length));
   }
 
   #fixed(n: number, what: string): DataView {
@@ -69,7 +87,7 @@ export class SourceCursor implements FieldReader {
   cstring(what: string): string {
     const start = this.pos;
     for (let len = 64; ; len *= 4) {
-      const chunk = this.source.read(start, len);
+      const chunk = this.#view(start, len);
       const nul = chunk.indexOf(0);
       if (nul >= 0) {
         this.pos = start + nul + 1;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { parseKallsyms, parsePrintkFormats } from "../../../src/events/index.ts";
+import { decodeKallsyms, parseKallsyms, parsePrintkFormats } from "../../../src/events/index.ts";
 
 const KALLSYMS = [
   "ffffffff81000000 T _stext",
@@ -46,5 +46,31 @@ describe("parsePrintkFormats()", () => {
       [0xffffffff8281a98fn, "thaw_processes"],
       [0xffffffff82000000n, "hello %d"],
     ]);
+  });
+});
+
+describe("decodeKallsyms()", () => {
+  test("decodeKallsyms() sorts out-of-order lines, equal addresses in file order", () => {
+    const text = ["ffffffffc0000000 t mod_fn\t[mymod]", "ffffffff81001000 T b_first", "ffffffff81000000 T _stext", "ffffffff81001000 T b_second"].join("\n");
+    const syms = decodeKallsyms(new TextEncoder().encode(text));
+    expect(syms.lookup(0xffffffff81000010n)).toEqual({ name: "_stext", start: 0xffffffff81000000n });
+    expect(syms.lookup(0xffffffff81001010n)?.name).toBe("b_second");
+    expect(syms.lookup(0xffffffffc0000000n)).toEqual({ name: "mod_fn", start: 0xffffffffc0000000n, module: "mymod" });
+  });
+
+  test("decodeKallsyms() agrees with parseKallsyms() on text", () => {
+    const bytes = new TextEncoder().encode(KALLSYMS);
+    expect(decodeKallsyms(bytes).lookupParts!(0xffffffff, 0x81001090)).toEqual(parseKallsyms(KALLSYMS).lookupParts!(0xffffffff, 0x81001090));
+  });
+});
+
+describe("decodeKallsyms() order", () => {
+  test("decodeKallsyms() finds every symbol of a shuffled table, as a sorted one does", () => {
+    const addrs = Array.from({ length: 300 }, (_, i) => 0xffffffff81000000n + BigInt(i) * 0x40n);
+    const shuffled = addrs.map((a, i) => ({ a, k: (i * 7919) % 300 })).sort((x, y) => x.k - y.k);
+    const text = shuffled.map(({ a }) => `${a.toString(16)} T f_${a.toString(16)}`).join("\n");
+    const syms = decodeKallsyms(new TextEncoder().encode(text));
+    // offsets into each symbol but the last (nothing lies past the last one, as in libtraceevent)
+    for (const a of addrs) expect(syms.lookup(a === addrs.at(-1) ? a : a + 0x10n)?.name).toBe(`f_${a.toString(16)}`);
   });
 });
