@@ -131,4 +131,20 @@ describe.skipIf(skip)("agent mode with two QEMU guests", () => {
       expect({ file, code: (await traceCmd(["report", "-i", file])).code }).toEqual({ file, code: 0 });
     }
   }, 200_000);
+
+  test("the agents survive a virt-server restart and serve the next session", async () => {
+    server.kill("SIGINT");
+    await server.exited;
+    server = Bun.spawn([VTRACE_BIN, "virt-server", "--dir", virtDir, "-d", `${dir.path}/out`, "-l", `${dir.path}/server2.log`], { stdin: "ignore", stdout: "ignore", stderr: "pipe" });
+    const until = Date.now() + 60_000;
+    while (!/^ga\s/m.test((await run([VTRACE_BIN, "list-guests", "--dir", virtDir])).stdout)) {
+      if (Date.now() > until) throw new Error("ga did not re-announce itself to the new server");
+      await Bun.sleep(300);
+    }
+    const out = `${dir.path}/r1/trace.dat`;
+    mkdirSync(`${dir.path}/r1`);
+    const r = await run([VTRACE_BIN, "record", "-B", instanceName("restart"), "-e", "sched", "-A", "ga", "-e", "sched", "-o", out, "--virt-dir", virtDir, "--", "sleep", "1"], { timeoutMs: 120_000 });
+    expect(r.code).toBe(0);
+    expect((await traceCmd(["report", "-i", `${dir.path}/r1/trace-ga.dat`])).code).toBe(0);
+  }, 200_000);
 });
