@@ -19,6 +19,7 @@ interface ReportFlags {
   R?: boolean;
   cpu?: unknown;
   rawTs?: boolean;
+  namePrefix?: unknown;
 }
 
 export function registerReport(cli: CAC): void {
@@ -29,6 +30,7 @@ export function registerReport(cli: CAC): void {
     .option("-R", "Print raw event fields instead of the event's format")
     .option("--cpu <list>", "Only show these CPUs (e.g. 0,2-3)", { type: [String] })
     .option("--raw-ts", "Print raw timestamps: no clock conversion or offsets")
+    .option("--name-prefix <style>", "For a host + guests set: 'tag' prints (host)/(GUEST), 'file' the file names as trace-cmd", { default: "tag" })
     .option("--ts-offset <ns>", "Add ns to the timestamps of the preceding -i file (ignored for the first, as trace-cmd 3.1.6)", {
       type: [String],
     })
@@ -56,7 +58,11 @@ function runReport(flags: ReportFlags, rawArgs: string[]): void {
     const out = new FdWriter(1);
     let result: ReturnType<typeof writeReport>;
     try {
-      result = writeReport(inputs, { nsec: flags.t === true, raw: flags.R === true, rawTs: flags.rawTs === true, cpus }, out);
+      const namePrefix = flags.namePrefix === "file" ? "file" : "tag";
+      if (flags.namePrefix !== undefined && flags.namePrefix !== "file" && flags.namePrefix !== "tag") {
+        throw new UsageError(`invalid --name-prefix '${String(flags.namePrefix)}': use 'tag' or 'file'`);
+      }
+      result = writeReport(inputs, { nsec: flags.t === true, raw: flags.R === true, rawTs: flags.rawTs === true, cpus, namePrefix }, out);
     } finally {
       out.flush(); // what was printed before a failure still goes out
     }
@@ -67,7 +73,7 @@ function runReport(flags: ReportFlags, rawArgs: string[]): void {
   }
 }
 
-const KNOWN_OPTIONS = new Set(["--", "i", "input", "t", "R", "cpu", "rawTs", "raw-ts", "tsOffset", "ts-offset", "h", "help", "v", "version"]);
+const KNOWN_OPTIONS = new Set(["--", "i", "input", "t", "R", "cpu", "rawTs", "raw-ts", "tsOffset", "ts-offset", "namePrefix", "name-prefix", "h", "help", "v", "version"]);
 
 function checkOptions(flags: ReportFlags, rawArgs: string[]): void {
   const negativeOffsets = rawArgs.filter((a, i) => rawArgs[i - 1] === "--ts-offset" && /^-\d+$/.test(a)).join("");

@@ -15,6 +15,16 @@ export class Comms {
     }
   }
 
+  /**
+   * What libtraceevent's sched plugin does with tep_register_comm() when it prints sched_switch's
+   * next task or sched_wakeup's task: learn a comm for a pid that has none (never override).
+   */
+  learn(pid: number, comm: string): boolean {
+    if (pid === 0 || this.#byPid.has(pid)) return false;
+    this.#byPid.set(pid, comm);
+    return true;
+  }
+
   comm(pid: number): string {
     if (pid === 0) return "<idle>";
     return this.#byPid.get(pid) ?? "<...>";

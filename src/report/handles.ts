@@ -33,14 +33,27 @@ export function basename(path: string): string {
   return path.slice(path.lastIndexOf("/") + 1);
 }
 
-export function initialHandles(inputs: ReportInput[], contexts: FileContext[]): { handles: Handle[]; state: PrefixState } {
+/**
+ * Machine tags for a host + guests set: the file whose GUEST options name the other files' trace
+ * ids is "(host)", each guest file "(NAME)". Undefined when the inputs are not such a set.
+ */
+export function machineTags(inputs: readonly ReportInput[]): string[] | undefined {
+  const host = inputs.findIndex((i) => i.dat.options.guests.length > 0);
+  if (host < 0 || inputs.length < 2) return undefined;
+  const byId = new Map(inputs[host]!.dat.options.guests.map((g) => [g.traceId, g.name]));
+  const tags = inputs.map((input, i) => (i === host ? "(host)" : byId.has(input.dat.options.traceId ?? -1n) ? `(${byId.get(input.dat.options.traceId!)})` : undefined));
+  return tags.every((t) => t !== undefined) ? (tags as string[]) : undefined;
+}
+
+export function initialHandles(inputs: ReportInput[], contexts: FileContext[], namePrefix: "tag" | "file" = "file"): { handles: Handle[]; state: PrefixState } {
   const multiInputs = inputs.length > 1;
+  const tags = namePrefix === "tag" ? machineTags(inputs) : undefined;
   const handles = inputs.map((input, i): Handle => ({
     input,
     ctx: contexts[i]!,
     buffer: input.dat.buffers[0]!,
     isInstance: false,
-    label: multiInputs ? basename(input.path) : undefined,
+    label: multiInputs ? (tags?.[i] ?? basename(input.path)) : undefined,
   }));
   const maxFileSize = Math.max(0, ...handles.map((h) => h.label?.length ?? 0));
   return { handles, state: { multiInputs, maxFileSize, instances: 0 } };

@@ -23,6 +23,21 @@ export interface HandleColumns {
 interface EventColumn {
   event: EventFormat;
   name: string;
+  /** sched_switch (next task) and sched_wakeup(_new) teach the comm table, as the sched plugin does. */
+  learn?: { pidOffset: number; commOffset: number; commSize: number };
+}
+
+const LEARNS_COMM: Record<string, [pid: string, comm: string]> = {
+  sched_switch: ["next_pid", "next_comm"],
+  sched_wakeup: ["pid", "comm"],
+  sched_wakeup_new: ["pid", "comm"],
+};
+
+function learnFields(event: EventFormat): EventColumn["learn"] {
+  const names = event.system === "sched" ? LEARNS_COMM[event.name] : undefined;
+  const pid = names && event.fields.find((f) => f.name === names[0]);
+  const comm = names && event.fields.find((f) => f.name === names[1]);
+  return pid && comm && pid.size === 4 ? { pidOffset: pid.offset, commOffset: comm.offset, commSize: comm.size } : undefined;
 }
 
 /** Formats records; caches the per-handle prefix, task and name columns. */
@@ -64,14 +79,24 @@ export class LinePrinter {
     this.#record.set(s.cpu, s.ts);
     // formatRecord() already drops one trailing newline and stops at a NUL, as trace-cmd does.
     const info = h.ctx.catalog.formatRecord(column.event, r.page, r.payloadOffset, r.payloadSize, this.opts.raw, this.#record);
+    if (column.learn && !this.opts.raw) this.#learnComm(h, column.learn, r.page, r.payloadOffset, r.payloadSize);
     return `${head}${task}${this.#cpu(s.cpu)}${cols.time.format(s.ts)}${column.name}${info}\n`;
+  }
+
+  #learnComm(h: Handle, at: NonNullable<EventColumn["learn"]>, page: Uint8Array, offset: number, size: number): void {
+    if (at.pidOffset + 4 > size || at.commOffset + at.commSize > size) return;
+    const pid = new DataView(page.buffer, page.byteOffset + offset + at.pidOffset, 4).getInt32(0, h.input.dat.params.littleEndian);
+    const raw = page.subarray(offset + at.commOffset, offset + at.commOffset + at.commSize);
+    const end = raw.indexOf(0);
+    if (!h.ctx.comms.learn(pid, new TextDecoder().decode(end < 0 ? raw : raw.subarray(0, end)))) return;
+    for (const [other, cols] of this.#columns) if (other.ctx === h.ctx) cols.tasks.delete(pid);
   }
 
   #event(cols: HandleColumns, h: Handle, id: number): EventColumn | null {
     let column = cols.events[id];
     if (column === undefined) {
       const event = h.ctx.event(id);
-      column = cols.events[id] = event ? { event, name: formatEventName(event.name) } : null;
+      column = cols.events[id] = event ? { event, name: formatEventName(event.name), learn: learnFields(event) } : null;
     }
     return column;
   }

@@ -22,6 +22,8 @@ export interface ReportOptions {
   rawTs: boolean;
   /** --cpu: only these CPUs. */
   cpus?: ReadonlySet<number>;
+  /** A host + guests set is tagged "(host)"/"(NAME)" ("tag") or by file name as trace-cmd does ("file"). */
+  namePrefix?: "tag" | "file";
 }
 
 export interface ReportResult {
@@ -34,7 +36,7 @@ export function writeReport(inputs: ReportInput[], opts: ReportOptions, out: Tex
   const repeatFormat = funcRepeatFormat(inputs.at(-1)?.dat, opts);
   const contexts = inputs.map((i) => buildFileContext(i.dat, repeatFormat));
   const warnings = inputs.flatMap((i) => i.dat.options.warnings);
-  const { handles, state } = initialHandles(inputs, contexts);
+  const { handles, state } = initialHandles(inputs, contexts, opts.namePrefix);
   for (const top of handles.slice()) {
     out.write(`${handlePrefix(top, state)}cpus=${top.input.dat.cpuCount}\n`);
     const latency = top.input.dat.latencyText;

@@ -59,10 +59,12 @@ export interface FileOptions {
   /** v7: section offsets named by options 16–21. */
   sections: Map<number, number>;
   warnings: string[];
+  /** GUEST options: the guests recorded alongside this (host) file. */
+  guests: { name: string; traceId: bigint }[];
 }
 
 export function emptyOptions(): FileOptions {
-  return { dateNs: 0n, offsetNs: 0n, cpustats: [], buffersV6: [], buffersV7: [], sections: new Map(), warnings: [] };
+  return { dateNs: 0n, offsetNs: 0n, cpustats: [], buffersV6: [], buffersV7: [], sections: new Map(), warnings: [], guests: [] };
 }
 
 export interface OptionContext {
@@ -93,7 +95,7 @@ const DECODERS: Record<number, OptionDecoder> = {
   [M.TRACECMD_OPTION_PROCMAPS]: () => {},
   [M.TRACECMD_OPTION_TRACEID]: (o, d, ctx) => void (d.length >= 8 && (o.traceId = cursor(d, ctx).u64("trace id"))),
   [M.TRACECMD_OPTION_TIME_SHIFT]: (o, d, ctx) => decodeTimeShift(o, d, ctx),
-  [M.TRACECMD_OPTION_GUEST]: () => {},
+  [M.TRACECMD_OPTION_GUEST]: (o, d, ctx) => decodeGuest(o, d, ctx),
   [M.TRACECMD_OPTION_TSC2NSEC]: (o, d, ctx) => decodeTsc2Nsec(o, d, ctx),
   [M.TRACECMD_OPTION_STRINGS]: () => {},
   [M.TRACECMD_OPTION_BUFFER_TEXT]: () => {},
@@ -165,4 +167,11 @@ function decodeTimeShift(o: FileOptions, data: Uint8Array, ctx: OptionContext): 
 function sortSamples(samples: TsyncSample[]): TsyncSample[] {
   const sorted = [...samples].sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
   return sorted.filter((s, i) => i === 0 || s.time !== sorted[i - 1]!.time);
+}
+
+/** GUEST: name\0, u64 guest trace id, then the vCPU table (not needed by report). */
+function decodeGuest(o: FileOptions, data: Uint8Array, ctx: OptionContext): void {
+  const c = cursor(data, ctx);
+  const name = c.cstring("guest name");
+  o.guests.push({ name, traceId: c.u64("guest trace id") });
 }

@@ -77,6 +77,7 @@ describe.skipIf(skip)("agent mode with two QEMU guests", () => {
     for (const tool of [["trace-cmd", "report"], [VTRACE_BIN, "report"]]) {
       const rep = await run([...tool, "-i", out, "-i", guestFile], { timeoutMs: 120_000 });
       expect(rep.code).toBe(0);
+      if (tool[0] === VTRACE_BIN) expect([rep.stdout.includes("(host): "), rep.stdout.includes("(ga): ")]).toEqual([true, true]);
       const order = [...rep.stdout.matchAll(/vtrace-sync(?:-(send|recv) ga)? (\d+)/g)].map((m) => `${m[1] ?? "guest"}:${m[2]}`);
       const seqs = new Set(order.map((o) => o.split(":")[1]));
       expect(seqs.size).toBeGreaterThanOrEqual(6);
