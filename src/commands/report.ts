@@ -20,6 +20,7 @@ interface ReportFlags {
   cpu?: unknown;
   rawTs?: boolean;
   namePrefix?: unknown;
+  tsCheck?: boolean;
 }
 
 export function registerReport(cli: CAC): void {
@@ -30,6 +31,7 @@ export function registerReport(cli: CAC): void {
     .option("-R", "Print raw event fields instead of the event's format")
     .option("--cpu <list>", "Only show these CPUs (e.g. 0,2-3)", { type: [String] })
     .option("--raw-ts", "Print raw timestamps: no clock conversion or offsets")
+    .option("--ts-check", "Warn (on stderr) when time goes backwards within a CPU")
     .option("--name-prefix <style>", "For a host + guests set: 'tag' prints (host)/(GUEST), 'file' the file names as trace-cmd", { default: "tag" })
     .option("--ts-offset <ns>", "Add ns to the timestamps of the preceding -i file (ignored for the first, as trace-cmd 3.1.6)", {
       type: [String],
@@ -62,7 +64,7 @@ function runReport(flags: ReportFlags, rawArgs: string[]): void {
       if (flags.namePrefix !== undefined && flags.namePrefix !== "file" && flags.namePrefix !== "tag") {
         throw new UsageError(`invalid --name-prefix '${String(flags.namePrefix)}': use 'tag' or 'file'`);
       }
-      result = writeReport(inputs, { nsec: flags.t === true, raw: flags.R === true, rawTs: flags.rawTs === true, cpus, namePrefix }, out);
+      result = writeReport(inputs, { nsec: flags.t === true, raw: flags.R === true, rawTs: flags.rawTs === true, cpus, namePrefix, tsCheck: flags.tsCheck === true }, out);
     } finally {
       out.flush(); // what was printed before a failure still goes out
     }
@@ -73,7 +75,7 @@ function runReport(flags: ReportFlags, rawArgs: string[]): void {
   }
 }
 
-const KNOWN_OPTIONS = new Set(["--", "i", "input", "t", "R", "cpu", "rawTs", "raw-ts", "tsOffset", "ts-offset", "namePrefix", "name-prefix", "h", "help", "v", "version"]);
+const KNOWN_OPTIONS = new Set(["--", "i", "input", "t", "R", "cpu", "rawTs", "raw-ts", "tsOffset", "ts-offset", "namePrefix", "name-prefix", "tsCheck", "ts-check", "h", "help", "v", "version"]);
 
 function checkOptions(flags: ReportFlags, rawArgs: string[]): void {
   const negativeOffsets = rawArgs.filter((a, i) => rawArgs[i - 1] === "--ts-offset" && /^-\d+$/.test(a)).join("");

@@ -24,6 +24,8 @@ export interface ReportOptions {
   cpus?: ReadonlySet<number>;
   /** A host + guests set is tagged "(host)"/"(NAME)" ("tag") or by file name as trace-cmd does ("file"). */
   namePrefix?: "tag" | "file";
+  /** --ts-check: warn when time goes backwards within a CPU. */
+  tsCheck?: boolean;
 }
 
 export interface ReportResult {
@@ -47,8 +49,10 @@ export function writeReport(inputs: ReportInput[], opts: ReportOptions, out: Tex
     addInstances(handles, top, state);
   }
   const printer = new LinePrinter(state, opts);
-  const error = mergeAndPrint(openStreams(handles, opts), printer, out);
-  return { warnings: [...warnings, ...contexts.flatMap((c) => c.warnings)], error };
+  const streams = openStreams(handles, opts);
+  const check = opts.tsCheck ? new TimeCheck() : undefined;
+  const error = mergeAndPrint(streams, printer, out, check);
+  return { warnings: [...warnings, ...contexts.flatMap((c) => c.warnings), ...(check?.report(streams) ?? [])], error };
 }
 
 /**
@@ -62,7 +66,25 @@ function funcRepeatFormat(last: TraceDat | undefined, opts: ReportOptions): stri
   return opts.nsec ? "%9.1d" : "%6.1000d";
 }
 
-function mergeAndPrint(streams: RecordStream[], printer: LinePrinter, out: TextSink): VtraceError | undefined {
+/** Counts, per stream, records whose time is earlier than the record before them on that CPU. */
+export class TimeCheck {
+  readonly #last = new Map<RecordStream, number | bigint>();
+  readonly #backwards = new Map<RecordStream, number>();
+
+  see(s: RecordStream): void {
+    const last = this.#last.get(s);
+    if (last !== undefined && s.ts < last) this.#backwards.set(s, (this.#backwards.get(s) ?? 0) + 1);
+    this.#last.set(s, s.ts);
+  }
+
+  report(streams: readonly RecordStream[]): string[] {
+    return streams
+      .filter((s) => this.#backwards.has(s))
+      .map((s) => `${s.handle.input.path} cpu${s.cpu}: time went backwards ${this.#backwards.get(s)} times`);
+  }
+}
+
+function mergeAndPrint(streams: RecordStream[], printer: LinePrinter, out: TextSink, check?: TimeCheck): VtraceError | undefined {
   let firstError: VtraceError | undefined;
   const step = (s: RecordStream): boolean => {
     try {
@@ -77,6 +99,7 @@ function mergeAndPrint(streams: RecordStream[], printer: LinePrinter, out: TextS
   streams.forEach((s, i) => step(s) && heap.push(i));
   for (let top = heap.peek(); top !== undefined; top = heap.peek()) {
     const s = streams[top]!;
+    check?.see(s);
     if (!out.write(printer.line(s))) return firstError;
     if (step(s)) heap.replaceTop();
     else heap.popTop();
