@@ -81,7 +81,14 @@ async function session(ch: StreamChannel, req: MessageOf<"TRACE_REQ">, root: str
     const rec = parseAgentArgs(req.args ?? []);
     instance = TraceInstance.open(root);
     const events = resolveEventSpecs(rec.events, instance.availableEvents());
-    const setup = { clock: rec.clock, bufferKb: rec.bufferKb, command: [], progress: new ProgressLine({ isTTY: false, write: () => true }), warmWorkers: warm };
+    const setup = {
+      clock: rec.clock,
+      bufferKb: rec.bufferKb,
+      command: [],
+      progress: new ProgressLine({ isTTY: false, write: () => true }),
+      warmWorkers: warm,
+      afterStart: async () => opts.log("vtrace agent: tracing, metadata sent"),
+    };
     const cpus = prepareInstance(instance, events, setup);
     const traceId = randomTraceId();
     ch.sendMessage({ cmd: "TRACE_RESP", flags: req.flags, cpus: cpus.length, pageSize: pageSizeOf(root), traceId, tsyncProto: "", tsyncPort: 0, ports: cpus.map(() => 0) });

@@ -9,9 +9,9 @@ import { eventLines, traceCmd } from "../../helpers/tracecmd.ts";
 
 const skip = skipBecause(guestSupport() ?? missing({ tracefs: true, traceCmd: true, binary: true }), "agent e2e");
 
-/** gk's agent is killed 2 s into its first session, then a fresh agent takes over. */
+/** gk's agent is killed 2 s after its first session is fully set up, then a fresh agent takes over. */
 const KILLED_AGENT =
-  "vtrace agent & p=$!; while ! grep -q '[0-9]' /sys/kernel/tracing/set_event_notrace_pid; do sleep 0.2; done; sleep 2; kill -9 $p; echo AGENT-KILLED; vtrace agent";
+  "vtrace agent 2>/tmp/agent.log & p=$!; while ! grep -q 'metadata sent' /tmp/agent.log; do sleep 0.2; done; sleep 2; kill -9 $p; echo AGENT-KILLED; vtrace agent";
 
 function cpusSeen(lines: string[]): Set<string> {
   return new Set(lines.map((l) => /\[(\d{3})\]/.exec(l)?.[1]).filter((c): c is string => c !== undefined));
