@@ -5,6 +5,7 @@ import { UsageError } from "../errors.ts";
 import { formatBytes, ProgressLine } from "../recorder/progress.ts";
 import { type LocalRecordOptions, type RecordSummary, recordLocal } from "../recorder/local-session.ts";
 import { type NetRecordOptions, parseHostPort, recordToListener } from "../net/net-session.ts";
+import { randomTraceId } from "../tracedat/model.ts";
 import { VTRACE_VERSION } from "../version.ts";
 import { recordVirt, type VirtRecordOptions } from "../virt/guest-record.ts";
 import { parseAgentArgs, splitGuestArgs } from "../virt/agent-args.ts";
@@ -75,7 +76,7 @@ async function recordWithGuests(output: string, virtDir: string, common: LocalRe
   const hostEvents = valuesOf(split.host, ["-e", "--event"]);
   const hostClock = valuesOf(split.host, ["-C", "--clock"])[0] ?? "x86-tsc";
   const plans = split.guests.map((g) => ({ name: g.name, args: parseAgentArgs(g.args).clock ? g.args : [...g.args, "-C", "x86-tsc"] }));
-  const traceId = crypto.getRandomValues(new BigUint64Array(1))[0]!;
+  const traceId = randomTraceId();
   let guests: Awaited<ReturnType<typeof startGuests>> | undefined;
   let startedMs = 0;
   let stoppedMs = 0;

@@ -9,6 +9,8 @@ import { appendFlyrecord } from "../recorder/assemble.ts";
 import { memorySource } from "../tracedat/reader/byte-source.ts";
 import { decodeInitialHeader } from "../tracedat/reader/header.ts";
 import { openTraceDat } from "../tracedat/reader/open.ts";
+import type { TraceDat } from "../tracedat/reader/trace-dat.ts";
+import { selectedClock, wholePages } from "../tracedat/model.ts";
 
 export interface ReceivedTrace {
   /** v6 metadata: from the magic through the options' DONE. */
@@ -22,14 +24,20 @@ interface HeadFacts {
   clock: string;
 }
 
-/** Reads page size, byte order and clock from a v6 head by parsing it with an empty flyrecord behind. */
-export function headFacts(head: Uint8Array, cpus: number): HeadFacts {
+/** Parses a v6 head (magic … options) by reading it with an empty flyrecord table behind. */
+export function openV6Head(head: Uint8Array, cpus: number): TraceDat {
   const probe = new Uint8Array(head.length + 10 + cpus * 16 + 8 + 64);
   probe.set(head);
   probe.set(new TextEncoder().encode("flyrecord"), head.length);
   const dat = openTraceDat(memorySource(probe));
   if (dat.params.version !== 6) throw new FormatError(`expected trace.dat version 6 metadata, got ${dat.params.version}`);
-  const clock = /\[([^\]]+)\]/.exec(dat.options.traceClock ?? "")?.[1] ?? "local";
+  return dat;
+}
+
+/** Reads page size, byte order and clock from a v6 head. */
+export function headFacts(head: Uint8Array, cpus: number): HeadFacts {
+  const dat = openV6Head(head, cpus);
+  const clock = selectedClock(dat.options.traceClock);
   return { littleEndian: dat.params.littleEndian, pageSize: dat.params.pageSize, clock };
 }
 
@@ -57,7 +65,7 @@ export function writeReceivedTrace(path: string, trace: ReceivedTrace): void {
 function writeV7(fd: number, trace: ReceivedTrace): void {
   const dat = openTraceDat(memorySource(trace.head));
   const { littleEndian, pageSize } = dat.params;
-  const clock = /\[([^\]]+)\]/.exec(dat.options.traceClock ?? "")?.[1] ?? "local";
+  const clock = selectedClock(dat.options.traceClock);
   const sizes = trace.cpuFiles.map((f) => wholePages(statSync(f).size, pageSize));
   const tail = layoutV7Tail(trace.head.length, sizes, clock, pageSize, littleEndian);
   const head = trace.head.slice();
@@ -76,8 +84,4 @@ function writeV7(fd: number, trace: ReceivedTrace): void {
     at = tail.dataOffsets[cpu]! + sizes[cpu]!;
   });
   writeAll(fd, tail.options);
-}
-
-function wholePages(size: number, pageSize: number): number {
-  return size - (size % pageSize);
 }

@@ -11,7 +11,7 @@ import { resolveEventSpecs } from "../tracefs/event-specs.ts";
 import { TraceInstance } from "../tracefs/instance.ts";
 import { findTracefs } from "../tracefs/mount.ts";
 import { pageSizeOf, readMetadata, unameText } from "../tracefs/snapshot.ts";
-import type { TraceFileParams } from "../tracedat/model.ts";
+import { randomTraceId, type TraceFileParams } from "../tracedat/model.ts";
 import { recordingOptions } from "../tracedat/options-encode.ts";
 import { encodeV6Head } from "../tracedat/writer-v6.ts";
 import { connectTcp } from "../transport/tcp-client.ts";
@@ -51,7 +51,7 @@ export async function recordToListener(opts: NetRecordOptions): Promise<TracingO
       const ports = await negotiatePorts(ch, cpus.length, pageSize, opts.tcp);
       const params: TraceFileParams = { version: 6, littleEndian: os.endianness() === "LE", longSize: 8, pageSize };
       const options = recordingOptions(
-        { clockFileText: instance.clockFileText(), uname: unameText(), version: `${opts.version} vtrace`, traceId: randomId(), cpuStats: [], cpuCount: cpus.length },
+        { clockFileText: instance.clockFileText(), uname: unameText(), version: `${opts.version} vtrace`, traceId: randomTraceId(), cpuStats: [], cpuCount: cpus.length },
         params.littleEndian,
       );
       sendMetadata(ch, encodeV6Head(params, readMetadata(root, events), cpus.length, options));
@@ -75,8 +75,4 @@ async function resolveIPv4(host: string): Promise<string> {
   } catch (e) {
     throw new VtraceError(`cannot resolve '${host}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-}
-
-function randomId(): bigint {
-  return crypto.getRandomValues(new BigUint64Array(1))[0]!;
 }

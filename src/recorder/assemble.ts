@@ -3,7 +3,7 @@
 
 import { statSync, unlinkSync } from "node:fs";
 import { closeFd, copyRange, O_RDONLY, openFd, writeAll } from "../../ffi/fd.ts";
-import type { TraceFileParams, TraceMetadata, TraceOption } from "../tracedat/model.ts";
+import { type TraceFileParams, type TraceMetadata, type TraceOption, wholePages } from "../tracedat/model.ts";
 import { encodeV6Head, layoutFlyrecord } from "../tracedat/writer-v6.ts";
 
 export interface AssembleInput {
@@ -57,11 +57,6 @@ export function appendFlyrecord(
     at = fly.dataOffsets[cpu]! + size;
   });
   return sizes.map((size, cpu) => ({ cpu, offset: fly.dataOffsets[cpu]!, size }));
-}
-
-/** Only whole pages are valid data; a torn tail (a crash mid-write) is dropped. */
-function wholePages(size: number, pageSize: number): number {
-  return size - (size % pageSize);
 }
 
 export function removeFiles(files: readonly string[]): void {

@@ -11,7 +11,7 @@ import { TraceInstance } from "../tracefs/instance.ts";
 import { findTracefs } from "../tracefs/mount.ts";
 import { pageSizeOf, readMetadata, unameText } from "../tracefs/snapshot.ts";
 import type { CpuStats } from "../tracefs/stats.ts";
-import type { TraceFileParams, TraceOption } from "../tracedat/model.ts";
+import { randomTraceId, type TraceFileParams, type TraceOption } from "../tracedat/model.ts";
 import { recordingOptions } from "../tracedat/options-encode.ts";
 import { type AssembledCpu, assembleTraceDat, removeFiles } from "./assemble.ts";
 import type { ProgressLine } from "./progress.ts";
@@ -134,10 +134,7 @@ function writeTraceFile(
   return { output: opts.output, cpus, layout, exitCode: run.exitCode, signal: run.signal };
 }
 
-function randomTraceId(): bigint {
-  const b = crypto.getRandomValues(new BigUint64Array(1));
-  return b[0]!;
-}
+
 
 /** A run that failed before writing anything leaves no empty output behind. */
 function removeIfEmpty(path: string): void {

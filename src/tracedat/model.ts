@@ -71,3 +71,18 @@ export interface CpuDataRef {
   offset: number;
   size: number;
 }
+
+/** The selected clock in trace_clock text ("[local] global …" → "local"). */
+export function selectedClock(traceClockText: string | undefined): string {
+  return /\[([^\]]+)\]/.exec(traceClockText ?? "")?.[1] ?? "local";
+}
+
+/** Only whole pages are valid data; a torn tail (a writer stopped mid-page) is dropped. */
+export function wholePages(size: number, pageSize: number): number {
+  return size - (size % pageSize);
+}
+
+/** A random TRACEID (the id GUEST and TIME_SHIFT options refer to). */
+export function randomTraceId(): bigint {
+  return crypto.getRandomValues(new BigUint64Array(1))[0]!;
+}

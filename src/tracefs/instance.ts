@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readdirSync, rmdirSync } from "node:fs";
 import { closeFd, O_TRUNC, O_WRONLY, openFd } from "../../ffi/fd.ts";
 import { UsageError, VtraceError } from "../errors.ts";
 import { type EventName, closestNames, parseAvailableEvents } from "./event-specs.ts";
+import { selectedClock } from "../tracedat/model.ts";
 import { readText, writeText } from "./files.ts";
 import { RestoreJournal } from "./journal.ts";
 import { type CpuStats, parseCpuStats } from "./stats.ts";
@@ -67,7 +68,7 @@ export class TraceInstance {
 
   /** The selected clock: the bracketed name in trace_clock. */
   clock(): string {
-    return /\[([^\]]+)\]/.exec(this.clockFileText())?.[1] ?? "local";
+    return selectedClock(this.clockFileText());
   }
 
   /** trace_clock as the kernel prints it ("[local] global ...\n"). */

@@ -24,7 +24,8 @@ import type { StreamChannel } from "../transport/stream-channel.ts";
 import { writeText } from "../tracefs/files.ts";
 import { parseAgentArgs } from "./agent-args.ts";
 import { TSYNC_PROBE, TSYNC_REPLY } from "./agent-session.ts";
-import { randomTraceId, streamToHost } from "./guest-stream.ts";
+import { randomTraceId } from "../tracedat/model.ts";
+import { streamToHost } from "./guest-stream.ts";
 import { guestControlPort } from "./paths.ts";
 
 const HELLO_EVERY_MS = 3000;

@@ -15,7 +15,8 @@ import { pageSizeOf } from "../tracefs/snapshot.ts";
 import { fdChannel } from "../transport/fd-channel.ts";
 import { FdReactor } from "../transport/fd-reactor.ts";
 import type { StreamChannel } from "../transport/stream-channel.ts";
-import { randomTraceId, streamToHost } from "./guest-stream.ts";
+import { randomTraceId } from "../tracedat/model.ts";
+import { streamToHost } from "./guest-stream.ts";
 import { guestControlPort, guestTracePort } from "./paths.ts";
 
 export interface VirtRecordOptions extends TracingSetup {

@@ -44,7 +44,3 @@ export async function streamToHost(s: GuestStream): Promise<TracingOutcome> {
   };
   return runTracing(s.instance, s.cpus, setup, s.stop, (cpu) => ({ kind: "port", path: guestTracePort(cpu) }));
 }
-
-export function randomTraceId(): bigint {
-  return crypto.getRandomValues(new BigUint64Array(1))[0]!;
-}

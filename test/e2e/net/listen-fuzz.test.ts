@@ -7,7 +7,7 @@ import { MSG_MAX_DATA_LEN } from "../../../src/msg/commands.ts";
 import { V3_CPU, V3_MAGIC } from "../../../src/msg/handshake.ts";
 import { encodeMessage, type Message } from "../../../src/msg/messages.ts";
 import { instanceName, missing, run, skipBecause, tempDir, VTRACE_BIN } from "../../helpers/env.ts";
-import { freePort, startListener, waitForFile } from "../../helpers/listeners.ts";
+import { freePort, startListener } from "../../helpers/listeners.ts";
 import { eventLines, traceCmd } from "../../helpers/tracecmd.ts";
 
 const skip = skipBecause(missing({ tracefs: true, traceCmd: true, binary: true }), "listen fuzz");
@@ -92,17 +92,19 @@ describe.skipIf(skip)("vtrace listen fuzz", () => {
       expect(listener.proc.exitCode).toBeNull();
       const rec = await run([VTRACE_BIN, "record", "-B", instanceName("fz"), "-N", `127.0.0.1:${port}`, "-e", "sched", "--", "sleep", "0.3"]);
       expect(rec.code).toBe(0);
-      const good = await waitForFile(dir.path, ".dat", 30_000).catch(() => "");
-      const files = readdirSync(dir.path);
-      // Only listener output names: fz.127.0.0.1:PORT.dat (and per-CPU temp files while writing).
-      expect(files.filter((f) => !/^fz\.127\.0\.0\.1:\d+\.(dat|cpu\d+)$/.test(f))).toEqual([]);
-      const readable = [];
-      for (const f of files.filter((n) => n.endsWith(".dat"))) {
-        const rep = await traceCmd(["report", "-i", `${dir.path}/${f}`]);
-        if (eventLines(rep.stdout).some((l) => / sched_/.test(l))) readable.push(f);
+      // Hostile sessions may still be timing out, so look for the good client's readable file itself.
+      const readable: string[] = [];
+      const until = Date.now() + 30_000;
+      while (readable.length === 0 && Date.now() < until) {
+        for (const f of readdirSync(dir.path).filter((n) => n.endsWith(".dat"))) {
+          const rep = await traceCmd(["report", "-i", `${dir.path}/${f}`]);
+          if (eventLines(rep.stdout).some((l) => / sched_/.test(l))) readable.push(f);
+        }
+        if (readable.length === 0) await Bun.sleep(300);
       }
-      expect(good).not.toBe("");
       expect(readable.length).toBeGreaterThanOrEqual(1);
+      // Only listener output names: fz.127.0.0.1:PORT.dat (and per-CPU temp files while writing).
+      expect(readdirSync(dir.path).filter((f) => !/^fz\.127\.0\.0\.1:\d+\.(dat|cpu\d+)$/.test(f))).toEqual([]);
       expect(listener.proc.exitCode).toBeNull();
     } finally {
       await listener.stop();
