@@ -11,6 +11,7 @@ import { compilePrintFmt, type CompiledFmt } from "./print-fmt/compile.ts";
 import type { CompileCtx } from "./print-fmt/context.ts";
 import { parsePrintFmt } from "./print-fmt/parse.ts";
 import { InfoMemo } from "./info-memo.ts";
+import { putText, writeText, type ByteSink } from "../lib/byte-sink.ts";
 import { compileRawFields, type RawPrinter } from "./raw.ts";
 import { withLookupParts, type SymbolTable } from "./symbols.ts";
 
@@ -97,18 +98,37 @@ export class EventCatalog {
     return this.formatRecord(event, payload, 0, payload.length, raw, rec);
   }
 
-  /** formatInfo() of the payload at bytes[offset..offset + size] (a page), without a view on a memo hit. */
+  /** formatInfo() of the payload at bytes[offset..offset + size] (a page). */
   formatRecord(event: EventFormat, bytes: Uint8Array, offset: number, size: number, raw: boolean, rec?: RecordInfo): string {
-    let c = this.#byIdCompiled[event.id];
-    if (c === undefined || c.event !== event) c = this.#compiled.get(event) ?? this.#compileLate(event);
-    if (raw || !c.memoizable) return this.#format(c, bytes.subarray(offset, offset + size), raw, rec);
+    return this.#format(this.#compiledOf(event), bytes.subarray(offset, offset + size), raw, rec);
+  }
+
+  /**
+   * formatRecord() written as UTF-8 at out.pos. Texts that depend on the payload alone come from the
+   * memo when the same payload was seen before: a copy of bytes, no formatting and no view.
+   */
+  writeRecord(out: ByteSink, event: EventFormat, bytes: Uint8Array, offset: number, size: number, raw: boolean, rec?: RecordInfo): void {
+    const c = this.#compiledOf(event);
+    if (raw || !c.memoizable) {
+      writeText(out, this.#format(c, bytes.subarray(offset, offset + size), raw, rec));
+      return;
+    }
     const memo = this.#memo;
-    const hit = memo.get(bytes, offset, size);
-    if (hit !== undefined) return hit;
-    const payload = bytes.subarray(offset, offset + size);
-    const text = this.#format(c, payload, raw, rec);
-    memo.set(payload, text);
-    return text;
+    const slot = memo.find(bytes, offset, size);
+    if (slot >= 0) {
+      memo.copyOut(slot, out);
+      return;
+    }
+    const text = this.#format(c, bytes.subarray(offset, offset + size), raw, rec);
+    out.room(text.length * 3);
+    const start = out.pos;
+    putText(out, text);
+    memo.store(bytes, offset, size, out.buf, start, out.pos - start);
+  }
+
+  #compiledOf(event: EventFormat): Compiled {
+    const c = this.#byIdCompiled[event.id];
+    return c !== undefined && c.event === event ? c : (this.#compiled.get(event) ?? this.#compileLate(event));
   }
 
   #format(c: Compiled, payload: Uint8Array, raw: boolean, rec: RecordInfo | undefined): string {

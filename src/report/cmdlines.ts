@@ -25,6 +25,11 @@ export class Comms {
     return true;
   }
 
+  /** True when learn() would not change this pid's comm: checked before decoding a comm. */
+  knows(pid: number): boolean {
+    return pid === 0 || this.#byPid.has(pid);
+  }
+
   comm(pid: number): string {
     if (pid === 0) return "<idle>";
     return this.#byPid.get(pid) ?? "<...>";

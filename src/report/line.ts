@@ -3,6 +3,8 @@
 // Source of truth: research note §6; trace-cmd tracecmd/trace-read.c print_event_name(), time_format();
 // libtraceevent event-parse.c print_event_time(), tep_print_event() ("[UNKNOWN EVENT]").
 
+import { encodeText, putBytes, type ByteSink } from "../lib/byte-sink.ts";
+
 const NAME_COLUMNS = 20;
 const UNKNOWN_EVENT = "[UNKNOWN EVENT]";
 
@@ -15,43 +17,69 @@ export function formatTime(tsNs: bigint, style: TimeStyle): string {
   return ` ${String(us / 1_000_000n).padStart(5)}.${String(us % 1_000_000n).padStart(6, "0")}:`;
 }
 
+/** Below this a double holds the value and its arithmetic exactly. */
 const MAX_EXACT = 2 ** 52;
-/** "000".."999": the fraction columns come from lookups, not a number-to-string per record. */
-const DIGITS3: readonly string[] = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, "0"));
+const ZERO = 48;
+const COLON = 58;
+/** Widest time column: a 20-digit raw counter and ':'. */
+export const TIME_BYTES = 32;
 
-/** formatTime with a cache of the seconds column, using doubles while the value is exact. */
-export class TimeFormatter {
+/**
+ * formatTime() written as bytes at out.pos (the caller has made TIME_BYTES of room), with doubles while
+ * the value is exact and the seconds column cached for the run of records in the same second.
+ */
+export class TimeColumn {
   #sec = -1;
-  #secText = "";
+  #secBytes: Uint8Array = new Uint8Array(0);
 
   constructor(readonly style: TimeStyle) {}
 
-  format(tsNs: number | bigint): string {
+  put(out: ByteSink, tsNs: number | bigint): void {
     const ns = Number(tsNs);
-    if (this.style === "raw" || ns > MAX_EXACT) return formatTime(BigInt(tsNs), this.style);
-    if (this.style === "nsecs") {
-      const sec = Math.floor(ns / 1e9);
-      const frac = ns - sec * 1e9;
-      const ms = Math.floor(frac / 1e6);
-      const rest = frac - ms * 1e6;
-      const us = Math.floor(rest / 1000);
-      return this.#seconds(sec) + DIGITS3[ms]! + DIGITS3[us]! + DIGITS3[rest - us * 1000]! + ":";
+    if (ns > MAX_EXACT) {
+      putBytes(out, encodeText(formatTime(BigInt(tsNs), this.style)));
+      return;
     }
-    const us = Math.floor((ns + 500) / 1000);
-    const sec = Math.floor(us / 1e6);
-    const frac = us - sec * 1e6;
-    const ms = Math.floor(frac / 1000);
-    return this.#seconds(sec) + DIGITS3[ms]! + DIGITS3[frac - ms * 1000]! + ":";
-  }
-
-  /** " %5llu." for this second, cached for the run of records in the same second. */
-  #seconds(sec: number): string {
+    if (this.style === "raw") {
+      out.pos = putPadded(out.buf, out.pos, ns, 12);
+      out.buf[out.pos++] = COLON;
+      return;
+    }
+    const nsecs = this.style === "nsecs";
+    const units = nsecs ? ns : Math.floor((ns + 500) / 1000);
+    const perSec = nsecs ? 1e9 : 1e6;
+    const sec = Math.floor(units / perSec);
     if (sec !== this.#sec) {
       this.#sec = sec;
-      this.#secText = ` ${String(sec).padStart(5)}.`;
+      this.#secBytes = encodeText(` ${String(sec).padStart(5)}.`);
     }
-    return this.#secText;
+    putBytes(out, this.#secBytes);
+    const buf = out.buf;
+    let frac = units - sec * perSec;
+    const digits = nsecs ? 9 : 6;
+    const end = out.pos + digits;
+    for (let at = end - 1; at >= out.pos; at--) {
+      const q = Math.floor(frac / 10);
+      buf[at] = ZERO + frac - q * 10;
+      frac = q;
+    }
+    buf[end] = COLON;
+    out.pos = end + 1;
   }
+}
+
+/** Writes n (a non-negative integer double) right-aligned in width columns; returns the new pos. */
+function putPadded(buf: Uint8Array, pos: number, n: number, width: number): number {
+  let digits = 1;
+  for (let v = n; v >= 10; v = Math.floor(v / 10)) digits++;
+  for (let i = digits; i < width; i++) buf[pos++] = 32;
+  let v = n;
+  for (let at = pos + digits - 1; at >= pos; at--) {
+    const q = Math.floor(v / 10);
+    buf[at] = ZERO + v - q * 10;
+    v = q;
+  }
+  return pos + digits;
 }
 
 /** " name: " plus the spaces that line names shorter than 20 characters up. */

@@ -5,24 +5,25 @@
 
 import type { EventFormat, RecordInfo } from "./events.ts";
 import { handlePrefix, type Handle, type PrefixState } from "./handles.ts";
-import { droppedLine, formatEventName, TimeFormatter, unknownEventLine, type TimeStyle } from "./line.ts";
+import { encodeText, putBytes, writeText, type ByteSink } from "../lib/byte-sink.ts";
+import { droppedLine, formatEventName, TIME_BYTES, TimeColumn, unknownEventLine, type TimeStyle } from "./line.ts";
 import type { ReportOptions } from "./report.ts";
 import type { RecordStream } from "./streams.ts";
 import { printsInUsecs } from "./time.ts";
 
-/** Per-handle constant columns and caches. */
+/** Per-handle constant columns and caches, as bytes. */
 export interface HandleColumns {
-  prefix: string;
-  time: TimeFormatter;
+  prefix: Uint8Array;
+  time: TimeColumn;
   /** "%16s-%-5d [" per pid. */
-  tasks: Map<number, string>;
+  tasks: Map<number, Uint8Array>;
   /** Per common_type: the format and its padded name column; null for ids with no format. */
   events: (EventColumn | null | undefined)[];
 }
 
 interface EventColumn {
   event: EventFormat;
-  name: string;
+  name: Uint8Array;
   /** sched_switch (next task) and sched_wakeup(_new) teach the comm table, as the sched plugin does. */
   learn?: { pidOffset: number; commOffset: number; commSize: number };
 }
@@ -40,7 +41,6 @@ function learnFields(event: EventFormat): EventColumn["learn"] {
   return pid && comm && pid.size === 4 ? { pidOffset: pid.offset, commOffset: comm.offset, commSize: comm.size } : undefined;
 }
 
-/** Formats records; caches the per-handle prefix, task and name columns. */
 /** The record's cpu and time as plugins see them (function indentation, func_repeats); reused per line. */
 class RecordView implements RecordInfo {
   cpu = 0;
@@ -56,39 +56,62 @@ class RecordView implements RecordInfo {
   }
 }
 
+/** Room for the columns before the info: the cached pieces plus the cpu and time columns. */
+const HEAD_BYTES = 64 + TIME_BYTES;
+const NEWLINE = 10;
+const UNKNOWN_LINE = encodeText(`${unknownEventLine()}\n`);
+
 export class LinePrinter {
   #record = new RecordView();
   #columns = new Map<Handle, HandleColumns>();
-  #cpus: string[] = [];
+  readonly #decoder = new TextDecoder();
 
   constructor(
     readonly state: PrefixState,
     readonly opts: ReportOptions,
   ) {}
 
-  line(s: RecordStream): string {
+  /** Writes the current record of s as one line; false once the reader of the output has gone. */
+  line(s: RecordStream, out: ByteSink): boolean {
     const h = s.handle;
     const cols = (s.columns ??= this.#columnsOf(h));
     const r = s.records;
-    const head = r.missed === 0 ? cols.prefix : cols.prefix + droppedLine(s.cpu, r.missed);
+    if (!out.room(cols.prefix.length + HEAD_BYTES)) return false;
+    putBytes(out, cols.prefix);
+    if (r.missed !== 0) {
+      writeText(out, droppedLine(s.cpu, r.missed));
+      out.room(cols.prefix.length + HEAD_BYTES);
+    }
     const column = r.payloadSize >= 8 ? this.#event(cols, h, r.commonType) : null;
-    if (!column) return `${head}${unknownEventLine()}\n`;
+    if (!column) {
+      out.room(UNKNOWN_LINE.length);
+      putBytes(out, UNKNOWN_LINE);
+      return true;
+    }
     const pid = r.commonPid;
     let task = cols.tasks.get(pid);
-    if (task === undefined) cols.tasks.set(pid, (task = `${h.ctx.comms.comm(pid).padStart(16)}-${String(pid).padEnd(5)} [`));
+    if (task === undefined) cols.tasks.set(pid, (task = encodeText(`${h.ctx.comms.comm(pid).padStart(16)}-${String(pid).padEnd(5)} [`)));
+    out.room(task.length + HEAD_BYTES + column.name.length);
+    putBytes(out, task);
+    putCpu(out, s.cpu);
+    cols.time.put(out, s.ts);
+    putBytes(out, column.name);
     this.#record.set(s.cpu, s.ts);
-    // formatRecord() already drops one trailing newline and stops at a NUL, as trace-cmd does.
-    const info = h.ctx.catalog.formatRecord(column.event, r.page, r.payloadOffset, r.payloadSize, this.opts.raw, this.#record);
+    // writeRecord() already drops one trailing newline and stops at a NUL, as trace-cmd does.
+    h.ctx.catalog.writeRecord(out, column.event, r.page, r.payloadOffset, r.payloadSize, this.opts.raw, this.#record);
     if (column.learn && !this.opts.raw) this.#learnComm(h, column.learn, r.page, r.payloadOffset, r.payloadSize);
-    return `${head}${task}${this.#cpu(s.cpu)}${cols.time.format(s.ts)}${column.name}${info}\n`;
+    out.room(1);
+    out.buf[out.pos++] = NEWLINE;
+    return true;
   }
 
   #learnComm(h: Handle, at: NonNullable<EventColumn["learn"]>, page: Uint8Array, offset: number, size: number): void {
     if (at.pidOffset + 4 > size || at.commOffset + at.commSize > size) return;
     const pid = new DataView(page.buffer, page.byteOffset + offset + at.pidOffset, 4).getInt32(0, h.input.dat.params.littleEndian);
+    if (h.ctx.comms.knows(pid)) return;
     const raw = page.subarray(offset + at.commOffset, offset + at.commOffset + at.commSize);
     const end = raw.indexOf(0);
-    if (!h.ctx.comms.learn(pid, new TextDecoder().decode(end < 0 ? raw : raw.subarray(0, end)))) return;
+    if (!h.ctx.comms.learn(pid, this.#decoder.decode(end < 0 ? raw : raw.subarray(0, end)))) return;
     for (const [other, cols] of this.#columns) if (other.ctx === h.ctx) cols.tasks.delete(pid);
   }
 
@@ -96,7 +119,7 @@ export class LinePrinter {
     let column = cols.events[id];
     if (column === undefined) {
       const event = h.ctx.event(id);
-      column = cols.events[id] = event ? { event, name: formatEventName(event.name), learn: learnFields(event) } : null;
+      column = cols.events[id] = event ? { event, name: encodeText(formatEventName(event.name)), learn: learnFields(event) } : null;
     }
     return column;
   }
@@ -105,13 +128,25 @@ export class LinePrinter {
     let cols = this.#columns.get(h);
     if (cols === undefined) {
       const style: TimeStyle = !printsInUsecs(h.input.dat, this.opts.rawTs) ? "raw" : this.opts.nsec ? "nsecs" : "usecs";
-      cols = { prefix: handlePrefix(h, this.state), time: new TimeFormatter(style), tasks: new Map(), events: [] };
+      cols = { prefix: encodeText(handlePrefix(h, this.state)), time: new TimeColumn(style), tasks: new Map(), events: [] };
       this.#columns.set(h, cols);
     }
     return cols;
   }
+}
 
-  #cpu(cpu: number): string {
-    return (this.#cpus[cpu] ??= `${String(cpu).padStart(3, "0")}]`);
+/** "%03d]": the cpu number, at least three digits. */
+function putCpu(out: ByteSink, cpu: number): void {
+  const buf = out.buf;
+  let pos = out.pos;
+  if (cpu >= 1000) {
+    const text = String(cpu);
+    for (let i = 0; i < text.length; i++) buf[pos++] = text.charCodeAt(i);
+  } else {
+    buf[pos++] = 48 + Math.floor(cpu / 100);
+    buf[pos++] = 48 + (Math.floor(cpu / 10) % 10);
+    buf[pos++] = 48 + (cpu % 10);
   }
+  buf[pos++] = 93;
+  out.pos = pos;
 }

@@ -7,7 +7,7 @@ import { buildFileContext } from "./catalog.ts";
 import { addInstances, handlePrefix, initialHandles, type ReportInput } from "./handles.ts";
 import { StreamHeap } from "./kway.ts";
 import { LinePrinter } from "./printer.ts";
-import type { TextSink } from "./sink.ts";
+import type { ByteSink } from "../lib/byte-sink.ts";
 import { isVtraceError, openStreams, type RecordStream } from "./streams.ts";
 import { printsInUsecs } from "./time.ts";
 
@@ -34,7 +34,7 @@ export interface ReportResult {
   error?: VtraceError;
 }
 
-export function writeReport(inputs: ReportInput[], opts: ReportOptions, out: TextSink): ReportResult {
+export function writeReport(inputs: ReportInput[], opts: ReportOptions, out: ByteSink): ReportResult {
   const repeatFormat = funcRepeatFormat(inputs.at(-1)?.dat, opts);
   const contexts = inputs.map((i) => buildFileContext(i.dat, repeatFormat));
   const warnings = inputs.flatMap((i) => i.dat.options.warnings);
@@ -84,7 +84,7 @@ export class TimeCheck {
   }
 }
 
-function mergeAndPrint(streams: RecordStream[], printer: LinePrinter, out: TextSink, check?: TimeCheck): VtraceError | undefined {
+function mergeAndPrint(streams: RecordStream[], printer: LinePrinter, out: ByteSink, check?: TimeCheck): VtraceError | undefined {
   let firstError: VtraceError | undefined;
   const step = (s: RecordStream): boolean => {
     try {
@@ -100,7 +100,7 @@ function mergeAndPrint(streams: RecordStream[], printer: LinePrinter, out: TextS
   for (let top = heap.peek(); top !== undefined; top = heap.peek()) {
     const s = streams[top]!;
     check?.see(s);
-    if (!out.write(printer.line(s))) return firstError;
+    if (!printer.line(s, out)) return firstError;
     if (step(s)) heap.replaceTop();
     else heap.popTop();
   }

@@ -7,7 +7,7 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { VtraceError } from "../../src/errors.ts";
 import { writeReport } from "../../src/report/report.ts";
-import { StringSink } from "../../src/report/sink.ts";
+import { MemorySink } from "../../src/lib/byte-sink.ts";
 import { memorySource } from "../../src/tracedat/reader/byte-source.ts";
 import { openTraceDat } from "../../src/tracedat/reader/open.ts";
 import { corpusFile, corpusUnavailable } from "../helpers/corpus.ts";
@@ -88,7 +88,7 @@ function runCase(bytes: Uint8Array): { outcome: string; ms: number } {
   let outcome = "text";
   try {
     const dat = openTraceDat(memorySource(bytes));
-    const result = writeReport([{ path: "fuzz.dat", dat, userOffsetNs: 0n }], { nsec: false, raw: false, rawTs: false }, new StringSink());
+    const result = writeReport([{ path: "fuzz.dat", dat, userOffsetNs: 0n }], { nsec: false, raw: false, rawTs: false }, new MemorySink());
     if (result.error) outcome = result.error.name;
   } catch (e) {
     if (!(e instanceof VtraceError)) throw e;

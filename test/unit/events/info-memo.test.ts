@@ -1,29 +1,43 @@
 import { describe, expect, test } from "bun:test";
 import { InfoMemo } from "../../../src/events/info-memo.ts";
+import { MemorySink } from "../../../src/lib/byte-sink.ts";
+
+const TEXT = new TextEncoder().encode("xxtext");
 
 describe("InfoMemo", () => {
-  test("get() misses first, then returns what set() stored for the same bytes", () => {
+  test("find() misses first, then finds what store() kept for the same bytes, and copyOut() writes it", () => {
     const memo = new InfoMemo();
     const page = new Uint8Array([9, 9, 1, 2, 3, 4, 9]);
-    expect(memo.get(page, 2, 4)).toBeUndefined();
-    memo.set(page.subarray(2, 6), "text");
-    expect(memo.get(new Uint8Array([1, 2, 3, 4]), 0, 4)).toBe("text");
+    expect(memo.find(page, 2, 4)).toBe(-1);
+    memo.store(page, 2, 4, TEXT, 2, 4);
+    const slot = memo.find(new Uint8Array([1, 2, 3, 4]), 0, 4);
+    expect(slot).toBeGreaterThanOrEqual(0);
+    expect(memo.textOf(slot)).toBe("text");
+    const out = new MemorySink();
+    out.write("a:");
+    memo.copyOut(slot, out);
+    expect(out.text()).toBe("a:text");
   });
 
-  test("get() misses for other bytes or another length", () => {
+  test("find() misses for other bytes or another length", () => {
     const memo = new InfoMemo();
     const key = new Uint8Array([1, 2, 3, 4]);
-    memo.get(key, 0, 4);
-    memo.set(key, "text");
-    expect(memo.get(new Uint8Array([1, 2, 3, 5]), 0, 4)).toBeUndefined();
-    expect(memo.get(new Uint8Array([1, 2, 3, 4, 0]), 0, 5)).toBeUndefined();
+    memo.find(key, 0, 4);
+    memo.store(key, 0, 4, TEXT, 0, 6);
+    expect(memo.find(new Uint8Array([1, 2, 3, 5]), 0, 4)).toBe(-1);
+    expect(memo.find(new Uint8Array([1, 2, 3, 4, 0]), 0, 5)).toBe(-1);
+    expect(memo.find(key, 0, 4)).toBeGreaterThanOrEqual(0);
   });
 
-  test("get() never caches payloads longer than its key size", () => {
+  test("never caches payloads longer than its key size, nor texts longer than its text size", () => {
     const memo = new InfoMemo();
     const big = new Uint8Array(4096);
-    expect(memo.get(big, 0, big.length)).toBeUndefined();
-    memo.set(big, "text");
-    expect(memo.get(big, 0, big.length)).toBeUndefined();
+    expect(memo.find(big, 0, big.length)).toBe(-1);
+    memo.store(big, 0, big.length, TEXT, 0, 6);
+    expect(memo.find(big, 0, big.length)).toBe(-1);
+    const key = new Uint8Array([7]);
+    memo.find(key, 0, 1);
+    memo.store(key, 0, 1, new Uint8Array(1000), 0, 1000);
+    expect(memo.find(key, 0, 1)).toBe(-1);
   });
 });

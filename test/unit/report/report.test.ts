@@ -4,7 +4,7 @@
 import { describe, expect, test } from "bun:test";
 import { TruncatedError, FormatError } from "../../../src/errors.ts";
 import { writeReport, type ReportOptions } from "../../../src/report/report.ts";
-import { StringSink } from "../../../src/report/sink.ts";
+import { MemorySink } from "../../../src/lib/byte-sink.ts";
 import { memorySource } from "../../../src/tracedat/reader/byte-source.ts";
 import { openTraceDat } from "../../../src/tracedat/reader/open.ts";
 import { buildTraceDat, demoEvents, demoFile, type DemoFile } from "../tracedat/reader/fixture-builder.ts";
@@ -25,7 +25,7 @@ inst:           worker-7     [001]     1.000014: demo:                 val=11
 `;
 
 function report(bytes: Uint8Array[], opts: Partial<ReportOptions> = {}, names = bytes.map((_, i) => `f${i}.dat`)) {
-  const sink = new StringSink();
+  const sink = new MemorySink();
   const inputs = bytes.map((b, i) => ({ path: names[i]!, dat: openTraceDat(memorySource(b)), userOffsetNs: 0n }));
   const result = writeReport(inputs, { nsec: false, raw: false, rawTs: false, ...opts }, sink);
   return { text: sink.text(), ...result };

@@ -2,7 +2,8 @@
 // trace-cmd 3.1.6 end to end by test/e2e/report/synthetic-oracle.test.ts).
 
 import { expect, test } from "bun:test";
-import { formatTime, TimeFormatter } from "../../../src/report/line.ts";
+import { MemorySink } from "../../../src/lib/byte-sink.ts";
+import { formatTime, TimeColumn } from "../../../src/report/line.ts";
 import { makeToTime, parseClockName, printsInUsecs } from "../../../src/report/time.ts";
 import { emptyOptions, type FileOptions } from "../../../src/tracedat/reader/options.ts";
 import type { TraceDat } from "../../../src/tracedat/reader/trace-dat.ts";
@@ -68,12 +69,17 @@ test("formatTime() rounds to µs, prints ns with -t, and raw counters as %12llu"
   ]);
 });
 
-test("TimeFormatter.format() agrees with formatTime() for numbers and bigints", () => {
+test("TimeColumn.put() writes what formatTime() prints, for numbers and bigints", () => {
+  const put = (f: TimeColumn, ts: number | bigint) => {
+    const out = new MemorySink();
+    f.put(out, ts);
+    return out.text();
+  };
   for (const style of ["usecs", "nsecs", "raw"] as const) {
-    const f = new TimeFormatter(style);
-    for (const ts of [0n, 499n, 500n, 999_999_499n, 999_999_500n, 1_234_567_890_123n, 2n ** 53n + 7n, 2n ** 63n]) {
-      expect(f.format(ts)).toBe(formatTime(ts, style));
-      if (ts < 2n ** 52n) expect(f.format(Number(ts))).toBe(formatTime(ts, style));
+    const f = new TimeColumn(style);
+    for (const ts of [0n, 499n, 500n, 999_999_499n, 999_999_500n, 1_234_567_890_123n, 123_456_789_012_345_678n, 2n ** 53n + 7n, 2n ** 63n]) {
+      expect(put(f, ts)).toBe(formatTime(ts, style));
+      if (ts < 2n ** 52n) expect(put(f, Number(ts))).toBe(formatTime(ts, style));
     }
   }
 });

@@ -1,0 +1,88 @@
+// Where report output goes, as bytes: the line printer writes straight into `buf` at `pos` (no
+// per-line strings to join and encode), asking for room first. Pure: src/io/stdout-writer.ts
+// implements it on fd 1; MemorySink collects it for tests.
+
+export interface ByteSink {
+  buf: Uint8Array;
+  pos: number;
+  /** Makes room for n more bytes at pos (flushing what is there); false once the reader has gone. */
+  room(n: number): boolean;
+  /** Appends text as UTF-8; false once the reader has gone (EPIPE), so producers can stop. */
+  write(text: string): boolean;
+}
+
+/** What text-only producers (the Perfetto export, headers) need. */
+export type TextSink = Pick<ByteSink, "write">;
+
+/**
+ * Writes text at out.pos: ASCII by a loop (short strings cost less than a native call), anything
+ * else through TextEncoder. The caller has made room for text.length * 3 bytes.
+ */
+export function putText(out: ByteSink, text: string): void {
+  const buf = out.buf;
+  let pos = out.pos;
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80) {
+      pos += ENCODER.encodeInto(text.slice(i), buf.subarray(pos)).written;
+      break;
+    }
+    buf[pos++] = c;
+  }
+  out.pos = pos;
+}
+
+/** Makes room for text and writes it at out.pos. */
+export function writeText(out: ByteSink, text: string): void {
+  out.room(text.length * 3);
+  putText(out, text);
+}
+
+/** Copies bytes to out.pos; the caller has made room. */
+export function putBytes(out: ByteSink, bytes: Uint8Array): void {
+  const n = bytes.length;
+  if (n > 64) {
+    out.buf.set(bytes, out.pos);
+    out.pos += n;
+    return;
+  }
+  const buf = out.buf;
+  let pos = out.pos;
+  for (let i = 0; i < n; i++) buf[pos++] = bytes[i]!;
+  out.pos = pos;
+}
+
+const ENCODER = new TextEncoder();
+
+export function encodeText(text: string): Uint8Array {
+  return ENCODER.encode(text);
+}
+
+/** Collects everything in memory (tests, in-process fuzzing). */
+export class MemorySink implements ByteSink {
+  buf = new Uint8Array(1 << 16);
+  pos = 0;
+  #chunks: Uint8Array[] = [];
+
+  room(n: number): boolean {
+    if (this.pos + n <= this.buf.length) return true;
+    this.#chunks.push(this.buf.slice(0, this.pos));
+    this.buf = new Uint8Array(Math.max(1 << 16, n));
+    this.pos = 0;
+    return true;
+  }
+
+  write(text: string): boolean {
+    writeText(this, text);
+    return true;
+  }
+
+  text(): string {
+    const all = [...this.#chunks, this.buf.subarray(0, this.pos)];
+    return new TextDecoder().decode(Buffer.concat(all));
+  }
+}
+
+
+
