@@ -1,18 +1,32 @@
 // vtrace command line: the command table, and the only place that prints errors and sets exit codes.
 // Exit codes: 0 ok, 1 runtime failure, 2 usage or environment, 70 internal error.
 
-import { cac } from "cac";
-import { registerAgent } from "./commands/agent.ts";
-import { registerListGuests } from "./commands/list-guests.ts";
-import { registerListen } from "./commands/listen.ts";
-import { registerRecord } from "./commands/record.ts";
-import { registerReport } from "./commands/report.ts";
-import { registerSetupGuest } from "./commands/setup-guest.ts";
-import { registerVirtServer } from "./commands/virt-server.ts";
+import { cac, type CAC } from "cac";
 import { EnvironmentError, UsageError, VtraceError } from "./errors.ts";
 import { VTRACE_VERSION } from "./version.ts";
 
-const COMMANDS = [registerRecord, registerReport, registerListen, registerSetupGuest, registerVirtServer, registerAgent, registerListGuests];
+type Register = (cli: CAC) => void;
+
+/**
+ * Commands by name, each loaded on demand: a run loads only its own command's modules (report
+ * needs no libc bindings, no Workers), which keeps startup short; --help loads them all.
+ */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  record: async () => (await import("./commands/record.ts")).registerRecord,
+  report: async () => (await import("./commands/report.ts")).registerReport,
+  listen: async () => (await import("./commands/listen.ts")).registerListen,
+  "setup-guest": async () => (await import("./commands/setup-guest.ts")).registerSetupGuest,
+  "virt-server": async () => (await import("./commands/virt-server.ts")).registerVirtServer,
+  agent: async () => (await import("./commands/agent.ts")).registerAgent,
+  "list-guests": async () => (await import("./commands/list-guests.ts")).registerListGuests,
+  "sync-check": async () => (await import("./commands/sync-check.ts")).registerSyncCheck,
+};
+
+/** The commands to register for these arguments: the named one, or all for help and mistakes. */
+async function commandsFor(argv: string[]): Promise<Register[]> {
+  const named = COMMANDS[argv[2] ?? ""];
+  return named ? [await named()] : Promise.all(Object.values(COMMANDS).map((load) => load()));
+}
 
 function exitCodeOf(e: unknown): number {
   if (e instanceof UsageError || e instanceof EnvironmentError) return 2;
@@ -33,7 +47,7 @@ function reportError(command: string, e: unknown): number {
 
 export async function main(argv: string[]): Promise<number> {
   const cli = cac("vtrace");
-  for (const register of COMMANDS) register(cli);
+  for (const register of await commandsFor(argv)) register(cli);
   cli.help();
   cli.version(VTRACE_VERSION);
   let name = "";

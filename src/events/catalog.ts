@@ -11,9 +11,11 @@ import { compilePrintFmt, type CompiledFmt } from "./print-fmt/compile.ts";
 import type { CompileCtx } from "./print-fmt/context.ts";
 import { parsePrintFmt } from "./print-fmt/parse.ts";
 import { InfoMemo } from "./info-memo.ts";
-import { putText, writeText, type ByteSink } from "../lib/byte-sink.ts";
+import { writeText, type ByteSink } from "../lib/byte-sink.ts";
 import { compileRawFields, type RawPrinter } from "./raw.ts";
 import { withLookupParts, type SymbolTable } from "./symbols.ts";
+
+const NEWLINE = 10;
 
 export interface EventContext {
   littleEndian: boolean;
@@ -63,6 +65,8 @@ export class EventCatalog {
   /** Reused for every record: formatInfo() is synchronous and never re-entered. */
   readonly #rec: Rec;
   readonly #pluginState: PluginState = { funcStacks: new Map() };
+  /** Per payload size, a buffer the payload is copied into for printing. */
+  readonly #scratch: Uint8Array[] = [];
   /** Info text by payload, for events whose text depends on the payload alone. */
   #memo = new InfoMemo();
 
@@ -105,25 +109,24 @@ export class EventCatalog {
 
   /**
    * formatRecord() written as UTF-8 at out.pos. Texts that depend on the payload alone come from the
-   * memo when the same payload was seen before: a copy of bytes, no formatting and no view.
+   * memo when the same payload was seen before: a copy of bytes, no formatting.
    */
   writeRecord(out: ByteSink, event: EventFormat, bytes: Uint8Array, offset: number, size: number, raw: boolean, rec?: RecordInfo): void {
     const c = this.#compiledOf(event);
-    if (raw || !c.memoizable) {
-      writeText(out, this.#format(c, bytes.subarray(offset, offset + size), raw, rec));
-      return;
-    }
+    const memoizable = !raw && c.memoizable;
     const memo = this.#memo;
-    const slot = memo.find(bytes, offset, size);
-    if (slot >= 0) {
-      memo.copyOut(slot, out);
-      return;
+    if (memoizable) {
+      const slot = memo.find(bytes, offset, size);
+      if (slot >= 0) return memo.copyOut(slot, out);
     }
-    const text = this.#format(c, bytes.subarray(offset, offset + size), raw, rec);
-    out.room(text.length * 3);
-    const start = out.pos;
-    putText(out, text);
-    memo.store(bytes, offset, size, out.buf, start, out.pos - start);
+    out.room(0);
+    const start = (out.held = out.pos);
+    this.#setRecord(c, rec);
+    if (raw || !c.fmt || c.bprint) writeText(out, this.#text(c, bytes.subarray(offset, offset + size), raw));
+    else this.#writePretty(c, this.#scratchOf(bytes, offset, size), out);
+    if (out.pos > start && out.buf[out.pos - 1] === NEWLINE) out.pos--; // trace-cmd drops one
+    if (memoizable) memo.store(bytes, offset, size, out.buf, start, out.pos - start);
+    out.held = -1;
   }
 
   #compiledOf(event: EventFormat): Compiled {
@@ -131,17 +134,47 @@ export class EventCatalog {
     return c !== undefined && c.event === event ? c : (this.#compiled.get(event) ?? this.#compileLate(event));
   }
 
-  #format(c: Compiled, payload: Uint8Array, raw: boolean, rec: RecordInfo | undefined): string {
+  /**
+   * The Rec pointed at a copy of the payload in a buffer of exactly its size: copying a few dozen
+   * bytes costs less than making a view. (Raw printing reads past the payload as libtraceevent does,
+   * so it keeps the view on the page.)
+   */
+  #scratchOf(bytes: Uint8Array, offset: number, size: number): Rec {
+    const scratch = (this.#scratch[size] ??= new Uint8Array(size));
+    for (let i = 0; i < size; i++) scratch[i] = bytes[offset + i]!;
+    const r = this.#rec;
+    retarget(r, scratch);
+    return r;
+  }
+
+  #writePretty(c: Compiled, r: Rec, out: ByteSink): void {
+    if (c.plugin) {
+      const done = c.plugin(r, c.pluginCtx!);
+      writeText(out, done.text);
+      if (!done.thenPrettyPrint) return;
+    }
+    c.fmt!.write(r, out);
+  }
+
+  #setRecord(c: Compiled, rec: RecordInfo | undefined): void {
+    if (!c.pluginCtx) return;
+    c.pluginCtx.cpu = rec?.cpu ?? 0;
+    if (c.usesRecord) c.pluginCtx.ts = rec?.ts;
+  }
+
+  /** The info text before trace-cmd drops its trailing newline. */
+  #text(c: Compiled, payload: Uint8Array, raw: boolean): string {
     const r = this.#rec;
     retarget(r, payload);
-    if (c.pluginCtx) {
-      c.pluginCtx.cpu = rec?.cpu ?? 0;
-      if (c.usesRecord) c.pluginCtx.ts = rec?.ts;
-    }
-    const text = raw ? c.raw(r) : this.#pretty(c, r);
+    return raw ? c.raw(r) : this.#pretty(c, r);
+  }
+
+  #format(c: Compiled, payload: Uint8Array, raw: boolean, rec: RecordInfo | undefined): string {
+    this.#setRecord(c, rec);
+    const text = this.#text(c, payload, raw);
     // Reading the last character of a freshly built (rope) string would flatten it: skip when known.
     if (c.noNewlineTail && !raw) return text;
-    return text.charCodeAt(text.length - 1) === 10 ? text.slice(0, -1) : text;
+    return text.charCodeAt(text.length - 1) === NEWLINE ? text.slice(0, -1) : text;
   }
 
   commonType(payload: Uint8Array): number {

@@ -3,7 +3,7 @@
 // Source of truth: style guide §1 (I/O at the edge); POSIX write(2) partial writes, EAGAIN and EPIPE.
 
 import { writeSync } from "node:fs";
-import { putText, type ByteSink } from "../lib/byte-sink.ts";
+import { grown, putText, type ByteSink } from "../lib/byte-sink.ts";
 
 const BUFFER_BYTES = 1 << 20;
 /**
@@ -18,6 +18,7 @@ const GC_MIN_OUTPUT_BYTES = 64 << 20;
 export class FdWriter implements ByteSink {
   buf = new Uint8Array(BUFFER_BYTES);
   pos = 0;
+  held = -1;
   #sinceGc = 0;
   /** True once the reader has gone (EPIPE): later writes are dropped. */
   closed = false;
@@ -26,8 +27,11 @@ export class FdWriter implements ByteSink {
 
   room(n: number): boolean {
     if (this.pos + n > this.buf.length) {
-      this.flush();
-      if (n > this.buf.length) this.buf = new Uint8Array(n);
+      if (this.held >= 0) this.buf = grown(this.buf, this.pos + n);
+      else {
+        this.flush();
+        if (n > this.buf.length) this.buf = new Uint8Array(n);
+      }
     }
     return !this.closed;
   }

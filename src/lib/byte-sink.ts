@@ -5,6 +5,11 @@
 export interface ByteSink {
   buf: Uint8Array;
   pos: number;
+  /**
+   * While set, room() grows the buffer instead of flushing, so the bytes written since pos was
+   * `held` can still be read back or dropped (the info text's trailing newline, the memo copy).
+   */
+  held: number;
   /** Makes room for n more bytes at pos (flushing what is there); false once the reader has gone. */
   room(n: number): boolean;
   /** Appends text as UTF-8; false once the reader has gone (EPIPE), so producers can stop. */
@@ -55,6 +60,13 @@ export function putBytes(out: ByteSink, bytes: Uint8Array): void {
 
 const ENCODER = new TextEncoder();
 
+/** A copy of buf with room for at least `need` bytes. */
+export function grown(buf: Uint8Array, need: number): Uint8Array<ArrayBuffer> {
+  const bigger = new Uint8Array(Math.max(need, buf.length * 2));
+  bigger.set(buf);
+  return bigger;
+}
+
 export function encodeText(text: string): Uint8Array {
   return ENCODER.encode(text);
 }
@@ -63,10 +75,15 @@ export function encodeText(text: string): Uint8Array {
 export class MemorySink implements ByteSink {
   buf = new Uint8Array(1 << 16);
   pos = 0;
+  held = -1;
   #chunks: Uint8Array[] = [];
 
   room(n: number): boolean {
     if (this.pos + n <= this.buf.length) return true;
+    if (this.held >= 0) {
+      this.buf = grown(this.buf, this.pos + n);
+      return true;
+    }
     this.#chunks.push(this.buf.slice(0, this.pos));
     this.buf = new Uint8Array(Math.max(1 << 16, n));
     this.pos = 0;

@@ -13,15 +13,22 @@ import { compileStr, identity } from "./eval-str.ts";
 import { isKnownFunction } from "./helpers.ts";
 import { compilePointer, pointerSuffixLength } from "./pointer.ts";
 import { formatInt, formatInt64, formatIntNum, formatStr, parseConvSpec, type ConvSpec } from "../printf.ts";
+import { encodeText, putBytes, writeText } from "../../lib/byte-sink.ts";
+import { emitSmall, emitWide, type Emit } from "./emit.ts";
 
 export type Piece = (r: Rec) => string;
 
-/** One piece of the split format: a literal, or a conversion and the field its argument reads. */
-export type PieceInfo = { kind: "literal"; text: string; run: Piece } | { kind: "arg"; field?: string; run: Piece };
+/**
+ * One piece of the split format: a literal, or a conversion and the field its argument reads;
+ * `emit` writes the conversion straight into output bytes where it can.
+ */
+export type PieceInfo = { kind: "literal"; text: string; run: Piece } | { kind: "arg"; field?: string; run: Piece; emit?: Emit };
 
 export interface CompiledFmt {
   pieces: PieceInfo[];
   run: Piece;
+  /** run() as UTF-8 at out.pos (the caller holds the sink: it may drop a trailing newline). */
+  write: Emit;
   /** True when every output ends with a fixed literal that does not end in a newline. */
   noNewlineTail: boolean;
 }
@@ -32,16 +39,38 @@ export function compilePrintFmt(pf: PrintFmt, ctx: CompileCtx): CompiledFmt {
   // Literals are joined into the text around each conversion, so a record runs only the conversions.
   const lits: string[] = [""];
   const fns: Piece[] = [];
+  const emits: Emit[] = [];
   for (const p of pieces) {
     if (p.kind === "literal") lits[lits.length - 1] += p.text;
     else {
       fns.push(p.run);
+      emits.push(p.emit ?? textEmit(p.run));
       lits.push("");
     }
   }
   const tail = lits[lits.length - 1]!;
   const noNewlineTail = tail.length > 0 && tail.charCodeAt(tail.length - 1) !== 10;
-  return { pieces, run: joinPieces(lits, fns), noNewlineTail };
+  return { pieces, run: joinPieces(lits, fns), write: joinEmits(lits.map(encodeText), emits), noNewlineTail };
+}
+
+function textEmit(run: Piece): Emit {
+  return (r, out) => writeText(out, run(r));
+}
+
+/** joinPieces() into bytes: literal bytes between the conversions' emitters. */
+function joinEmits(lits: Uint8Array[], emits: Emit[]): Emit {
+  const n = emits.length;
+  const room = lits.reduce((sum, l) => sum + l.length, 0);
+  return (r, out) => {
+    out.room(room);
+    putBytes(out, lits[0]!);
+    for (let i = 0; i < n; i++) {
+      emits[i]!(r, out);
+      const lit = lits[i + 1]!;
+      out.room(lit.length);
+      putBytes(out, lit);
+    }
+  };
 }
 
 /** lits[0] + fns[0](r) + lits[1] + … + lits[n], unrolled for the usual handful of conversions. */
@@ -144,8 +173,10 @@ function splitFormat(fmt: string, args: Expr[], ctx: CompileCtx): PieceInfo[] {
     }
     const arg = args[argi++];
     if (!arg) throw new FormatError(`print fmt has no argument for '${fmt.slice(i, conv.end)}'`, { offset: i });
-    const run = compileConversion(fmt.slice(i, conv.end), conv.kind, arg, lenArg, ctx);
-    pieces.push({ kind: "arg", field: argField(arg), run });
+    const text = fmt.slice(i, conv.end);
+    const run = compileConversion(text, conv.kind, arg, lenArg, ctx);
+    const emit = conv.kind === "num" && !lenArg ? emitNumber(text, arg, ctx) : undefined;
+    pieces.push({ kind: "arg", field: argField(arg), run, emit });
     i = conv.end;
   }
   flushLit();
@@ -219,6 +250,16 @@ function compileNumber(spec: ConvSpec, arg: Expr, ctx: CompileCtx, starOf: (r: R
     if (x !== x) return formatInt(spec, v(r), starOf(r));
     return formatInt64(spec, Math.floor(x / 4294967296), x >>> 0, starOf(r));
   };
+}
+
+/** compileNumber()'s direct field reads, as emitters of bytes; undefined where it needs printf.ts. */
+function emitNumber(text: string, arg: Expr, ctx: CompileCtx): Emit | undefined {
+  const spec = parseConvSpec(text);
+  if (!spec) return undefined;
+  const small = smallField(arg, ctx);
+  if (small) return spec.ls <= 0 ? emitSmall(spec, small.offset, small.size, small.mask) : undefined;
+  const wide = wideField(arg, ctx);
+  return wide ? emitWide(spec, wide.offset) : undefined;
 }
 
 /** A plain (uncast, or cast to a pointer / 64-bit type) read of an 8-byte field. */

@@ -25,6 +25,8 @@ const WINDOW_BYTES = 64 << 10;
 
 export class SourceCursor implements FieldReader {
   #dv = new DataView(new ArrayBuffer(8));
+  /** The DataView's bytes: fixed-size reads copy into it (a new view per read would cost more). */
+  #scratch = new Uint8Array(this.#dv.buffer);
   #win: Uint8Array = new Uint8Array(0);
   #winAt = 0;
 
@@ -61,7 +63,7 @@ export class SourceCursor implements FieldReader {
 
   #fixed(n: number, what: string): DataView {
     const b = this.bytesN(n, what);
-    new Uint8Array(this.#dv.buffer).set(b);
+    for (let i = 0; i < n; i++) this.#scratch[i] = b[i]!;
     return this.#dv;
   }
 

@@ -1,0 +1,110 @@
+// Conversions written straight into the output bytes: the plain integer conversions (%d %u %x with
+// no flags, width or precision) that most print fmts use, so a record's text needs no number strings.
+// Source of truth: src/events/printf.ts (the same casts: formatIntNum(), formatInt64(), hex64()).
+
+import { putText, type ByteSink } from "../../lib/byte-sink.ts";
+import { readHi, readLo, readSmall, type Rec } from "../field-info.ts";
+import { formatInt64, type ConvSpec } from "../printf.ts";
+
+export type Emit = (r: Rec, out: ByteSink) => void;
+
+/** Widest plain integer: "-" and 20 digits. */
+const NUMBER_BYTES = 24;
+const HEX_DIGITS = Uint8Array.from("0123456789abcdef", (c) => c.charCodeAt(0));
+const TWO32 = 4294967296;
+
+/** A non-negative integer below 2^53 in decimal. */
+function putUnsigned(out: ByteSink, v: number): void {
+  const buf = out.buf;
+  let digits = 1;
+  for (let x = v; x >= 10; x = Math.floor(x / 10)) digits++;
+  let at = out.pos + digits;
+  out.pos = at;
+  let x = v;
+  do {
+    const q = Math.floor(x / 10);
+    buf[--at] = 48 + x - q * 10;
+    x = q;
+  } while (x > 0);
+}
+
+function putDecimal(out: ByteSink, v: number): void {
+  if (v < 0) {
+    out.buf[out.pos++] = 45;
+    putUnsigned(out, -v);
+  } else putUnsigned(out, v);
+}
+
+/** Lower-case hex of a uint32, no leading zeros. */
+function putHex32(out: ByteSink, v: number): void {
+  const buf = out.buf;
+  let digits = 1;
+  for (let x = v >>> 4; x !== 0; x >>>= 4) digits++;
+  let at = out.pos + digits;
+  out.pos = at;
+  let x = v;
+  do {
+    buf[--at] = HEX_DIGITS[x & 15]!;
+    x >>>= 4;
+  } while (x !== 0);
+}
+
+function putHex64(out: ByteSink, hi: number, lo: number): void {
+  if (hi === 0) return putHex32(out, lo);
+  putHex32(out, hi);
+  const buf = out.buf;
+  for (let shift = 28; shift >= 0; shift -= 4) buf[out.pos++] = HEX_DIGITS[(lo >>> shift) & 15]!;
+}
+
+function isPlain(spec: ConvSpec): boolean {
+  return spec.width === -1 && spec.precision === -1 && !spec.plus && !spec.space && !spec.hash && "diux".includes(spec.conv);
+}
+
+/** A value of 32 bits or fewer, cast as printf's length modifier says (formatIntNum()). */
+function castNarrow(spec: ConvSpec): (value: number) => number {
+  const signed = spec.conv === "d" || spec.conv === "i";
+  if (spec.ls === -2) return signed ? (v) => (v << 24) >> 24 : (v) => v & 0xff;
+  if (spec.ls === -1) return signed ? (v) => (v << 16) >> 16 : (v) => v & 0xffff;
+  return signed ? (v) => v | 0 : (v) => v >>> 0;
+}
+
+/** An emitter for a plain conversion of a field of up to 4 bytes; undefined when not plain. */
+export function emitSmall(spec: ConvSpec, offset: number, size: number, mask: number): Emit | undefined {
+  if (!isPlain(spec) || spec.ls > 0) return undefined;
+  const cast = castNarrow(spec);
+  const hex = spec.conv === "x";
+  return (r, out) => {
+    out.room(NUMBER_BYTES);
+    const v = cast(readSmall(r, offset, size) & mask);
+    if (hex) putHex32(out, v);
+    else putDecimal(out, v);
+  };
+}
+
+/** An emitter for a plain conversion of an 8-byte field; values a double cannot hold go through printf.ts. */
+export function emitWide(spec: ConvSpec, offset: number): Emit | undefined {
+  if (!isPlain(spec)) return undefined;
+  if (spec.ls <= 0) {
+    const cast = castNarrow(spec);
+    const hex = spec.conv === "x";
+    return (r, out) => {
+      out.room(NUMBER_BYTES);
+      const v = cast(readLo(r, offset));
+      if (hex) putHex32(out, v);
+      else putDecimal(out, v);
+    };
+  }
+  const signed = spec.conv === "d" || spec.conv === "i";
+  const hex = spec.conv === "x";
+  return (r, out) => {
+    out.room(NUMBER_BYTES);
+    const hi = readHi(r, offset);
+    const lo = readLo(r, offset);
+    if (hex) putHex64(out, hi, lo);
+    else if (hi < 0x200000) putUnsigned(out, hi * TWO32 + lo);
+    else if (signed && hi >= 0xffe00000) {
+      out.buf[out.pos++] = 45;
+      putUnsigned(out, (0xffffffff - hi) * TWO32 + (TWO32 - lo));
+    } else putText(out, formatInt64(spec, hi, lo));
+  };
+}
