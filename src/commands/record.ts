@@ -6,6 +6,7 @@ import { formatBytes, ProgressLine } from "../recorder/progress.ts";
 import { type LocalRecordOptions, type RecordSummary, recordLocal } from "../recorder/local-session.ts";
 import { type NetRecordOptions, parseHostPort, recordToListener } from "../net/net-session.ts";
 import { randomTraceId } from "../tracedat/model.ts";
+import { type ClockPlan, guestClockArgs, planClock, resolveTsc, TSC_CLOCK, type TscConversion } from "../recorder/tsc-clock.ts";
 import { VTRACE_VERSION } from "../version.ts";
 import { recordVirt, type VirtRecordOptions } from "../virt/guest-record.ts";
 import { parseAgentArgs, splitGuestArgs } from "../virt/agent-args.ts";
@@ -20,7 +21,8 @@ export function registerRecord(cli: CAC): void {
     .command("record [...command]", "Record ftrace events into a trace.dat (until the command exits, or Ctrl-C)")
     .option("-e, --event <event>", "Event to record: system, system:event or a glob (repeatable)", { type: [String] })
     .option("-o, --output <file>", "Output file", { default: "trace.dat" })
-    .option("-C, --clock <clock>", "Trace clock (local, global, mono, x86-tsc, ...)")
+    .option("-C, --clock <clock>", "Trace clock (local, global, mono, x86-tsc, ...; tsc2nsec = x86-tsc shown in ns)")
+    .option("--tsc2nsec", "Record with x86-tsc and store the TSC → ns conversion; fail if the TSC frequency is unknown")
     .option("-b, --buffer-size <kib>", "Per-CPU ring buffer size in KiB")
     .option("-B, --instance <name>", "Record in ftrace instance NAME (created if missing) instead of the top buffer")
     .option("--file-version <n>", "trace.dat version (6)", { default: 6 })
@@ -44,12 +46,14 @@ export function registerRecord(cli: CAC): void {
       if (listOption(o.agent).length > 0) {
         return recordWithGuests(String(o.output), String(o.virtDir), { ...common, output: String(o.output) });
       }
+      const clockPlan = planClock(common.clock, o.tsc2nsec === true);
       const connect = singleOption(o.connect, "-N");
+      if (clockPlan.tsc === "require" && (o.virt || connect !== undefined)) throw new UsageError("-C tsc2nsec and --tsc2nsec need a local recording (not -N or --virt)");
       if (o.virt && connect !== undefined) throw new UsageError("--virt and -N cannot be combined");
       if (o.virt) return recordGuest(common);
       if (connect !== undefined) return recordNetwork(connect, o.tcp === true, common);
       if (o.tcp) throw new UsageError("-t only makes sense with -N HOST:PORT");
-      const summary = await recordLocal({ ...common, output: String(o.output) });
+      const summary = await recordLocal({ ...common, clock: clockPlan.clock, output: String(o.output), tsc2nsec: tscConversion(clockPlan) });
       process.stderr.write(formatSummary(summary));
       if (summary.restoreFailures.length > 0) {
         throw new UsageError(`could not restore tracefs state: ${summary.restoreFailures.join("; ")}`);
@@ -74,8 +78,8 @@ async function recordWithGuests(output: string, virtDir: string, common: LocalRe
   const argv = process.argv.slice(process.argv.indexOf("record") + 1);
   const split = splitGuestArgs(argv);
   const hostEvents = valuesOf(split.host, ["-e", "--event"]);
-  const hostClock = valuesOf(split.host, ["-C", "--clock"])[0] ?? "x86-tsc";
-  const plans = split.guests.map((g) => ({ name: g.name, args: parseAgentArgs(g.args).clock ? g.args : [...g.args, "-C", "x86-tsc"] }));
+  const hostClock = planClock(valuesOf(split.host, ["-C", "--clock"])[0] ?? TSC_CLOCK, split.host.includes("--tsc2nsec"));
+  const plans = split.guests.map((g) => ({ name: g.name, args: guestClockArgs(g.args, parseAgentArgs(g.args).clock) }));
   const traceId = randomTraceId();
   let guests: Awaited<ReturnType<typeof startGuests>> | undefined;
   let startedMs = 0;
@@ -84,7 +88,8 @@ async function recordWithGuests(output: string, virtDir: string, common: LocalRe
     const summary = await recordLocal({
       ...common,
       events: hostEvents,
-      clock: hostClock,
+      clock: hostClock.clock,
+      tsc2nsec: tscConversion(hostClock),
       traceId,
       afterStart: async (instanceDir) => {
         const hostMarker = `${instanceDir}/trace_marker`;
@@ -104,6 +109,13 @@ async function recordWithGuests(output: string, virtDir: string, common: LocalRe
     const closedMs = performance.now() - stoppedMs;
     process.stderr.write(`vtrace record: guests tracing ${startedMs.toFixed(0)} ms after start; guest files closed ${closedMs.toFixed(0)} ms after stop\n`);
   }
+}
+
+/** The TSC2NSEC conversion a clock plan asks for; one stderr line when cycles stay cycles. */
+function tscConversion(plan: ClockPlan): TscConversion | undefined {
+  const r = resolveTsc(plan);
+  if (r.note) process.stderr.write(`vtrace record: ${r.note}\n`);
+  return r.conversion;
 }
 
 function guestLine(g: GuestReply): string {

@@ -12,11 +12,12 @@ import { findTracefs } from "../tracefs/mount.ts";
 import { pageSizeOf, readMetadata, unameText } from "../tracefs/snapshot.ts";
 import type { CpuStats } from "../tracefs/stats.ts";
 import { randomTraceId, type TraceFileParams, type TraceOption } from "../tracedat/model.ts";
-import { recordingOptions } from "../tracedat/options-encode.ts";
+import { recordingOptions, tsc2nsecOption } from "../tracedat/options-encode.ts";
 import { type AssembledCpu, assembleTraceDat, removeFiles } from "./assemble.ts";
 import type { ProgressLine } from "./progress.ts";
 import type { CpuResult } from "./recorder.ts";
 import { StopSignal } from "./stop-signal.ts";
+import { TSC_CLOCK, type TscConversion, TSCNSEC_CLOCK } from "./tsc-clock.ts";
 import { prepareInstance, runTracing, type TracingOutcome, type TracingSetup } from "./tracing-run.ts";
 
 export interface LocalRecordOptions extends TracingSetup {
@@ -32,6 +33,8 @@ export interface LocalRecordOptions extends TracingSetup {
   traceId?: bigint;
   /** Extra options for the file (GUEST options of the guests recorded alongside). */
   extraOptions?: () => readonly TraceOption[];
+  /** With the x86-tsc clock: store TSC2NSEC so reports show ns (the clock is then named tsc2nsec). */
+  tsc2nsec?: TscConversion;
 }
 
 export interface CpuSummary extends CpuResult {
@@ -114,6 +117,7 @@ function writeTraceFile(
   const pageSize = pageSizeOf(root);
   const params: TraceFileParams = { version: 6, littleEndian: os.endianness() === "LE", longSize: 8, pageSize };
   const stats = run.results.map((r) => inst.cpuStats(r.cpu));
+  const tsc = opts.tsc2nsec && inst.clock() === TSC_CLOCK ? opts.tsc2nsec : undefined;
   const options = recordingOptions(
     {
       clockFileText: inst.clockFileText(),
@@ -122,11 +126,13 @@ function writeTraceFile(
       traceId: opts.traceId ?? randomTraceId(),
       cpuStats: stats.map((s) => s.text),
       cpuCount: run.results.length,
-      extra: opts.extraOptions?.(),
+      // trace-cmd's order: GUEST options, then TSC2NSEC, then CPUCOUNT.
+      extra: [...(opts.extraOptions?.() ?? []), ...(tsc ? [tsc2nsecOption(tsc.mult, tsc.shift, tsc.offset, params.littleEndian)] : [])],
     },
     params.littleEndian,
   );
-  const clock = inst.clock();
+  // As trace-cmd (tracecmd_set_out_clock(TSCNSEC_CLOCK)): the flyrecord clock names the conversion.
+  const clock = tsc ? TSCNSEC_CLOCK : inst.clock();
   const meta = readMetadata(root, events);
   const layout = assembleTraceDat({ outFd, params, meta, options, clock, cpuFiles: run.cpuFiles });
   removeFiles(run.cpuFiles);

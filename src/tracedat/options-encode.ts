@@ -9,6 +9,7 @@ import {
   TRACECMD_OPTION_TIME_SHIFT,
   TRACECMD_OPTION_TRACECLOCK,
   TRACECMD_OPTION_TRACEID,
+  TRACECMD_OPTION_TSC2NSEC,
   TRACECMD_OPTION_UNAME,
   TRACECMD_OPTION_VERSION,
   type TraceOption,
@@ -75,4 +76,12 @@ export function timeShiftOption(hostTraceId: bigint, cpus: number, guestTs: bigi
   for (let cpu = 0; cpu < cpus; cpu++) w.u32(1).u64(guestTs).i64(offset).u64(1n);
   for (let cpu = 0; cpu < cpus; cpu++) w.u64(0n);
   return { id: TRACECMD_OPTION_TIME_SHIFT, data: w.finish() };
+}
+
+/**
+ * TSC2NSEC (research note §3.4): u32 mult, u32 shift, u64 offset; trace-cmd report shows
+ * ns = (ts × mult) >> shift (after TIME_SHIFT) and, in 3.1.6, reads but does not apply the offset.
+ */
+export function tsc2nsecOption(mult: number, shift: number, offset: bigint, littleEndian: boolean): TraceOption {
+  return { id: TRACECMD_OPTION_TSC2NSEC, data: new ByteWriter(littleEndian, 16).u32(mult).u32(shift).u64(offset).finish() };
 }

@@ -12,6 +12,11 @@ import { startFifoReaders, waitQuietFiles } from "./host-session.ts";
 import { guestTimeShift } from "./time-shift.ts";
 import { writeText } from "../tracefs/files.ts";
 import { appendOptionsV6 } from "../tracedat/writer-v6.ts";
+import { openFileSource } from "../io/file-source.ts";
+import { openV6Head } from "../listen/output-file.ts";
+import { selectedClock, type TraceOption } from "../tracedat/model.ts";
+import { tsc2nsecOption } from "../tracedat/options-encode.ts";
+import { openTraceDat } from "../tracedat/reader/open.ts";
 import { traceFifoBase } from "./paths.ts";
 
 export interface AgentSessionInfo {
@@ -95,7 +100,8 @@ export class AgentSession {
       await waitQuietFiles(this.cpuFiles, 300, 10_000);
       await this.recorder.stop();
       const shift = hostFile ? safeTimeShift(hostFile, this.hostTraceId, this.link.domain, this.metadata, this.cpuFiles) : undefined;
-      const head = shift ? appendOptionsV6(this.metadata, [shift.option], true) : this.metadata;
+      const tsc = shift && hostFile ? hostTsc2nsec(hostFile, this.metadata, this.cpuFiles.length) : [];
+      const head = shift ? appendOptionsV6(this.metadata, [...tsc, shift.option], true) : this.metadata;
       writeReceivedTrace(outFile, { head, cpuFiles: this.cpuFiles });
       return { file: outFile, sync: shift && { offset: String(shift.offset), errorBound: String(shift.errorBound), samples: shift.samples } };
     } finally {
@@ -119,6 +125,22 @@ function safeTimeShift(...args: Parameters<typeof guestTimeShift>) {
     return guestTimeShift(...args);
   } catch {
     return undefined; // a file without markers still gets written, unshifted
+  }
+}
+
+/**
+ * The host file's TSC2NSEC for an x86-tsc guest file that gets TIME_SHIFT (trace-cmd's
+ * host_tsync_complete() adds it too): report maps guest TSC → host TSC → host ns.
+ */
+function hostTsc2nsec(hostFile: string, guestHead: Uint8Array, cpus: number): TraceOption[] {
+  try {
+    using src = openFileSource(hostFile);
+    const tsc = openTraceDat(src).options.tsc2nsec;
+    const guest = openV6Head(guestHead, cpus);
+    if (!tsc || tsc.mult === 0 || selectedClock(guest.options.traceClock) !== "x86-tsc") return [];
+    return [tsc2nsecOption(tsc.mult, tsc.shift, tsc.offset, guest.params.littleEndian)];
+  } catch {
+    return []; // an unreadable host file already meant no TIME_SHIFT
   }
 }
 
