@@ -7,6 +7,11 @@ export interface SymbolTable {
   lookup(addr: bigint): { name: string; start: bigint; module?: string } | undefined;
   /** Optional fast path: the symbol name and the offset into it, for an address given as 32-bit halves. */
   lookupParts?(hi: number, lo: number): { name: string; offset: number } | undefined;
+  /**
+   * The address of the first symbol (in address order) with this name: libtraceevent's
+   * test_for_symbol() gives a bare identifier in a print fmt (`vmemmap_base`) that value.
+   */
+  addressOf?(name: string): bigint | undefined;
 }
 
 /** parseKallsyms() on text (tests, small tables); files go through decodeKallsyms() on the bytes. */
@@ -179,6 +184,20 @@ class SortedSymbols implements SymbolTable {
     return module === undefined ? { name: this.#name(i), start } : { name: this.#name(i), start, module };
   }
 
+  addressOf(name: string): bigint | undefined {
+    const want = new TextEncoder().encode(name);
+    const bytes = this.#bytes;
+    const spans = this.#spans;
+    for (let i = 0; i < this.#hi.length; i++) {
+      const start = spans[i * 4]!;
+      if (spans[i * 4 + 1] !== want.length) continue;
+      let k = 0;
+      while (k < want.length && bytes[start + k] === want[k]) k++;
+      if (k === want.length) return (BigInt(this.#hi[i]!) << 32n) | BigInt(this.#lo[i]!);
+    }
+    return undefined;
+  }
+
   /** Direct-mapped cache of recent lookups: call sites repeat a lot in a trace. */
   readonly #cacheHi = new Float64Array(4096).fill(-1);
   readonly #cacheLo = new Float64Array(4096);
@@ -237,6 +256,7 @@ export function withLookupParts(t: SymbolTable): SymbolTable {
   const cached: ({ name: string; offset: number } | undefined)[] = new Array(1024);
   return {
     lookup: (addr) => t.lookup(addr),
+    addressOf: (name) => t.addressOf?.(name),
     lookupParts(hi, lo) {
       const slot = (lo ^ (lo >>> 10) ^ hi) & 1023;
       if (cacheHi[slot] === hi && cacheLo[slot] === lo) return cached[slot];

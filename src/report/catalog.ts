@@ -83,7 +83,7 @@ function scanFormatId(text: Uint8Array): number {
 function lazySymbols(kallsyms: Uint8Array): SymbolTable {
   let table: SymbolTable | undefined;
   const get = () => (table ??= decodeKallsyms(kallsyms));
-  return { lookup: (addr) => get().lookup(addr), lookupParts: (hi, lo) => get().lookupParts!(hi, lo) };
+  return { lookup: (addr) => get().lookup(addr), lookupParts: (hi, lo) => get().lookupParts!(hi, lo), addressOf: (name) => get().addressOf?.(name) };
 }
 
 export function buildFileContext(dat: TraceDat, funcRepeatTimeFormat?: string): FileContext {

@@ -24,21 +24,34 @@ export interface HandleColumns {
 interface EventColumn {
   event: EventFormat;
   name: Uint8Array;
-  /** sched_switch (next task) and sched_wakeup(_new) teach the comm table, as the sched plugin does. */
-  learn?: { pidOffset: number; commOffset: number; commSize: number };
+  /** sched_switch (both tasks) and sched_wakeup(_new) teach the comm table, as the sched plugin does. */
+  learn?: CommField[];
 }
 
-const LEARNS_COMM: Record<string, [pid: string, comm: string]> = {
-  sched_switch: ["next_pid", "next_comm"],
-  sched_wakeup: ["pid", "comm"],
-  sched_wakeup_new: ["pid", "comm"],
+interface CommField {
+  pidOffset: number;
+  commOffset: number;
+  commSize: number;
+}
+
+/** The (pid, comm) field pairs libtraceevent's sched plugin registers, in its order. */
+const LEARNS_COMM: Record<string, [pid: string, comm: string][]> = {
+  sched_switch: [
+    ["prev_pid", "prev_comm"],
+    ["next_pid", "next_comm"],
+  ],
+  sched_wakeup: [["pid", "comm"]],
+  sched_wakeup_new: [["pid", "comm"]],
 };
 
-function learnFields(event: EventFormat): EventColumn["learn"] {
-  const names = event.system === "sched" ? LEARNS_COMM[event.name] : undefined;
-  const pid = names && event.fields.find((f) => f.name === names[0]);
-  const comm = names && event.fields.find((f) => f.name === names[1]);
-  return pid && comm && pid.size === 4 ? { pidOffset: pid.offset, commOffset: comm.offset, commSize: comm.size } : undefined;
+function learnFields(event: EventFormat): CommField[] | undefined {
+  const pairs = event.system === "sched" ? LEARNS_COMM[event.name] : undefined;
+  const found = (pairs ?? []).flatMap(([pidName, commName]) => {
+    const pid = event.fields.find((f) => f.name === pidName);
+    const comm = event.fields.find((f) => f.name === commName);
+    return pid && comm && pid.size === 4 ? [{ pidOffset: pid.offset, commOffset: comm.offset, commSize: comm.size }] : [];
+  });
+  return found.length > 0 ? found : undefined;
 }
 
 /** The record's cpu and time as plugins see them (function indentation, func_repeats); reused per line. */
@@ -99,13 +112,13 @@ export class LinePrinter {
     this.#record.set(s.cpu, s.ts);
     // writeRecord() already drops one trailing newline and stops at a NUL, as trace-cmd does.
     h.ctx.catalog.writeRecord(out, column.event, r.page, r.payloadOffset, r.payloadSize, this.opts.raw, this.#record);
-    if (column.learn && !this.opts.raw) this.#learnComm(h, column.learn, r.page, r.payloadOffset, r.payloadSize);
+    if (column.learn && !this.opts.raw) for (const at of column.learn) this.#learnComm(h, at, r.page, r.payloadOffset, r.payloadSize);
     out.room(1);
     out.buf[out.pos++] = NEWLINE;
     return true;
   }
 
-  #learnComm(h: Handle, at: NonNullable<EventColumn["learn"]>, page: Uint8Array, offset: number, size: number): void {
+  #learnComm(h: Handle, at: CommField, page: Uint8Array, offset: number, size: number): void {
     if (at.pidOffset + 4 > size || at.commOffset + at.commSize > size) return;
     const pid = new DataView(page.buffer, page.byteOffset + offset + at.pidOffset, 4).getInt32(0, h.input.dat.params.littleEndian);
     if (h.ctx.comms.knows(pid)) return;

@@ -21,9 +21,14 @@ export function libvirtChannelsXml(virtDir: string, domain: string, cpus: number
   return `${lines.join("\n")}\n`;
 }
 
-/** QEMU arguments, one option pair per line, ready to append to a command line. */
+/**
+ * QEMU arguments, one option pair per line, ready to append to a command line. debug-threads=on
+ * names the vCPU threads "CPU N/KVM" (as libvirt does), which is how the host file's GUEST option
+ * maps each vCPU to its host thread.
+ */
 export function qemuArgs(virtDir: string, domain: string, cpus: number): string[] {
   const args = [
+    "-name", `guest=${domain},debug-threads=on`,
     "-device", "virtio-serial-pci,id=vtrace-serial0",
     "-chardev", `socket,id=vtrace-ctl,path=${controlSocketPath(virtDir)},reconnect=1`,
     "-device", "virtserialport,bus=vtrace-serial0.0,chardev=vtrace-ctl,name=agent-ctl-path",

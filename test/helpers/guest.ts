@@ -139,7 +139,7 @@ export function qemuArgs(opts: GuestOptions, image: GuestImage): string[] {
   append.push(...(opts.kernelArgs ?? []));
   if (encoded !== undefined && encoded.length <= CMDLINE_COMMAND_MAX) append.push(`vtrace.cmd=${encoded}`);
   const args = [
-    "-name", opts.name,
+    "-name", `guest=${qemuEscape(opts.name)},debug-threads=on`,
     "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
     "-machine", "q35", "-accel", "tcg,thread=multi", "-cpu", "max",
     "-smp", String(opts.cpus), "-m", String(opts.memoryMb ?? 1024),

@@ -7,7 +7,7 @@
 import { dynamicLoc, readHi, readLo, readSmall, type Rec } from "../field-info.ts";
 import { isFieldRef, type Expr } from "./ast.ts";
 import type { CompileCtx } from "./context.ts";
-import { castMask } from "./eval-num.ts";
+import { castMask, identValue } from "./eval-num.ts";
 import { sizeOfType } from "./sizes.ts";
 
 export type FastFn = (r: Rec) => number;
@@ -22,8 +22,13 @@ export function compileFast(e: Expr, ctx: CompileCtx): FastFn | undefined {
       const v = Number(e.v);
       return () => v;
     }
+    case "ident": {
+      const v = identValue(e.name, ctx);
+      if (v > BigInt(MAX)) return undefined;
+      const n = Number(v);
+      return () => n;
+    }
     case "str":
-    case "ident":
     case "list":
       return () => 0;
     case "field":

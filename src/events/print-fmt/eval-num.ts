@@ -18,8 +18,11 @@ export function compileNum(e: Expr, ctx: CompileCtx): NumFn {
       const v = U64(e.v);
       return () => v;
     }
+    case "ident": {
+      const v = identValue(e.name, ctx);
+      return () => v;
+    }
     case "str":
-    case "ident":
     case "list":
       return () => 0n;
     case "field":
@@ -176,4 +179,9 @@ function callNum(name: string, args: Expr[], ctx: CompileCtx): NumFn {
     default:
       return () => 0n;
   }
+}
+
+/** A bare identifier is worth the address of the kallsyms symbol of that name, else 0 (test_for_symbol()). */
+export function identValue(name: string, ctx: CompileCtx): bigint {
+  return /^\d/.test(name) ? 0n : (ctx.symbols.addressOf?.(name) ?? 0n);
 }

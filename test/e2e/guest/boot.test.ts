@@ -46,11 +46,13 @@ describe("qemuArgs()", () => {
     const args = qemuArgs({ name: "g", cpus: 2, fifoDir: "/v,x", controlSocket: "/v/ctl", command: "true" }, FAKE_IMAGE);
     const values = (flag: string) => args.flatMap((a, i) => (args[i - 1] === flag ? [a] : []));
     expect({
+      name: values("-name"),
       smp: values("-smp"),
       cpu: values("-cpu"),
       chardevs: values("-chardev").filter((c) => !c.startsWith("stdio")),
       ports: values("-device").filter((d) => d.startsWith("virtserialport")),
     }).toEqual({
+      name: ["guest=g,debug-threads=on"],
       smp: ["2"],
       cpu: ["max"],
       chardevs: ["pipe,id=tp0,path=/v,,x/trace-path-cpu0", "pipe,id=tp1,path=/v,,x/trace-path-cpu1", "socket,id=ctl,path=/v/ctl,reconnect=1"],

@@ -13,6 +13,13 @@ const skip = skipBecause(guestSupport() ?? missing({ tracefs: true, traceCmd: tr
 const KILLED_AGENT =
   "vtrace agent 2>/tmp/agent.log & p=$!; while ! grep -q 'metadata sent' /tmp/agent.log; do sleep 0.2; done; sleep 2; kill -9 $p; echo AGENT-KILLED; vtrace agent";
 
+function firstDifference(a: string, b: string): string {
+  const la = a.split("\n");
+  const lb = b.split("\n");
+  const i = la.findIndex((l, k) => l !== lb[k]);
+  return `line ${i + 1}: vtrace '${la[i]}' vs trace-cmd '${lb[i]}'`;
+}
+
 function cpusSeen(lines: string[]): Set<string> {
   return new Set(lines.map((l) => /\[(\d{3})\]/.exec(l)?.[1]).filter((c): c is string => c !== undefined));
 }
@@ -64,6 +71,18 @@ describe.skipIf(skip)("agent mode with two QEMU guests", () => {
       }
     }, 240_000);
   }
+
+  test("host + two guests merged: GUEST options map every vCPU to its QEMU thread, and vtrace report prints what trace-cmd report prints", async () => {
+    const files = ["trace.dat", "trace-ga.dat", "trace-gb.dat"].map((f) => `${dir.path}/s1/${f}`);
+    const dump = await traceCmd(["dump", "--options", files[0]!]);
+    expect(dump.stdout.match(/^(\d+) \[Guest CPUs\]/gm)).toEqual(["2 [Guest CPUs]", "2 [Guest CPUs]"]);
+    const inputs = files.flatMap((f) => ["-i", f]);
+    const tc = await traceCmd(["report", ...inputs]);
+    const vt = await run([VTRACE_BIN, "report", ...inputs, "--name-prefix", "file"], { timeoutMs: 120_000 });
+    expect(tc.stderr).not.toContain("Could not");
+    expect(eventLines(tc.stdout).length).toBeGreaterThan(100);
+    expect(vt.stdout === tc.stdout ? "same" : firstDifference(vt.stdout, tc.stdout)).toBe("same");
+  }, 240_000);
 
   test("merge: host and guest files on one timeline, every clock-sync ping/pong in causal order (trace-cmd and vtrace report)", async () => {
     const out = `${dir.path}/m1/trace.dat`;

@@ -27,6 +27,15 @@ describe("EventCatalog", () => {
     expect(cat.byId(2)).toBeUndefined();
   });
 
+  test("a bare identifier in a print fmt is the address of the kallsyms symbol of that name, else 0 (test_for_symbol)", () => {
+    const cat = new EventCatalog({ littleEndian: true, longSize: 8, symbols: parseKallsyms(`${KALLSYMS}\nffffffff82413d50 D vmemmap_base`), printk: new Map() });
+    const page = cat.add("kmem", formatText("mm_page_free", 5, [["unsigned long pfn", 8, 8]], '"page=%p pfn=0x%lx", (((struct page *)vmemmap_base) + (REC->pfn)), REC->pfn'));
+    const nowhere = cat.add("kmem", formatText("other", 6, [["unsigned long pfn", 8, 8]], '"page=%p", (((struct page *)no_such_symbol) + (REC->pfn))'));
+    const pfn = "79 e8 03 00 00 00 00 00";
+    expect(cat.formatInfo(page, hex(`05 00 00 00 2a 00 00 00 ${pfn}`))).toBe("page=0xffffffff824525c9 pfn=0x3e879");
+    expect(cat.formatInfo(nowhere, hex(`06 00 00 00 2a 00 00 00 ${pfn}`))).toBe("page=0x3e879");
+  });
+
   test("add() never throws for a bad print fmt and parseFailure() says why", () => {
     const cat = catalog();
     const ev = cat.add("s", formatText("bad", 3, [["int a", 8, 4, true]], '"%d", ({ int x = 1; x; })'));

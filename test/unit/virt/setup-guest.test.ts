@@ -81,9 +81,10 @@ describe("guest wiring text", () => {
     expect(xml.match(/<channel type='pipe'>/g)).toHaveLength(2);
   });
 
-  test("qemuArgs() wires pipe chardevs and a reconnecting socket to named ports", () => {
+  test("qemuArgs() names the guest with vCPU thread names on, and wires pipe chardevs and a reconnecting socket to named ports", () => {
     const args = qemuArgs("/v", "g1", 1);
     expect(args).toEqual([
+      "-name", "guest=g1,debug-threads=on",
       "-device", "virtio-serial-pci,id=vtrace-serial0",
       "-chardev", "socket,id=vtrace-ctl,path=/v/agent-ctl-path,reconnect=1",
       "-device", "virtserialport,bus=vtrace-serial0.0,chardev=vtrace-ctl,name=agent-ctl-path",

@@ -1,0 +1,91 @@
+// Benchmark: merging host + 2 guests on one timeline. Boots two 2-vCPU TCG guests running
+// `vtrace agent`, records the host and both guests with one `vtrace record -A` (x86-tsc, the clock-sync
+// probes and TIME_SHIFT as in real use), then times `trace-cmd report` and `vtrace report` on the same
+// three files in the same run, checks both print the same lines, and prints events/s, the ratio and
+// peak RSS. The recorded set is kept in test/.cache/merge-set (delete it, or pass --fresh, to re-record).
+//   bun test/bench/merge.bench.ts [--fresh] [--runs N]
+
+import { existsSync, mkdirSync, rmSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { bootGuest, guestSupport, type RunningGuest } from "../helpers/guest.ts";
+import { instanceName } from "../helpers/env.ts";
+
+const REPO = join(import.meta.dir, "../..");
+const VTRACE = join(REPO, "dist/vtrace");
+const SET = join(REPO, "test/.cache/merge-set");
+const FILES = ["trace.dat", "trace-mg1.dat", "trace-mg2.dat"].map((f) => join(SET, f));
+const EVENTS = ["-e", "sched", "-e", "syscalls", "-e", "kmem", "-e", "irq"];
+const args = process.argv.slice(2);
+const RUNS = Number(args[args.indexOf("--runs") + 1]) || 3;
+
+interface Run {
+  seconds: number;
+  cpuSeconds: number;
+  peakRssMb: number;
+  out: string;
+}
+
+async function timed(cmd: string[]): Promise<Run> {
+  const t0 = performance.now();
+  const p = Bun.spawn(["/usr/bin/time", "-f", "%U %S %M", ...cmd], { stdout: "pipe", stderr: "pipe" });
+  const [out, err] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+  const seconds = (performance.now() - t0) / 1000;
+  const [user, sys, kb] = (err.trim().split("\n").at(-1) ?? "").split(" ").map(Number);
+  return { seconds, cpuSeconds: user! + sys!, peakRssMb: kb! / 1024, out };
+}
+
+async function recordSet(): Promise<void> {
+  rmSync(SET, { recursive: true, force: true });
+  const virtDir = `/tmp/vtrace-merge-bench-${process.pid}`;
+  mkdirSync(SET, { recursive: true });
+  for (const g of ["mg1", "mg2"]) Bun.spawnSync([VTRACE, "setup-guest", g, "--cpus", "2", "--dir", virtDir]);
+  const server = Bun.spawn([VTRACE, "virt-server", "--dir", virtDir, "-d", SET], { stdout: "ignore", stderr: "ignore" });
+  while (!existsSync(`${virtDir}/vtrace-ctl`)) await Bun.sleep(20);
+  const guests: RunningGuest[] = [];
+  try {
+    for (const g of ["mg1", "mg2"]) {
+      guests.push(await bootGuest({ name: g, cpus: 2, fifoDir: `${virtDir}/${g}`, controlSocket: `${virtDir}/agent-ctl-path`, command: "vtrace agent", timeoutMs: 900_000 }));
+    }
+    const listed = () => Bun.spawnSync([VTRACE, "list-guests", "--dir", virtDir]).stdout.toString();
+    while (!/^mg1\s/m.test(listed()) || !/^mg2\s/m.test(listed())) await Bun.sleep(300);
+    const rec = Bun.spawnSync(
+      [VTRACE, "record", "-B", instanceName("merge-bench"), ...EVENTS, "-A", "mg1", ...EVENTS, "-A", "mg2", ...EVENTS, "-o", FILES[0]!, "--virt-dir", virtDir, "--", "sh", "-c", "ls -R /usr >/dev/null; sleep 1"],
+      { stderr: "pipe" },
+    );
+    process.stdout.write(rec.stderr.toString().split("\n").filter((l) => /clock offset|wrote/.test(l)).join("\n") + "\n");
+    if (rec.exitCode !== 0) throw new Error(`record failed: ${rec.stderr.toString()}`);
+  } finally {
+    for (const g of guests) await g[Symbol.asyncDispose]();
+    server.kill("SIGINT");
+    await server.exited;
+    rmSync(virtDir, { recursive: true, force: true });
+  }
+}
+
+const why = guestSupport();
+if (why && !FILES.every(existsSync)) {
+  console.log(`merge bench skipped: ${why}`);
+  process.exit(0);
+}
+if (args.includes("--fresh") || !FILES.every(existsSync)) await recordSet();
+
+const inputs = FILES.flatMap((f) => ["-i", f]);
+const best = async (cmd: string[]) => {
+  const runs: Run[] = [];
+  for (let i = 0; i < RUNS; i++) runs.push(await timed(cmd));
+  return runs.reduce((a, b) => (a.seconds <= b.seconds ? a : b));
+};
+const tc = await best(["trace-cmd", "report", ...inputs]);
+const vt = await best([VTRACE, "report", ...inputs, "--name-prefix", "file"]);
+const tagged = await best([VTRACE, "report", ...inputs]);
+const events = tc.out.split("\n").filter((l) => /\[\d{3}\]/.test(l)).length;
+const mb = FILES.reduce((n, f) => n + statSync(f).size, 0) / 1e6;
+const rate = (s: number) => Math.round(events / s).toLocaleString("en-US");
+const show = (name: string, r: Run) =>
+  console.log(`  ${name} ${r.seconds.toFixed(3)} s wall (${rate(r.seconds)} events/s), ${r.cpuSeconds.toFixed(3)} s cpu, peak RSS ${r.peakRssMb.toFixed(1)} MB`);
+console.log(`host + 2 guests: ${events.toLocaleString("en-US")} events in ${mb.toFixed(1)} MB (best of ${RUNS} by wall time)`);
+show("trace-cmd report:                ", tc);
+show("vtrace report --name-prefix file:", vt);
+show("vtrace report ((host)/(mg1) tags):", tagged);
+console.log(`  same lines as trace-cmd: ${vt.out === tc.out ? "yes" : "NO"}`);
+console.log(`  speed ratio vtrace/trace-cmd: ${(tc.seconds / vt.seconds).toFixed(2)}x by wall time, ${(tc.cpuSeconds / vt.cpuSeconds).toFixed(2)}x by cpu time (target >= 3x)`);
