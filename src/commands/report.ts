@@ -6,7 +6,8 @@ import { UsageError, VtraceError } from "../errors.ts";
 import { openFileSource, type FileSource } from "../io/file-source.ts";
 import { FdWriter } from "../io/stdout-writer.ts";
 import { parseCpuList } from "../report/cpu-list.ts";
-import { writeReport, type ReportInput } from "../report/report.ts";
+import { writeReport, type ReportInput, type ReportOptions } from "../report/report.ts";
+import { writePerfetto } from "../export/perfetto/export.ts";
 import { addContext } from "../tracedat/reader/error-context.ts";
 import { openTraceDat } from "../tracedat/reader/open.ts";
 import { listOption } from "./options.ts";
@@ -21,6 +22,7 @@ interface ReportFlags {
   rawTs?: boolean;
   namePrefix?: unknown;
   tsCheck?: boolean;
+  format?: unknown;
 }
 
 export function registerReport(cli: CAC): void {
@@ -32,6 +34,7 @@ export function registerReport(cli: CAC): void {
     .option("--cpu <list>", "Only show these CPUs (e.g. 0,2-3)", { type: [String] })
     .option("--raw-ts", "Print raw timestamps: no clock conversion or offsets")
     .option("--ts-check", "Warn (on stderr) when time goes backwards within a CPU")
+    .option("--format <format>", "'text' (trace-cmd's report) or 'perfetto' (Chrome trace JSON for ui.perfetto.dev)", { default: "text" })
     .option("--name-prefix <style>", "For a host + guests set: 'tag' prints (host)/(GUEST), 'file' the file names as trace-cmd", { default: "tag" })
     .option("--ts-offset <ns>", "Add ns to the timestamps of the preceding -i file (ignored for the first, as trace-cmd 3.1.6)", {
       type: [String],
@@ -46,6 +49,7 @@ export function registerReport(cli: CAC): void {
 }
 
 function runReport(flags: ReportFlags, rawArgs: string[]): void {
+  if (flags.format !== "text" && flags.format !== "perfetto") throw new UsageError(`invalid --format '${String(flags.format)}': use 'text' or 'perfetto'`);
   const paths = listOption(flags.input);
   if (paths.length === 0) paths.push(DEFAULT_INPUT);
   const offsets = tsOffsetsByInput(rawArgs, paths.length);
@@ -64,7 +68,8 @@ function runReport(flags: ReportFlags, rawArgs: string[]): void {
       if (flags.namePrefix !== undefined && flags.namePrefix !== "file" && flags.namePrefix !== "tag") {
         throw new UsageError(`invalid --name-prefix '${String(flags.namePrefix)}': use 'tag' or 'file'`);
       }
-      result = writeReport(inputs, { nsec: flags.t === true, raw: flags.R === true, rawTs: flags.rawTs === true, cpus, namePrefix, tsCheck: flags.tsCheck === true }, out);
+      const opts: ReportOptions = { nsec: flags.t === true, raw: flags.R === true, rawTs: flags.rawTs === true, cpus, namePrefix, tsCheck: flags.tsCheck === true };
+      result = flags.format === "perfetto" ? writePerfetto(inputs, opts, out) : writeReport(inputs, opts, out);
     } finally {
       out.flush(); // what was printed before a failure still goes out
     }
@@ -75,7 +80,7 @@ function runReport(flags: ReportFlags, rawArgs: string[]): void {
   }
 }
 
-const KNOWN_OPTIONS = new Set(["--", "i", "input", "t", "R", "cpu", "rawTs", "raw-ts", "tsOffset", "ts-offset", "namePrefix", "name-prefix", "tsCheck", "ts-check", "h", "help", "v", "version"]);
+const KNOWN_OPTIONS = new Set(["--", "i", "input", "t", "R", "cpu", "rawTs", "raw-ts", "tsOffset", "ts-offset", "namePrefix", "name-prefix", "tsCheck", "ts-check", "format", "h", "help", "v", "version"]);
 
 function checkOptions(flags: ReportFlags, rawArgs: string[]): void {
   const negativeOffsets = rawArgs.filter((a, i) => rawArgs[i - 1] === "--ts-offset" && /^-\d+$/.test(a)).join("");
