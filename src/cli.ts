@@ -3,6 +3,7 @@
 
 import { cac, type CAC } from "cac";
 import { EnvironmentError, UsageError, VtraceError } from "./errors.ts";
+import { runInSmallHeap } from "./small-heap.ts";
 import { VTRACE_VERSION } from "./version.ts";
 
 type Register = (cli: CAC) => void;
@@ -70,7 +71,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-const code = await main(process.argv);
+const code = runInSmallHeap(process.argv) ?? (await main(process.argv));
 process.exitCode = code;
 // Safety net: if a stray handle keeps the event loop alive, still end with the right code.
 setTimeout(() => process.exit(code), 3000).unref();
