@@ -10,7 +10,6 @@ import { StreamHeap } from "../../report/kway.ts";
 import { isVtraceError, openStreams, type RecordStream } from "../../report/streams.ts";
 import { parseClockName, printsInUsecs } from "../../report/time.ts";
 import { compileFieldsReader, type FieldsReader } from "./field-values.ts";
-import { readGuestVcpus, type GuestVcpus } from "./guest-vcpus.ts";
 import { TraceEventsWriter, type TextOut } from "./json-writer.ts";
 import { cpuKey, layoutMachines, metadataEvents, type Machine, type MachineRole, type MachineSpec } from "./machines.ts";
 import { Timeline, type TimelineRecord } from "./timeline.ts";
@@ -36,7 +35,7 @@ export function writePerfetto(inputs: ReportInput[], opts: PerfettoOptions, out:
   // Buffer instances follow in the text report's order; their CPUs get tracks of their own.
   for (const top of handles.slice()) addInstances(handles, top, state);
   const warnings = inputs.flatMap((i) => i.dat.options.warnings);
-  const machines = layoutMachines(machineSpecs(inputs, handles, warnings));
+  const machines = layoutMachines(machineSpecs(inputs, handles));
   const streams = openStreams(handles, opts);
   const writer = new TraceEventsWriter(out);
   const started = writer.begin() && metadataEvents(machines).every((e) => writer.event(e));
@@ -120,8 +119,8 @@ function learnComms(ctx: FileContext, event: EventFormat, f: TimelineRecord["fie
  * A file whose GUEST options name guests is a host; a file whose trace id one of them names is
  * that guest; any other file is a plain machine named after its path.
  */
-function machineSpecs(inputs: ReportInput[], handles: Handle[], warnings: string[]): MachineSpec[] {
-  const guestsOf = inputs.map((i) => guestTables(i, warnings));
+function machineSpecs(inputs: ReportInput[], handles: Handle[]): MachineSpec[] {
+  const guestsOf = inputs.map((i) => i.dat.options.guests);
   const byTraceId = new Map(guestsOf.flat().map((g) => [g.traceId, g]));
   return inputs.map((input, i): MachineSpec => {
     const traceId = input.dat.options.traceId;
@@ -135,17 +134,6 @@ function machineSpecs(inputs: ReportInput[], handles: Handle[], warnings: string
     const buffers = handles.filter((h) => h.input === input).map((h) => ({ name: h.buffer.name, cpus: trackCpus(h) }));
     return { path: input.path, role, buffers };
   });
-}
-
-/** A host's GUEST vCPU tables; a table that cannot be read costs only the host thread names. */
-function guestTables(input: ReportInput, warnings: string[]): GuestVcpus[] {
-  try {
-    return readGuestVcpus(input.dat);
-  } catch (e) {
-    if (!isVtraceError(e)) throw e;
-    warnings.push(`cannot read the vCPU threads of the guests of '${input.path}': ${e.message}`);
-    return input.dat.options.guests.map((g) => ({ ...g, hostTids: new Map() }));
-  }
 }
 
 /** Every CPU of the file for its top buffer, and each CPU that holds data. */

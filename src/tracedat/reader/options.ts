@@ -60,7 +60,7 @@ export interface FileOptions {
   sections: Map<number, number>;
   warnings: string[];
   /** GUEST options: the guests recorded alongside this (host) file. */
-  guests: { name: string; traceId: bigint }[];
+  guests: GuestInfo[];
 }
 
 export function emptyOptions(): FileOptions {
@@ -171,7 +171,29 @@ function sortSamples(samples: TsyncSample[]): TsyncSample[] {
 
 /** GUEST: name\0, u64 guest trace id, then the vCPU table (not needed by report). */
 function decodeGuest(o: FileOptions, data: Uint8Array, ctx: OptionContext): void {
-  const c = cursor(data, ctx);
+  o.guests.push(decodeGuestOption(cursor(data, ctx)));
+}
+
+/** A GUEST option: name, trace id, then (trace-cmd 3.1.6 add_guest_info()) an int vCPU count and {int vcpu, int host tid} each. */
+export interface GuestInfo {
+  name: string;
+  traceId: bigint;
+  /** Host thread id by vCPU number; vCPUs with an unknown thread (-1) or past a short table are left out. */
+  hostTids: Map<number, number>;
+}
+
+const VCPU_ENTRY_BYTES = 8;
+
+export function decodeGuestOption(c: Cursor): GuestInfo {
   const name = c.cstring("guest name");
-  o.guests.push({ name, traceId: c.u64("guest trace id") });
+  const traceId = c.u64("guest trace id");
+  const hostTids = new Map<number, number>();
+  if (c.remaining < 4) return { name, traceId, hostTids };
+  const count = Math.min(c.u32("guest vcpu count"), Math.floor(c.remaining / VCPU_ENTRY_BYTES));
+  for (let i = 0; i < count; i++) {
+    const vcpu = c.u32("guest vcpu");
+    const tid = c.i32("guest vcpu host thread");
+    if (tid > 0) hostTids.set(vcpu, tid);
+  }
+  return { name, traceId, hostTids };
 }

@@ -1,10 +1,11 @@
-// writePerfetto() and readGuestVcpus() on synthetic trace.dat files (v6 and v7, see fixture-builder.ts):
+// writePerfetto() and the GUEST vCPU tables on synthetic trace.dat files (v6 and v7, see fixture-builder.ts):
 // the JSON is complete and valid, times are the report's ns in µs, a host + guest set gets its roles.
 
 import { describe, expect, test } from "bun:test";
 import { FormatError, TruncatedError } from "../../../src/errors.ts";
 import { writePerfetto } from "../../../src/export/perfetto/export.ts";
-import { decodeGuestOption, readGuestVcpus } from "../../../src/export/perfetto/guest-vcpus.ts";
+import { Cursor } from "../../../src/lib/cursor.ts";
+import { decodeGuestOption } from "../../../src/tracedat/reader/options.ts";
 import { ByteWriter } from "../../../src/lib/writer.ts";
 import type { ReportInput } from "../../../src/report/handles.ts";
 import { TRACECMD_OPTION_TRACEID } from "../../../src/tracedat/model.ts";
@@ -67,11 +68,11 @@ describe.each([
     expect(first(2) - first(1)).toBeCloseTo(Number(GUEST_SHIFT_NS) / 1000, 6);
   });
 
-  test("readGuestVcpus() reads the host file's vCPU → host thread table; [] for other files", () => {
+  test("the reader keeps the host file's vCPU → host thread table of each GUEST option; none for other files", () => {
     const v = variant.version as 6 | 7;
     const host = openTraceDat(memorySource(buildTraceDat({ ...variant, ...hostFile(v) })));
-    expect(readGuestVcpus(host)).toEqual([{ name: "ga", traceId: 7n, hostTids: new Map([[0, 1234], [1, 1235]]) }]);
-    expect(readGuestVcpus(openTraceDat(memorySource(buildTraceDat({ ...variant, ...guestFile(v) }))))).toEqual([]);
+    expect(host.options.guests).toEqual([{ name: "ga", traceId: 7n, hostTids: new Map([[0, 1234], [1, 1235]]) }]);
+    expect(openTraceDat(memorySource(buildTraceDat({ ...variant, ...guestFile(v) }))).options.guests).toEqual([]);
   });
 
   test("a cut file: everything readable is written, the JSON stays complete, and the read error comes back", () => {
@@ -98,9 +99,10 @@ describe.each([
 
 test("decodeGuestOption() keeps the vCPUs a short table has, and skips unknown (-1) threads", () => {
   const full = guestOption("g1", 9n, [{ vcpu: 0, pid: 100 }, { vcpu: 1, pid: -1 }, { vcpu: 2, pid: 102 }], false).data;
-  expect(decodeGuestOption(full, false)).toEqual({ name: "g1", traceId: 9n, hostTids: new Map([[0, 100], [2, 102]]) });
-  expect(decodeGuestOption(full.subarray(0, full.length - 4), false).hostTids).toEqual(new Map([[0, 100]]));
-  expect(decodeGuestOption(full.subarray(0, 3 + 8), false).hostTids).toEqual(new Map());
+  const decode = (bytes: Uint8Array) => decodeGuestOption(new Cursor(bytes, false));
+  expect(decode(full)).toEqual({ name: "g1", traceId: 9n, hostTids: new Map([[0, 100], [2, 102]]) });
+  expect(decode(full.subarray(0, full.length - 4)).hostTids).toEqual(new Map([[0, 100]]));
+  expect(decode(full.subarray(0, 3 + 8)).hostTids).toEqual(new Map());
 });
 
 test("writePerfetto() refuses a latency-format file with a FormatError naming it", () => {
