@@ -31,6 +31,7 @@ export function registerRecord(cli: CAC): void {
     .option("--virt", "In a guest: send the recording to the host's virt-server over virtio-serial")
     .option("-A, --agent <guest>", "Also record guest GUEST through its agent; the -e/-C/-b after it are the guest's (repeatable)", { type: [String] })
     .option("--virt-dir <dir>", "Virt folder of the virt-server (for -A)", { default: DEFAULT_VIRT_DIR })
+    .option("--sync-interval <seconds>", "With -A: clock-sync probe rounds also every SECONDS while recording (default: start and end only)")
     .example("vtrace record -e sched -e irq -o t.dat -- sleep 1")
     .action(async (positional: string[], o: Record<string, unknown>) => {
       intOption(o.fileVersion, "--file-version", 6, 6);
@@ -43,9 +44,11 @@ export function registerRecord(cli: CAC): void {
         version: VTRACE_VERSION,
         progress: new ProgressLine(process.stderr),
       };
+      const syncIntervalMs = o.syncInterval === undefined ? undefined : secondsOption(o.syncInterval, "--sync-interval") * 1000;
       if (listOption(o.agent).length > 0) {
-        return recordWithGuests(String(o.output), String(o.virtDir), { ...common, output: String(o.output) });
+        return recordWithGuests(String(o.output), String(o.virtDir), { ...common, output: String(o.output) }, syncIntervalMs);
       }
+      if (syncIntervalMs !== undefined) throw new UsageError("--sync-interval only makes sense with -A GUEST");
       const clockPlan = planClock(common.clock, o.tsc2nsec === true);
       const connect = singleOption(o.connect, "-N");
       if (clockPlan.tsc === "require" && (o.virt || connect !== undefined)) throw new UsageError("-C tsc2nsec and --tsc2nsec need a local recording (not -N or --virt)");
@@ -74,7 +77,7 @@ async function recordNetwork(spec: string, tcp: boolean, common: Omit<NetRecordO
  * once host tracing is on and are clock-synced (probes stamped in both traces) at start and before
  * the host stops; x86-tsc is the default clock on both sides so the guest files can carry TIME_SHIFT.
  */
-async function recordWithGuests(output: string, virtDir: string, common: LocalRecordOptions): Promise<void> {
+async function recordWithGuests(output: string, virtDir: string, common: LocalRecordOptions, syncIntervalMs?: number): Promise<void> {
   const argv = process.argv.slice(process.argv.indexOf("record") + 1);
   const split = splitGuestArgs(argv);
   const hostEvents = valuesOf(split.host, ["-e", "--event"]);
@@ -94,7 +97,7 @@ async function recordWithGuests(output: string, virtDir: string, common: LocalRe
       afterStart: async (instanceDir) => {
         const hostMarker = `${instanceDir}/trace_marker`;
         const askedMs = performance.now();
-        guests = await startGuests({ virtDir, output, plans, hostTraceId: traceId, littleEndian: os.endianness() === "LE", hostMarker });
+        guests = await startGuests({ virtDir, output, plans, hostTraceId: traceId, littleEndian: os.endianness() === "LE", hostMarker, syncIntervalMs });
         startedMs = askedMs + Math.max(0, ...guests.started.map((g) => g.tracingAfterMs ?? 0));
         for (const f of guests.failed) process.stderr.write(`vtrace record: guest ${f.name}: ${f.error}\n`);
       },
@@ -122,6 +125,13 @@ function guestLine(g: GuestReply): string {
   if (!g.ok) return `vtrace record: guest ${g.name}: ${g.error}`;
   const sync = g.sync ? `, clock offset ${g.sync.offset} ± ${g.sync.errorBound} cycles (${g.sync.samples} probes)` : ", no clock sync";
   return `vtrace record: wrote ${g.file} (guest ${g.name}${sync})`;
+}
+
+/** A positive number of seconds (fractions allowed). */
+function secondsOption(v: unknown, name: string): number {
+  const n = typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" ? Number(v) : NaN;
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`invalid ${name} '${String(v)}': expected a positive number of seconds`);
+  return n;
 }
 
 function valuesOf(args: readonly string[], names: readonly string[]): string[] {

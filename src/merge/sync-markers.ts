@@ -28,21 +28,38 @@ export interface Marker {
   text: string;
 }
 
+const SYNC_PREFIX = [..."vtrace-sync"].map((c) => c.charCodeAt(0));
+const decoder = new TextDecoder();
+
+/** The text of a print event's buf when it is a vtrace-sync marker, else undefined. */
+export function syncMarkerText(payload: Uint8Array, bufOffset: number): string | undefined {
+  if (payload.length < bufOffset + SYNC_PREFIX.length || SYNC_PREFIX.some((c, i) => payload[bufOffset + i] !== c)) return undefined;
+  const raw = payload.subarray(bufOffset);
+  const end = raw.indexOf(0);
+  return decoder.decode(end < 0 ? raw : raw.subarray(0, end)).trimEnd();
+}
+
 /** The vtrace-sync markers in whole pages of one CPU's data. */
 export function* syncMarkers(data: Uint8Array, pageSize: number, layout: PageLayout, print: PrintLayout): Generator<Marker> {
-  const dec = new TextDecoder();
   for (let at = 0; at + pageSize <= data.length; at += pageSize) {
     const page = data.subarray(at, at + pageSize);
     for (const ev of decodePage(page, layout)) {
-      if (ev.size < print.bufOffset + 11) continue;
       const type = layout.littleEndian ? page[ev.offset]! | (page[ev.offset + 1]! << 8) : (page[ev.offset]! << 8) | page[ev.offset + 1]!;
       if (type !== print.id) continue;
-      const raw = page.subarray(ev.offset + print.bufOffset, ev.offset + ev.size);
-      const end = raw.indexOf(0);
-      const text = dec.decode(end < 0 ? raw : raw.subarray(0, end)).trimEnd();
-      if (text.startsWith("vtrace-sync")) yield { tsRaw: ev.ts, text };
+      const text = syncMarkerText(page.subarray(ev.offset, ev.offset + ev.size), print.bufOffset);
+      if (text !== undefined) yield { tsRaw: ev.ts, text };
     }
   }
+}
+
+export type SyncMarkerRole = "send" | "recv" | "guest";
+
+/** "vtrace-sync-send D N" / "vtrace-sync-recv D N" (host) or "vtrace-sync N" (guest). */
+export function parseSyncMarker(text: string): { role: SyncMarkerRole; domain?: string; seq: string } | undefined {
+  const host = /^vtrace-sync-(send|recv) (\S+) (\d+)$/.exec(text);
+  if (host) return { role: host[1] as "send" | "recv", domain: host[2]!, seq: host[3]! };
+  const guest = /^vtrace-sync (\d+)$/.exec(text);
+  return guest ? { role: "guest", seq: guest[1]! } : undefined;
 }
 
 /** Pairs host send/recv markers for `domain` with the guest's markers by sequence number. */
@@ -50,15 +67,15 @@ export function pairSyncSamples(host: readonly Marker[], guest: readonly Marker[
   const sent = new Map<string, bigint>();
   const received = new Map<string, bigint>();
   for (const m of host) {
-    const r = /^vtrace-sync-(send|recv) (\S+) (\d+)$/.exec(m.text);
-    if (r && r[2] === domain) (r[1] === "send" ? sent : received).set(r[3]!, m.tsRaw);
+    const p = parseSyncMarker(m.text);
+    if (p && p.role !== "guest" && p.domain === domain) (p.role === "send" ? sent : received).set(p.seq, m.tsRaw);
   }
   const out: HandshakeSample[] = [];
   for (const m of guest) {
-    const r = /^vtrace-sync (\d+)$/.exec(m.text);
-    const s = r && sent.get(r[1]!);
-    const v = r && received.get(r[1]!);
-    if (s !== undefined && s !== null && v !== undefined && v !== null) out.push({ hostSent: s, hostReceived: v, guestTsc: m.tsRaw });
+    const p = parseSyncMarker(m.text);
+    const s = p?.role === "guest" ? sent.get(p.seq) : undefined;
+    const v = p?.role === "guest" ? received.get(p.seq) : undefined;
+    if (s !== undefined && v !== undefined) out.push({ hostSent: s, hostReceived: v, guestTsc: m.tsRaw });
   }
   return out;
 }

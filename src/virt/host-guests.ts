@@ -6,7 +6,7 @@ import { resolve } from "node:path";
 import { VtraceError } from "../errors.ts";
 import type { TraceOption } from "../tracedat/model.ts";
 import { type GuestVcpu, guestOption } from "../tracedat/options-encode.ts";
-import { connectControl } from "./control-client.ts";
+import { connectControl, type ControlClient } from "./control-client.ts";
 import type { GuestReply } from "./control-protocol.ts";
 
 export interface GuestPlan {
@@ -51,6 +51,8 @@ export interface StartGuestsOptions {
   littleEndian: boolean;
   /** The host instance's trace_marker: clock-sync probes at start are stamped there. */
   hostMarker?: string;
+  /** --sync-interval: probe rounds also every this many ms while recording (needs hostMarker). */
+  syncIntervalMs?: number;
 }
 
 export async function startGuests(o: StartGuestsOptions): Promise<GuestRecording> {
@@ -63,20 +65,48 @@ export async function startGuests(o: StartGuestsOptions): Promise<GuestRecording
   }
   const started = reply.guests.filter((g) => g.ok);
   const guestOptions = started.map((g) => guestOption(g.name, BigInt(g.traceId ?? "0"), vcpuThreads(g.qemuPid ?? -1), o.littleEndian));
+  const periodic = periodicSync(ctl, o.hostMarker, started.length > 0 ? o.syncIntervalMs : undefined);
   return {
     started,
     failed: reply.guests.filter((g) => !g.ok),
     guestOptions,
     async sync(hostMarker) {
+      await periodic.end();
       await ctl.request({ op: "sync", hostMarker }, 60_000);
     },
     async stop() {
+      await periodic.end();
       try {
         const r = await ctl.request({ op: "stop" }, 120_000);
         return r.ok ? r.guests : [];
       } finally {
         ctl.close();
       }
+    },
+  };
+}
+
+/**
+ * A probe round every intervalMs until end(). The control connection carries one request at a time,
+ * so a round starts only after the previous one answered, and end() waits for the one in flight.
+ */
+function periodicSync(ctl: ControlClient, hostMarker: string | undefined, intervalMs: number | undefined): { end(): Promise<void> } {
+  if (!hostMarker || !intervalMs) return { end: async () => undefined };
+  let ended = false;
+  let inFlight: Promise<unknown> = Promise.resolve();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const next = () => {
+    if (ended) return;
+    timer = setTimeout(() => {
+      inFlight = ctl.request({ op: "sync", hostMarker }, 60_000).catch(() => undefined).finally(next);
+    }, intervalMs);
+  };
+  next();
+  return {
+    async end() {
+      ended = true;
+      clearTimeout(timer);
+      await inFlight;
     },
   };
 }

@@ -1,18 +1,20 @@
 // After a host + guest recording: find the clock-sync markers in the host file and in the guest's
-// per-CPU data, estimate the guest→host TSC offset, and give the TIME_SHIFT option for the guest
-// file (so `trace-cmd report -i host -i guest` and `vtrace report` put guest events on host time).
+// per-CPU data, estimate the guest→host TSC offset per probe round, and give the TIME_SHIFT option
+// for the guest file (so `trace-cmd report -i host -i guest` and `vtrace report` put guest events on
+// host time, interpolated between rounds when there are several).
 
 import { openFileSource } from "../io/file-source.ts";
 import { openV6Head } from "../listen/output-file.ts";
-import { fromHandshake, type HandshakeOffset } from "../merge/clock-map.ts";
+import type { HandshakeOffset } from "../merge/clock-map.ts";
 import { type Marker, pairSyncSamples, printLayout, syncMarkers } from "../merge/sync-markers.ts";
+import { bestRound, roundOffsets, timeShiftOptionOf, timeShiftPoints } from "../merge/time-shift-samples.ts";
 import type { TraceOption } from "../tracedat/model.ts";
-import { timeShiftOption } from "../tracedat/options-encode.ts";
 import { openTraceDat } from "../tracedat/reader/open.ts";
 import type { TraceDat } from "../tracedat/reader/trace-dat.ts";
 
 export interface GuestTimeShift extends HandshakeOffset {
   samples: number;
+  rounds: number;
   option: TraceOption;
 }
 
@@ -60,7 +62,9 @@ export function guestTimeShift(hostFile: string, hostTraceId: bigint, domain: st
   const guest = openV6Head(guestHead, guestCpuFiles.length);
   const samples = pairSyncSamples(hostMarkers(hostFile), guestMarkers(guest, guestCpuFiles), domain);
   if (samples.length === 0) return undefined;
-  const est = fromHandshake(samples);
-  const first = samples[0]!.guestTsc;
-  return { ...est, samples: samples.length, option: timeShiftOption(hostTraceId, guestCpuFiles.length, first, -est.offset, guest.params.littleEndian) };
+  const rounds = roundOffsets(samples);
+  const { flags, points } = timeShiftPoints(rounds);
+  const option = timeShiftOptionOf(hostTraceId, guestCpuFiles.length, flags, points, guest.params.littleEndian);
+  const best = bestRound(rounds)!;
+  return { offset: best.offset, errorBound: best.errorBound, samples: samples.length, rounds: rounds.length, option };
 }

@@ -1,0 +1,126 @@
+// Clock-sync probes → TIME_SHIFT samples: probes come in rounds (start, every --sync-interval, end),
+// each round gives one sample (what all its probes allow), and trace-cmd interpolates between them.
+// Source of truth: trace-cmd 3.1.6 trace-input.c tsync_cpu_offsets_load() (per CPU: count, then
+// the times, the offsets, the scalings; then per CPU the fractions) and timestamp_correction_calc()
+// (TRACECMD_TSYNC_FLAG_INTERPOLATE; outside the samples it extrapolates from the first or last pair).
+// Pure.
+
+import { ByteWriter } from "../lib/writer.ts";
+import { TRACECMD_OPTION_TIME_SHIFT, type TraceOption } from "../tracedat/model.ts";
+import { fromHandshake, type HandshakeOffset, type HandshakeSample } from "./clock-map.ts";
+
+export const TRACECMD_TSYNC_FLAG_INTERPOLATE = 1;
+
+/** Probes of one round run back to back; a pause longer than this many round trips starts a new round. */
+const ROUND_GAP_RTTS = 8n;
+/** Guest times of the samples that hold the first and last offsets flat beyond the measured range. */
+const EDGE_FIRST = 0n;
+const EDGE_LAST = (1n << 63n) - 1n;
+/** trace-cmd multiplies (ts - time) by the offset change in a signed 64-bit integer; stay well below. */
+const PRODUCT_LIMIT = 1n << 60n;
+
+const rtt = (s: HandshakeSample) => s.hostReceived - s.hostSent;
+
+/** Splits usable probes (in host-send order) into rounds. */
+export function probeRounds(samples: readonly HandshakeSample[]): HandshakeSample[][] {
+  const sorted = samples.filter((s) => s.hostReceived >= s.hostSent).sort((a, b) => (a.hostSent < b.hostSent ? -1 : a.hostSent > b.hostSent ? 1 : 0));
+  const rounds: HandshakeSample[][] = [];
+  let prev: HandshakeSample | undefined;
+  for (const s of sorted) {
+    const longer = prev && (rtt(prev) > rtt(s) ? rtt(prev) : rtt(s));
+    if (!prev || s.hostSent - prev.hostReceived > ROUND_GAP_RTTS * (longer! + 1n)) rounds.push([]);
+    rounds.at(-1)!.push(s);
+    prev = s;
+  }
+  return rounds;
+}
+
+export interface RoundOffset extends HandshakeOffset {
+  /** Guest clock in the middle of the round's stamps. */
+  guestTs: bigint;
+  probes: number;
+}
+
+/**
+ * One offset per round. Each probe bounds guest − host to (G − R, G − S); with one offset over the
+ * round's few milliseconds, the truth lies in all of them, so the round's estimate is the middle of
+ * their intersection, ± half its width: never worse than the best probe alone (fromHandshake()),
+ * and every probe of the round is in order by construction. Should noise make the intersection
+ * empty, the best probe alone decides.
+ */
+export function roundOffsets(samples: readonly HandshakeSample[]): RoundOffset[] {
+  return probeRounds(samples).map((round) => {
+    let lo = round[0]!.guestTsc - round[0]!.hostReceived;
+    let hi = round[0]!.guestTsc - round[0]!.hostSent;
+    let first = round[0]!.guestTsc;
+    let last = first;
+    for (const s of round) {
+      if (s.guestTsc - s.hostReceived > lo) lo = s.guestTsc - s.hostReceived;
+      if (s.guestTsc - s.hostSent < hi) hi = s.guestTsc - s.hostSent;
+      if (s.guestTsc < first) first = s.guestTsc;
+      if (s.guestTsc > last) last = s.guestTsc;
+    }
+    const est = lo <= hi ? { offset: (lo + hi) / 2n, errorBound: (hi - lo + 1n) / 2n } : fromHandshake(round);
+    return { ...est, guestTs: (first + last) / 2n, probes: round.length };
+  });
+}
+
+/** The round with the smallest error bound. */
+export function bestRound(rounds: readonly RoundOffset[]): RoundOffset | undefined {
+  return rounds.reduce<RoundOffset | undefined>((b, r) => (!b || r.errorBound < b.errorBound ? r : b), undefined);
+}
+
+export interface TsyncPoint {
+  /** Guest clock. */
+  time: bigint;
+  /** Added to guest time to get host time. */
+  offset: bigint;
+}
+
+/**
+ * TIME_SHIFT points for the rounds: one round keeps trace-cmd's plain constant offset; several are
+ * interpolated, held flat before the first and after the last (no extrapolation of probe noise),
+ * with extra points on the same line where trace-cmd's 64-bit product could overflow.
+ */
+export function timeShiftPoints(rounds: readonly RoundOffset[]): { flags: number; points: TsyncPoint[] } {
+  const measured = [...rounds].sort((a, b) => (a.guestTs < b.guestTs ? -1 : 1)).map((r) => ({ time: r.guestTs, offset: -r.offset }));
+  const unique = measured.filter((p, i) => i === 0 || p.time !== measured[i - 1]!.time);
+  if (unique.length <= 1) return { flags: 0, points: unique };
+  const points: TsyncPoint[] = [{ time: EDGE_FIRST, offset: unique[0]!.offset }];
+  for (let i = 0; i < unique.length; i++) {
+    const p = unique[i]!;
+    const prev = points.at(-1)!;
+    const dt = p.time - prev.time;
+    const doff = p.offset > prev.offset ? p.offset - prev.offset : prev.offset - p.offset;
+    const pieces = splitsFor(dt * doff);
+    for (let k = 1n; k < pieces; k++) points.push({ time: prev.time + (dt * k) / pieces, offset: prev.offset + ((p.offset - prev.offset) * k) / pieces });
+    if (p.time > prev.time) points.push(p);
+  }
+  points.push({ time: EDGE_LAST, offset: unique.at(-1)!.offset });
+  return { flags: TRACECMD_TSYNC_FLAG_INTERPOLATE, points };
+}
+
+/** The smallest k with (product / k²) below the limit. */
+function splitsFor(product: bigint): bigint {
+  let k = 1n;
+  while (product / (k * k) >= PRODUCT_LIMIT) k *= 2n;
+  return k;
+}
+
+/**
+ * TIME_SHIFT (research note §3.4): u64 host trace id, u32 flags, u32 cpus, per CPU {u32 count,
+ * u64 time × count, s64 offset × count, u64 scaling × count}, then per CPU u64 fraction × count.
+ * Every guest CPU gets the same points (the probes measure the guest's clock, not one vCPU's).
+ */
+export function timeShiftOptionOf(hostTraceId: bigint, cpus: number, flags: number, points: readonly TsyncPoint[], littleEndian: boolean): TraceOption {
+  const w = new ByteWriter(littleEndian, 16 + cpus * (4 + points.length * 32));
+  w.u64(hostTraceId).u32(flags).u32(cpus);
+  for (let cpu = 0; cpu < cpus; cpu++) {
+    w.u32(points.length);
+    for (const p of points) w.u64(p.time);
+    for (const p of points) w.i64(p.offset);
+    for (let i = 0; i < points.length; i++) w.u64(1n);
+  }
+  for (let cpu = 0; cpu < cpus; cpu++) for (let i = 0; i < points.length; i++) w.u64(0n);
+  return { id: TRACECMD_OPTION_TIME_SHIFT, data: w.finish() };
+}
