@@ -55,11 +55,11 @@ export class TimeColumn {
     }
     putBytes(out, this.#secBytes);
     const buf = out.buf;
-    let frac = units - sec * perSec;
+    let frac = units - sec * perSec; // below 1e9: int32 arithmetic from here
     const digits = nsecs ? 9 : 6;
     const end = out.pos + digits;
     for (let at = end - 1; at >= out.pos; at--) {
-      const q = Math.floor(frac / 10);
+      const q = (frac / 10) | 0;
       buf[at] = ZERO + frac - q * 10;
       frac = q;
     }
