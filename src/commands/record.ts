@@ -100,6 +100,7 @@ async function recordWithGuests(output: string, virtDir: string, common: LocalRe
         guests = await startGuests({ virtDir, output, plans, hostTraceId: traceId, littleEndian: os.endianness() === "LE", hostMarker, syncIntervalMs });
         startedMs = askedMs + Math.max(0, ...guests.started.map((g) => g.tracingAfterMs ?? 0));
         for (const f of guests.failed) process.stderr.write(`vtrace record: guest ${f.name}: ${f.error}\n`);
+        for (const note of guests.notes) process.stderr.write(`vtrace record: ${note}\n`);
       },
       beforeStop: async (instanceDir) => guests?.sync(`${instanceDir}/trace_marker`),
       extraOptions: () => guests?.guestOptions ?? [],

@@ -5,8 +5,7 @@
 // (TRACECMD_TSYNC_FLAG_INTERPOLATE; outside the samples it extrapolates from the first or last pair).
 // Pure.
 
-import { ByteWriter } from "../lib/writer.ts";
-import { TRACECMD_OPTION_TIME_SHIFT, type TraceOption } from "../tracedat/model.ts";
+import type { TsyncPoint } from "../tracedat/options-encode.ts";
 import { fromHandshake, type HandshakeOffset, type HandshakeSample } from "./clock-map.ts";
 
 export const TRACECMD_TSYNC_FLAG_INTERPOLATE = 1;
@@ -70,13 +69,6 @@ export function bestRound(rounds: readonly RoundOffset[]): RoundOffset | undefin
   return rounds.reduce<RoundOffset | undefined>((b, r) => (!b || r.errorBound < b.errorBound ? r : b), undefined);
 }
 
-export interface TsyncPoint {
-  /** Guest clock. */
-  time: bigint;
-  /** Added to guest time to get host time. */
-  offset: bigint;
-}
-
 /**
  * TIME_SHIFT points for the rounds: one round keeps trace-cmd's plain constant offset; several are
  * interpolated, held flat before the first and after the last (no extrapolation of probe noise),
@@ -105,22 +97,4 @@ function splitsFor(product: bigint): bigint {
   let k = 1n;
   while (product / (k * k) >= PRODUCT_LIMIT) k *= 2n;
   return k;
-}
-
-/**
- * TIME_SHIFT (research note §3.4): u64 host trace id, u32 flags, u32 cpus, per CPU {u32 count,
- * u64 time × count, s64 offset × count, u64 scaling × count}, then per CPU u64 fraction × count.
- * Every guest CPU gets the same points (the probes measure the guest's clock, not one vCPU's).
- */
-export function timeShiftOptionOf(hostTraceId: bigint, cpus: number, flags: number, points: readonly TsyncPoint[], littleEndian: boolean): TraceOption {
-  const w = new ByteWriter(littleEndian, 16 + cpus * (4 + points.length * 32));
-  w.u64(hostTraceId).u32(flags).u32(cpus);
-  for (let cpu = 0; cpu < cpus; cpu++) {
-    w.u32(points.length);
-    for (const p of points) w.u64(p.time);
-    for (const p of points) w.i64(p.offset);
-    for (let i = 0; i < points.length; i++) w.u64(1n);
-  }
-  for (let cpu = 0; cpu < cpus; cpu++) for (let i = 0; i < points.length; i++) w.u64(0n);
-  return { id: TRACECMD_OPTION_TIME_SHIFT, data: w.finish() };
 }

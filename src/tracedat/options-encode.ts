@@ -66,15 +66,28 @@ export function guestOption(name: string, traceId: bigint, vcpus: readonly Guest
   return { id: TRACECMD_OPTION_GUEST, data: w.finish() };
 }
 
+export interface TsyncPoint {
+  /** Guest clock. */
+  time: bigint;
+  /** Added to guest time to get host time. */
+  offset: bigint;
+}
+
 /**
- * TIME_SHIFT with one sample per guest CPU (research note §3.4, §2.8): u64 host trace id,
- * u32 flags, u32 cpus, per CPU {u32 count, u64 time, s64 offset, u64 scaling}, per CPU {u64 frac}.
- * With one sample trace-cmd applies ts' = ts + offset.
+ * TIME_SHIFT (research note §3.4, §2.8): u64 host trace id, u32 flags, u32 cpus, per CPU {u32 count,
+ * u64 time × count, s64 offset × count, u64 scaling × count}, then per CPU u64 fraction × count.
+ * Every guest CPU gets the same points. With one point trace-cmd applies ts' = ts + offset.
  */
-export function timeShiftOption(hostTraceId: bigint, cpus: number, guestTs: bigint, offset: bigint, littleEndian: boolean): TraceOption {
-  const w = new ByteWriter(littleEndian, 64 + cpus * 40).u64(hostTraceId).u32(0).u32(cpus);
-  for (let cpu = 0; cpu < cpus; cpu++) w.u32(1).u64(guestTs).i64(offset).u64(1n);
-  for (let cpu = 0; cpu < cpus; cpu++) w.u64(0n);
+export function timeShiftOption(hostTraceId: bigint, cpus: number, flags: number, points: readonly TsyncPoint[], littleEndian: boolean): TraceOption {
+  const w = new ByteWriter(littleEndian, 16 + cpus * (4 + points.length * 32));
+  w.u64(hostTraceId).u32(flags).u32(cpus);
+  for (let cpu = 0; cpu < cpus; cpu++) {
+    w.u32(points.length);
+    for (const p of points) w.u64(p.time);
+    for (const p of points) w.i64(p.offset);
+    for (let i = 0; i < points.length; i++) w.u64(1n);
+  }
+  for (let cpu = 0; cpu < cpus; cpu++) for (let i = 0; i < points.length; i++) w.u64(0n);
   return { id: TRACECMD_OPTION_TIME_SHIFT, data: w.finish() };
 }
 

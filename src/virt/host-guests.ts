@@ -14,29 +14,36 @@ export interface GuestPlan {
   args: string[];
 }
 
-/** QEMU names its vCPU threads "CPU N/KVM" or "CPU N/TCG". */
-export function vcpuThreads(qemuPid: number): GuestVcpu[] {
-  const out: GuestVcpu[] = [];
+/**
+ * QEMU names its vCPU threads "CPU N/KVM" or "CPU N/TCG" when started with -name ...,debug-threads=on
+ * (libvirt does this). Without names every vCPU is listed with an unknown thread (-1): trace-cmd 3.1.6
+ * fails to merge two or more guests whose GUEST option lists no vCPUs at all.
+ */
+export function vcpuThreads(qemuPid: number, cpus: number): { vcpus: GuestVcpu[]; named: boolean } {
+  const named: GuestVcpu[] = [];
   let tasks: string[] = [];
   try {
     tasks = readdirSync(`/proc/${qemuPid}/task`);
   } catch {
-    return out;
+    tasks = [];
   }
   for (const tid of tasks) {
     try {
       const m = /^CPU (\d+)\//.exec(readFileSync(`/proc/${qemuPid}/task/${tid}/comm`, "utf8"));
-      if (m) out.push({ vcpu: Number(m[1]), pid: Number(tid) });
+      if (m) named.push({ vcpu: Number(m[1]), pid: Number(tid) });
     } catch {
       // thread ended
     }
   }
-  return out.sort((a, b) => a.vcpu - b.vcpu);
+  if (named.length > 0) return { vcpus: named.sort((a, b) => a.vcpu - b.vcpu), named: true };
+  return { vcpus: Array.from({ length: cpus }, (_, vcpu) => ({ vcpu, pid: -1 })), named: false };
 }
 
 export interface GuestRecording {
   started: GuestReply[];
   failed: GuestReply[];
+  /** Things worth a line on stderr (e.g. vCPU threads that could not be found). */
+  notes: string[];
   guestOptions: TraceOption[];
   /** Clock-sync probes with every started guest, stamped into the host trace through hostMarker. */
   sync(hostMarker: string): Promise<void>;
@@ -64,11 +71,17 @@ export async function startGuests(o: StartGuestsOptions): Promise<GuestRecording
     throw new VtraceError(`virt-server refused: ${reply.error}`);
   }
   const started = reply.guests.filter((g) => g.ok);
-  const guestOptions = started.map((g) => guestOption(g.name, BigInt(g.traceId ?? "0"), vcpuThreads(g.qemuPid ?? -1), o.littleEndian));
+  const notes: string[] = [];
+  const guestOptions = started.map((g) => {
+    const threads = vcpuThreads(g.qemuPid ?? -1, g.cpus ?? 0);
+    if (!threads.named) notes.push(`guest ${g.name}: QEMU (pid ${g.qemuPid ?? "unknown"}) does not name its vCPU threads (start it with -name guest=${g.name},debug-threads=on); the GUEST option lists them as unknown`);
+    return guestOption(g.name, BigInt(g.traceId ?? "0"), threads.vcpus, o.littleEndian);
+  });
   const periodic = periodicSync(ctl, o.hostMarker, started.length > 0 ? o.syncIntervalMs : undefined);
   return {
     started,
     failed: reply.guests.filter((g) => !g.ok),
+    notes,
     guestOptions,
     async sync(hostMarker) {
       await periodic.end();

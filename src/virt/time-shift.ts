@@ -7,7 +7,8 @@ import { openFileSource } from "../io/file-source.ts";
 import { openV6Head } from "../listen/output-file.ts";
 import type { HandshakeOffset } from "../merge/clock-map.ts";
 import { type Marker, pairSyncSamples, printLayout, syncMarkers } from "../merge/sync-markers.ts";
-import { bestRound, roundOffsets, timeShiftOptionOf, timeShiftPoints } from "../merge/time-shift-samples.ts";
+import { bestRound, roundOffsets, timeShiftPoints } from "../merge/time-shift-samples.ts";
+import { timeShiftOption } from "../tracedat/options-encode.ts";
 import type { TraceOption } from "../tracedat/model.ts";
 import { openTraceDat } from "../tracedat/reader/open.ts";
 import type { TraceDat } from "../tracedat/reader/trace-dat.ts";
@@ -64,7 +65,7 @@ export function guestTimeShift(hostFile: string, hostTraceId: bigint, domain: st
   if (samples.length === 0) return undefined;
   const rounds = roundOffsets(samples);
   const { flags, points } = timeShiftPoints(rounds);
-  const option = timeShiftOptionOf(hostTraceId, guestCpuFiles.length, flags, points, guest.params.littleEndian);
+  const option = timeShiftOption(hostTraceId, guestCpuFiles.length, flags, points, guest.params.littleEndian);
   const best = bestRound(rounds)!;
   return { offset: best.offset, errorBound: best.errorBound, samples: samples.length, rounds: rounds.length, option };
 }

@@ -33,7 +33,7 @@ function hostFile(version: 6 | 7): DemoFile {
   return { version, buffers: [{ name: "", cpus: demoEvents(2) }], extraOptions: [traceId(1n), guestOption("ga", 7n, VCPUS, true)] };
 }
 function guestFile(version: 6 | 7): DemoFile {
-  return { version, buffers: [{ name: "", cpus: demoEvents(2) }], extraOptions: [traceId(7n), timeShiftOption(1n, 2, 0n, GUEST_SHIFT_NS, true)] };
+  return { version, buffers: [{ name: "", cpus: demoEvents(2) }], extraOptions: [traceId(7n), timeShiftOption(1n, 2, 0, [{ time: 0n, offset: GUEST_SHIFT_NS }], true)] };
 }
 
 describe.each([

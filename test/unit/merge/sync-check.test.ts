@@ -5,11 +5,11 @@
 import { describe, expect, test } from "bun:test";
 import type { HandshakeSample } from "../../../src/merge/clock-map.ts";
 import { checkSync, formatSyncCheck, readSyncSet, type SyncEvent, type SyncSet } from "../../../src/merge/sync-check.ts";
-import { probeRounds, roundOffsets, timeShiftOptionOf, timeShiftPoints, type TsyncPoint } from "../../../src/merge/time-shift-samples.ts";
+import { probeRounds, roundOffsets, timeShiftPoints } from "../../../src/merge/time-shift-samples.ts";
 import { makeToTime } from "../../../src/report/time.ts";
 import { ByteWriter } from "../../../src/lib/writer.ts";
 import { TRACECMD_OPTION_CPUCOUNT, TRACECMD_OPTION_TRACECLOCK, TRACECMD_OPTION_TRACEID, type TraceOption } from "../../../src/tracedat/model.ts";
-import { guestOption, textOption, u32Option, u64Option } from "../../../src/tracedat/options-encode.ts";
+import { guestOption, textOption, timeShiftOption, u32Option, u64Option, type TsyncPoint } from "../../../src/tracedat/options-encode.ts";
 import { memorySource } from "../../../src/tracedat/reader/byte-source.ts";
 import { openTraceDat } from "../../../src/tracedat/reader/open.ts";
 import { applyOption, emptyOptions } from "../../../src/tracedat/reader/options.ts";
@@ -58,7 +58,7 @@ describe("probeRounds() and roundOffsets()", () => {
   });
 });
 
-describe("timeShiftPoints() and timeShiftOptionOf()", () => {
+describe("timeShiftPoints() and timeShiftOption()", () => {
   const roundAt = (guestTs: bigint, offset: bigint) => ({ guestTs, offset, errorBound: 1n, probes: 1 });
 
   test("one round: a single constant sample, no interpolation (as before --sync-interval)", () => {
@@ -88,7 +88,7 @@ describe("timeShiftPoints() and timeShiftOptionOf()", () => {
 
   test("the option reads back as trace-cmd lays it out, and report time follows the line", () => {
     const { flags, points } = timeShiftPoints([roundAt(1_000n, 10n), roundAt(3_000n, 30n)]);
-    const opt = timeShiftOptionOf(HOST_ID, 2, flags, points, true);
+    const opt = timeShiftOption(HOST_ID, 2, flags, points, true);
     const options = emptyOptions();
     applyOption(options, opt.id, opt.data, { littleEndian: true, version: 6, offset: 0 });
     expect(options.timeShift!.cpus.map((c) => c.map((s) => [s.time, s.offset]))).toEqual([0, 1].map(() => points.map((p: TsyncPoint) => [p.time, p.offset])));
@@ -261,7 +261,7 @@ function recordedSet(roundsAt: bigint[], opts: { shiftError?: bigint; ports?: bo
   const { flags, points } = timeShiftPoints(roundOffsets(samples));
   const shifted = points.map((p) => ({ ...p, offset: p.offset + (opts.shiftError ?? 0n) }));
   const hostDat = traceDat(host, 1, [u64Option(TRACECMD_OPTION_TRACEID, HOST_ID, true), guestOption("g1", GUEST_ID, [{ vcpu: 0, pid: 1 }, { vcpu: 1, pid: 2 }], true)]);
-  const guestDat = traceDat(guest, 2, [u64Option(TRACECMD_OPTION_TRACEID, GUEST_ID, true), timeShiftOptionOf(HOST_ID, 2, flags, shifted, true)]);
+  const guestDat = traceDat(guest, 2, [u64Option(TRACECMD_OPTION_TRACEID, GUEST_ID, true), timeShiftOption(HOST_ID, 2, flags, shifted, true)]);
   return [
     { path: "trace.dat", dat: hostDat },
     { path: "trace-g1.dat", dat: guestDat },
