@@ -26,13 +26,12 @@ export class FdWriter implements ByteSink {
   constructor(readonly fd: number) {}
 
   room(n: number): boolean {
-    if (this.pos + n > this.buf.length) {
-      if (this.held >= 0) this.buf = grown(this.buf, this.pos + n);
-      else {
-        this.flush();
-        if (n > this.buf.length) this.buf = new Uint8Array(n);
-      }
-    }
+    if (this.pos + n <= this.buf.length) return !this.closed;
+    // Bytes from `held` on stay in the buffer (moved to its start); only a held run longer than the
+    // buffer grows it.
+    const keep = this.held >= 0 ? this.held : this.pos;
+    this.#writeOut(keep);
+    if (this.pos + n > this.buf.length) this.buf = grown(this.buf, this.pos + n);
     return !this.closed;
   }
 
@@ -43,11 +42,17 @@ export class FdWriter implements ByteSink {
   }
 
   flush(): void {
-    if (this.pos === 0) return;
-    const bytes = this.buf.subarray(0, this.pos);
-    this.#sinceGc += this.pos;
-    this.pos = 0;
-    this.#writeAll(bytes);
+    this.#writeOut(this.pos);
+  }
+
+  /** Writes buf[0, upTo) and moves the rest to the front. */
+  #writeOut(upTo: number): void {
+    if (upTo === 0) return;
+    this.#writeAll(this.buf.subarray(0, upTo));
+    this.buf.copyWithin(0, upTo, this.pos);
+    this.pos -= upTo;
+    if (this.held >= 0) this.held -= upTo;
+    this.#sinceGc += upTo;
     if (this.#sinceGc >= GC_MIN_OUTPUT_BYTES && process.memoryUsage.rss() > RSS_BUDGET_BYTES) {
       this.#sinceGc = 0;
       Bun.gc(true);

@@ -6,8 +6,9 @@ export interface ByteSink {
   buf: Uint8Array;
   pos: number;
   /**
-   * While set, room() grows the buffer instead of flushing, so the bytes written since pos was
-   * `held` can still be read back or dropped (the info text's trailing newline, the memo copy).
+   * While set (>= 0), room() keeps the bytes from buf[held] on in the buffer (it may move them to
+   * the front and lower `held`), so they can still be read back or dropped: the info text's trailing
+   * newline, the memo copy. -1 when nothing is held.
    */
   held: number;
   /** Makes room for n more bytes at pos (flushing what is there); false once the reader has gone. */
@@ -80,13 +81,13 @@ export class MemorySink implements ByteSink {
 
   room(n: number): boolean {
     if (this.pos + n <= this.buf.length) return true;
-    if (this.held >= 0) {
-      this.buf = grown(this.buf, this.pos + n);
-      return true;
-    }
-    this.#chunks.push(this.buf.slice(0, this.pos));
-    this.buf = new Uint8Array(Math.max(1 << 16, n));
-    this.pos = 0;
+    const keep = this.held >= 0 ? this.held : this.pos;
+    this.#chunks.push(this.buf.slice(0, keep));
+    const rest = this.buf.subarray(keep, this.pos);
+    this.buf = new Uint8Array(Math.max(1 << 16, rest.length + n));
+    this.buf.set(rest);
+    this.pos = rest.length;
+    if (this.held >= 0) this.held = 0;
     return true;
   }
 
