@@ -5,10 +5,9 @@ import { VtraceError } from "../errors.ts";
 import type { TraceDat } from "../tracedat/reader/trace-dat.ts";
 import { buildFileContext } from "./catalog.ts";
 import { addInstances, handlePrefix, initialHandles, type ReportInput } from "./handles.ts";
-import { StreamHeap } from "./kway.ts";
 import { LinePrinter } from "./printer.ts";
 import type { ByteSink } from "../lib/byte-sink.ts";
-import { isVtraceError, openStreams, type RecordStream } from "./streams.ts";
+import { forEachMerged, openStreams, type RecordStream } from "./streams.ts";
 import { printsInUsecs } from "./time.ts";
 
 export type { ReportInput };
@@ -85,25 +84,9 @@ export class TimeCheck {
 }
 
 function mergeAndPrint(streams: RecordStream[], printer: LinePrinter, out: ByteSink, check?: TimeCheck): VtraceError | undefined {
-  let firstError: VtraceError | undefined;
-  const step = (s: RecordStream): boolean => {
-    try {
-      return s.advance();
-    } catch (e) {
-      if (!isVtraceError(e)) throw e;
-      firstError ??= e;
-      return false;
-    }
-  };
-  const heap = new StreamHeap(streams);
-  streams.forEach((s, i) => step(s) && heap.push(i));
-  for (let top = heap.peek(); top !== undefined; top = heap.peek()) {
-    const s = streams[top]!;
+  return forEachMerged(streams, (s) => {
     check?.see(s);
-    if (!printer.line(s, out)) return firstError;
-    if (step(s)) heap.replaceTop();
-    else heap.popTop();
-  }
-  return firstError;
+    return printer.line(s, out);
+  });
 }
 

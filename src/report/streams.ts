@@ -7,7 +7,7 @@ import { openPageStream } from "../tracedat/reader/cpu-pages.ts";
 import { CpuRecords } from "../tracedat/reader/cpu-records.ts";
 import { addContext } from "../tracedat/reader/error-context.ts";
 import type { Handle } from "./handles.ts";
-import type { MergeStream } from "./kway.ts";
+import { StreamHeap, type MergeStream } from "./kway.ts";
 import type { HandleColumns } from "./printer.ts";
 import { makeToTime, type ToTime } from "./time.ts";
 
@@ -71,6 +71,32 @@ export function openStreams(handles: Handle[], opts: { rawTs: boolean; cpus?: Re
 function handleSlots(h: Handle): number {
   const bufferCpus = h.buffer.cpus.reduce((m, c) => Math.max(m, c.cpu + 1), 0);
   return Math.max(h.input.dat.cpuCount, bufferCpus);
+}
+
+/**
+ * Visits the records of all streams in global time order (k-way merge). A stream that fails to read
+ * ends there while the others go on; the first such error is returned. visit() returns false to stop.
+ */
+export function forEachMerged(streams: RecordStream[], visit: (s: RecordStream, index: number) => boolean): VtraceError | undefined {
+  let firstError: VtraceError | undefined;
+  const step = (s: RecordStream): boolean => {
+    try {
+      return s.advance();
+    } catch (e) {
+      if (!isVtraceError(e)) throw e;
+      firstError ??= e;
+      return false;
+    }
+  };
+  const heap = new StreamHeap(streams);
+  streams.forEach((s, i) => step(s) && heap.push(i));
+  for (let top = heap.peek(); top !== undefined; top = heap.peek()) {
+    const s = streams[top]!;
+    if (!visit(s, top)) break;
+    if (step(s)) heap.replaceTop();
+    else heap.popTop();
+  }
+  return firstError;
 }
 
 export function isVtraceError(e: unknown): e is VtraceError {

@@ -3,7 +3,7 @@
 // Source of truth: libtraceevent src/event-parse.c process_function(), print_str_arg(),
 // print_bitmask_to_seq(), print_cpumask_to_seq(); plugins/plugin_jbd2.c, plugin_cfg80211.c.
 
-import { cString, dynamicLoc, readU, type FieldInfo, type Rec } from "../field-info.ts";
+import { cString, dynamicLoc, type FieldInfo, type Rec } from "../field-info.ts";
 import type { Expr } from "./ast.ts";
 import type { CompileCtx } from "./context.ts";
 import { compileFast } from "./eval-fast.ts";

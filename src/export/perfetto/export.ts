@@ -6,8 +6,7 @@ import { FormatError, type VtraceError } from "../../errors.ts";
 import type { EventFormat } from "../../events/format.ts";
 import { buildFileContext, type FileContext } from "../../report/catalog.ts";
 import { addInstances, initialHandles, type Handle, type ReportInput } from "../../report/handles.ts";
-import { StreamHeap } from "../../report/kway.ts";
-import { isVtraceError, openStreams, type RecordStream } from "../../report/streams.ts";
+import { forEachMerged, openStreams, type RecordStream } from "../../report/streams.ts";
 import { parseClockName, printsInUsecs } from "../../report/time.ts";
 import { compileFieldsReader, type FieldsReader } from "./field-values.ts";
 import { TraceEventsWriter, type TextOut } from "./json-writer.ts";
@@ -45,29 +44,15 @@ export function writePerfetto(inputs: ReportInput[], opts: PerfettoOptions, out:
 }
 
 function exportRecords(inputs: ReportInput[], machines: Machine[], streams: RecordStream[], writer: TraceEventsWriter): VtraceError | undefined {
-  let firstError: VtraceError | undefined;
   let open = true;
   const timeline = new Timeline((e) => void (open &&= writer.event(e)));
   const decoder = new RecordDecoder();
   const machineOf = new Map(inputs.map((input, i) => [input, machines[i]!]));
   const tracks = streams.map((s) => machineOf.get(s.handle.input)!.cpuTracks.get(cpuKey(s.handle.buffer.name, s.cpu))!);
-  const step = (s: RecordStream): boolean => {
-    try {
-      return s.advance();
-    } catch (e) {
-      if (!isVtraceError(e)) throw e;
-      firstError ??= e;
-      return false;
-    }
-  };
-  const heap = new StreamHeap(streams);
-  streams.forEach((s, i) => step(s) && heap.push(i));
-  for (let top = heap.peek(); top !== undefined && open; top = heap.peek()) {
-    const s = streams[top]!;
-    timeline.record(machineOf.get(s.handle.input)!, tracks[top]!, decoder.decode(s));
-    if (step(s)) heap.replaceTop();
-    else heap.popTop();
-  }
+  const firstError = forEachMerged(streams, (s, index) => {
+    timeline.record(machineOf.get(s.handle.input)!, tracks[index]!, decoder.decode(s));
+    return open;
+  });
   if (open) timeline.finish();
   return firstError;
 }

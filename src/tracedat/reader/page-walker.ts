@@ -12,7 +12,6 @@ import {
   RB_MISSED_STORED,
   RINGBUF_TYPE_PADDING,
   RINGBUF_TYPE_TIME_EXTEND,
-  RINGBUF_TYPE_TIME_STAMP,
   type PageLayout,
 } from "../../ringbuf/page.ts";
 
