@@ -1,12 +1,13 @@
 // Builds the standalone binary: `bun build --compile` with every Worker as an extra entry point,
-// and without the runtime's automatic loading of .env / bunfig.toml from the working folder.
+// and without the runtime's automatic loading of .env / bunfig.toml from the working folder. The
+// native binary carries a bytecode cache (CommonJS output, which that needs): ~60 ms less start-up.
 //   bun build/compile.ts            → dist/vtrace (this machine's arch, glibc x64 baseline-compatible)
 //   bun build/compile.ts --arm64    → also dist/vtrace-linux-arm64 (runtime fetched from npm)
 
 import { mkdirSync } from "node:fs";
 
 const ENTRYPOINTS = ["src/cli.ts", "src/recorder/cpu.worker.ts"];
-const COMMON_FLAGS = ["--compile", "--minify", "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig"];
+const COMMON_FLAGS = ["--compile", "--minify", "--format=cjs", "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig"];
 
 interface Target {
   outfile: string;
@@ -20,7 +21,7 @@ function targetsFrom(args: string[]): Target[] {
 }
 
 async function build(t: Target): Promise<void> {
-  const argv = [process.execPath, "build", ...COMMON_FLAGS, ...(t.target ? [`--target=${t.target}`] : []), ...ENTRYPOINTS, "--outfile", t.outfile];
+  const argv = [process.execPath, "build", ...COMMON_FLAGS, ...(t.target ? [`--target=${t.target}`] : ["--bytecode"]), ...ENTRYPOINTS, "--outfile", t.outfile];
   const proc = Bun.spawn(argv, { stdio: ["ignore", "inherit", "inherit"] });
   if ((await proc.exited) !== 0) {
     process.stderr.write(`build: ${t.outfile} failed\n`);
