@@ -7,6 +7,8 @@
 import type { ByteSink } from "../lib/byte-sink.ts";
 
 const SLOTS = 4096;
+/** Word-wise hashing reads the page as host-order u32s, which matches the byte path on little-endian hosts. */
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 /** Payloads longer than this are not cached: long records rarely repeat. */
 const MAX_KEY_BYTES = 128;
 /** Texts longer than this are not cached. */
@@ -15,6 +17,9 @@ const MAX_TEXT_BYTES = 192;
 export class InfoMemo {
   /** Each slot's key bytes, MAX_KEY_BYTES apart in one block (no allocation per entry). */
   readonly #keys = new Uint8Array(SLOTS * MAX_KEY_BYTES);
+  readonly #keyWords = new Uint32Array(this.#keys.buffer);
+  #wordsBuffer: ArrayBufferLike | undefined;
+  #words: Uint32Array = new Uint32Array(0);
   /** Key length per slot; -1 when empty. */
   readonly #keyLens = new Int32Array(SLOTS).fill(-1);
   readonly #texts = new Uint8Array(SLOTS * MAX_TEXT_BYTES);
@@ -23,15 +28,38 @@ export class InfoMemo {
 
   /**
    * The slot holding text for exactly the n bytes at bytes[at], or -1; remembers the slot for
-   * store(). Takes the page and a position, so a lookup needs no view of the payload.
+   * store(). Takes the page and a position, so a lookup needs no view of the payload. Records are
+   * 4-byte aligned in their pages, so the key is hashed and compared a word at a time.
    */
   find(bytes: Uint8Array, at: number, n: number): number {
     if (n > MAX_KEY_BYTES) {
       this.#slot = -1;
       return -1;
     }
+    const abs = bytes.byteOffset + at;
+    if ((abs & 3) !== 0 || (n & 3) !== 0 || !LITTLE_ENDIAN_HOST) return this.#findBytes(bytes, at, n);
+    const words = this.#wordsOf(bytes);
+    const w0 = abs >> 2;
+    const wn = n >> 2;
     let h = 0x811c9dc5;
-    for (let i = at; i < at + n; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+    for (let i = w0; i < w0 + wn; i++) h = Math.imul(h ^ words[i]!, 0x01000193);
+    const slot = (h ^ (h >>> 15)) & (SLOTS - 1);
+    this.#slot = slot;
+    if (this.#keyLens[slot] !== n) return -1;
+    const keys = this.#keyWords;
+    const k = slot * (MAX_KEY_BYTES >> 2) - w0;
+    for (let i = w0; i < w0 + wn; i++) if (keys[k + i] !== words[i]) return -1;
+    return slot;
+  }
+
+  /** find() for keys not word-aligned: the same hash (over little-endian words) when n is a multiple of 4. */
+  #findBytes(bytes: Uint8Array, at: number, n: number): number {
+    let h = 0x811c9dc5;
+    if ((n & 3) === 0) {
+      for (let i = at; i < at + n; i += 4) h = Math.imul(h ^ (bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24)), 0x01000193);
+    } else {
+      for (let i = at; i < at + n; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+    }
     const slot = (h ^ (h >>> 15)) & (SLOTS - 1);
     this.#slot = slot;
     if (this.#keyLens[slot] !== n) return -1;
@@ -39,6 +67,15 @@ export class InfoMemo {
     const k = slot * MAX_KEY_BYTES - at;
     for (let i = at; i < at + n; i++) if (keys[k + i] !== bytes[i]) return -1;
     return slot;
+  }
+
+  /** A word view of the page's whole buffer, kept while pages come from the same buffer. */
+  #wordsOf(bytes: Uint8Array): Uint32Array {
+    if (bytes.buffer !== this.#wordsBuffer) {
+      this.#wordsBuffer = bytes.buffer;
+      this.#words = new Uint32Array(bytes.buffer, 0, bytes.buffer.byteLength >> 2);
+    }
+    return this.#words;
   }
 
   /** Copies a found slot's text to out.pos. */

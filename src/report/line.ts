@@ -31,8 +31,13 @@ export const TIME_BYTES = 32;
 export class TimeColumn {
   #sec = -1;
   #secBytes: Uint8Array = new Uint8Array(0);
+  readonly #raw: boolean;
+  readonly #nsecs: boolean;
 
-  constructor(readonly style: TimeStyle) {}
+  constructor(readonly style: TimeStyle) {
+    this.#raw = style === "raw";
+    this.#nsecs = style === "nsecs";
+  }
 
   put(out: ByteSink, tsNs: number | bigint): void {
     const ns = Number(tsNs);
@@ -40,12 +45,12 @@ export class TimeColumn {
       putBytes(out, encodeText(formatTime(BigInt(tsNs), this.style)));
       return;
     }
-    if (this.style === "raw") {
+    if (this.#raw) {
       out.pos = putPadded(out.buf, out.pos, ns, 12);
       out.buf[out.pos++] = COLON;
       return;
     }
-    const nsecs = this.style === "nsecs";
+    const nsecs = this.#nsecs;
     const units = nsecs ? ns : Math.floor((ns + 500) / 1000);
     const perSec = nsecs ? 1e9 : 1e6;
     const sec = Math.floor(units / perSec);
@@ -54,18 +59,36 @@ export class TimeColumn {
       this.#secBytes = encodeText(` ${String(sec).padStart(5)}.`);
     }
     putBytes(out, this.#secBytes);
+    // The fraction as groups of three digits from a table: two or three divisions, not six or nine.
+    const frac = (units - sec * perSec) | 0;
     const buf = out.buf;
-    let frac = units - sec * perSec; // below 1e9: int32 arithmetic from here
-    const digits = nsecs ? 9 : 6;
-    const end = out.pos + digits;
-    for (let at = end - 1; at >= out.pos; at--) {
-      const q = (frac / 10) | 0;
-      buf[at] = ZERO + frac - q * 10;
-      frac = q;
+    let pos = out.pos;
+    if (nsecs) {
+      const hi = (frac / 1e6) | 0;
+      pos = put3(buf, pos, hi);
+      const rest = frac - hi * 1e6;
+      const mid = (rest / 1000) | 0;
+      pos = put3(buf, pos, mid);
+      pos = put3(buf, pos, rest - mid * 1000);
+    } else {
+      const hi = (frac / 1000) | 0;
+      pos = put3(buf, pos, hi);
+      pos = put3(buf, pos, frac - hi * 1000);
     }
-    buf[end] = COLON;
-    out.pos = end + 1;
+    buf[pos++] = COLON;
+    out.pos = pos;
   }
+}
+
+/** "000".."999" as bytes, three per value. */
+const DIGITS3 = Uint8Array.from({ length: 3000 }, (_, i) => ZERO + (i % 3 === 0 ? Math.floor(i / 300) : i % 3 === 1 ? Math.floor(i / 30) % 10 : Math.floor(i / 3) % 10));
+
+function put3(buf: Uint8Array, pos: number, v: number): number {
+  const at = v * 3;
+  buf[pos] = DIGITS3[at]!;
+  buf[pos + 1] = DIGITS3[at + 1]!;
+  buf[pos + 2] = DIGITS3[at + 2]!;
+  return pos + 3;
 }
 
 /** Writes n (a non-negative integer double) right-aligned in width columns; returns the new pos. */

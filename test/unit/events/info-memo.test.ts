@@ -41,3 +41,22 @@ describe("InfoMemo", () => {
     expect(memo.find(key, 0, 1)).toBe(-1);
   });
 });
+
+test("InfoMemo finds a payload stored from a word-aligned page at an unaligned place too, and odd lengths work", () => {
+  const memo = new InfoMemo();
+  const aligned = new Uint8Array(64);
+  aligned.set([1, 2, 3, 4, 5, 6, 7, 8], 8);
+  expect(memo.find(aligned, 8, 8)).toBe(-1);
+  memo.store(aligned, 8, 8, TEXT, 0, 6);
+  const unaligned = new Uint8Array(64);
+  unaligned.set([1, 2, 3, 4, 5, 6, 7, 8], 5);
+  const slot = memo.find(unaligned, 5, 8);
+  expect(slot).toBeGreaterThanOrEqual(0);
+  expect(memo.textOf(slot)).toBe("xxtext");
+  unaligned[12] = 9; // last byte differs
+  expect(memo.find(unaligned, 5, 8)).toBe(-1);
+  const odd = new Uint8Array([5, 6, 7]);
+  memo.find(odd, 0, 3);
+  memo.store(odd, 0, 3, TEXT, 2, 4);
+  expect(memo.textOf(memo.find(new Uint8Array([0, 5, 6, 7]), 1, 3))).toBe("text");
+});
