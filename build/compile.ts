@@ -1,13 +1,14 @@
 // Builds the standalone binary: `bun build --compile` with every Worker as an extra entry point,
-// and without the runtime's automatic loading of .env / bunfig.toml from the working folder. The
-// native binary carries a bytecode cache (CommonJS output, which that needs): ~60 ms less start-up.
+// and without the runtime's automatic loading of .env / bunfig.toml from the working folder.
+// (A bytecode cache would start ~60 ms faster, but it needs CommonJS output, with which the guest
+// agent's warm Workers never start streaming: measured, so the build stays ESM.)
 //   bun build/compile.ts            → dist/vtrace (this machine's arch, glibc x64 baseline-compatible)
 //   bun build/compile.ts --arm64    → also dist/vtrace-linux-arm64 (runtime fetched from npm)
 
 import { mkdirSync } from "node:fs";
 
 const ENTRYPOINTS = ["src/cli.ts", "src/recorder/cpu.worker.ts"];
-const COMMON_FLAGS = ["--compile", "--minify", "--format=cjs", "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig"];
+const COMMON_FLAGS = ["--compile", "--minify", "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig"];
 
 interface Target {
   outfile: string;
@@ -21,7 +22,7 @@ function targetsFrom(args: string[]): Target[] {
 }
 
 async function build(t: Target): Promise<void> {
-  const argv = [process.execPath, "build", ...COMMON_FLAGS, ...(t.target ? [`--target=${t.target}`] : ["--bytecode"]), ...ENTRYPOINTS, "--outfile", t.outfile];
+  const argv = [process.execPath, "build", ...COMMON_FLAGS, ...(t.target ? [`--target=${t.target}`] : []), ...ENTRYPOINTS, "--outfile", t.outfile];
   const proc = Bun.spawn(argv, { stdio: ["ignore", "inherit", "inherit"] });
   if ((await proc.exited) !== 0) {
     process.stderr.write(`build: ${t.outfile} failed\n`);

@@ -71,10 +71,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-// No top-level await: the binary is built as CommonJS with a bytecode cache (faster start-up).
-void (async () => {
-  const code = runInSmallHeap(process.argv) ?? (await main(process.argv));
-  process.exitCode = code;
-  // Safety net: if a stray handle keeps the event loop alive, still end with the right code.
-  setTimeout(() => process.exit(code), 3000).unref();
-})();
+const code = runInSmallHeap(process.argv) ?? (await main(process.argv));
+process.exitCode = code;
+// Safety net: if a stray handle keeps the event loop alive, still end with the right code.
+setTimeout(() => process.exit(code), 3000).unref();
