@@ -51,13 +51,15 @@ try {
   const probes = rep.filter((l) => l.includes("vtrace-sync"));
   process.stdout.write(`${probes.slice(0, 9).join("\n")}\n`);
   step("merged timeline: guest and host scheduling side by side");
-  const at = rep.findIndex((l) => l.includes("trace-demo-guest.dat:") && l.includes("sched_switch"));
+  const at = rep.findIndex((l) => l.startsWith("(demo-guest):") && l.includes("sched_switch"));
   process.stdout.write(`${rep.slice(Math.max(0, at - 4), at + 6).join("\n")}\n`);
   const sync = /clock offset (-?\d+) ± (\d+) cycles \((\d+) probes\)/.exec(rec.err);
   step("sync accuracy");
   process.stdout.write(
-    sync ? `guest TSC = host TSC + ${sync[1]} cycles, ± ${sync[2]} cycles (half the best of ${sync[3]} round trips)\n` : "no clock sync\n",
+    sync ? `guest TSC = host TSC + ${sync[1]} cycles, ± ${sync[2]} cycles (the best round of ${sync[3]} probes)\n` : "no clock sync\n",
   );
+  step("vtrace sync-check -i trace.dat -i trace-demo-guest.dat: the handshake's bound and the causal pairs the merge keeps in order");
+  process.stdout.write(run([VTRACE, "sync-check", "-i", out, "-i", `${dir}/trace-demo-guest.dat`]).out);
 } finally {
   await guest[Symbol.asyncDispose]();
   server.kill("SIGINT");
