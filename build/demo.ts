@@ -2,9 +2,10 @@
 // running `vtrace agent`, record the host and the guest together with one command, then print the
 // merged timeline around the clock-sync probes and the measured sync accuracy.
 
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { bootGuest, guestSupport } from "../test/helpers/guest.ts";
+import { startAgentGuests } from "../test/helpers/agent-guests.ts";
+import { guestSupport } from "../test/helpers/guest.ts";
 
 const REPO = join(import.meta.dir, "..");
 const VTRACE = join(REPO, "dist/vtrace");
@@ -27,17 +28,11 @@ step("build dist/vtrace");
 if (run([process.execPath, "build/compile.ts"]).code !== 0) process.exit(1);
 
 const dir = `/tmp/vtrace-demo-${process.pid}`;
-const virtDir = `${dir}/virt`;
 mkdirSync(dir, { recursive: true });
-step("set up the guest's virtio-serial FIFOs and start the virt-server");
-process.stdout.write(run([VTRACE, "setup-guest", "demo-guest", "--cpus", "2", "--dir", virtDir]).out.split("\n")[0] + "\n");
-const server = Bun.spawn([VTRACE, "virt-server", "--dir", virtDir, "-d", dir, "-l", `${dir}/server.log`], { stdout: "ignore", stderr: "ignore" });
-while (!existsSync(`${virtDir}/vtrace-ctl`)) await Bun.sleep(20);
-
-step("boot a 2-vCPU QEMU guest (TCG) running 'vtrace agent' (the image is built once from Debian packages)");
-const guest = await bootGuest({ name: "demo-guest", cpus: 2, fifoDir: `${virtDir}/demo-guest`, controlSocket: `${virtDir}/agent-ctl-path`, command: "vtrace agent", timeoutMs: 600_000 });
+step("set up the guest's virtio-serial FIFOs, start the virt-server, boot a 2-vCPU QEMU guest (TCG) running 'vtrace agent'\n   (the guest image is built once from Debian packages)");
+const set = await startAgentGuests({ dir, outDir: dir, guests: [{ name: "demo-guest" }], binary: VTRACE, bootTimeoutMs: 600_000 });
+const virtDir = set.virtDir;
 try {
-  while (!/^demo-guest\s/m.test(run([VTRACE, "list-guests", "--dir", virtDir]).out)) await Bun.sleep(300);
   process.stdout.write(run([VTRACE, "list-guests", "--dir", virtDir]).out);
 
   step("record host and guest together: vtrace record -e sched -A demo-guest -e sched -- sleep 1");
@@ -61,8 +56,6 @@ try {
   step("vtrace sync-check -i trace.dat -i trace-demo-guest.dat: the handshake's bound and the causal pairs the merge keeps in order");
   process.stdout.write(run([VTRACE, "sync-check", "-i", out, "-i", `${dir}/trace-demo-guest.dat`]).out);
 } finally {
-  await guest[Symbol.asyncDispose]();
-  server.kill("SIGINT");
-  await server.exited;
+  await set[Symbol.asyncDispose]();
   rmSync(dir, { recursive: true, force: true });
 }

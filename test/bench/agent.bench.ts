@@ -4,9 +4,10 @@
 // closed. Target: under 1 s each. Reference: trace-cmd cannot do this here (its agent needs vsock).
 //   bun test/bench/agent.bench.ts [--runs N]
 
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { bootGuest, guestSupport } from "../helpers/guest.ts";
+import { startAgentGuests } from "../helpers/agent-guests.ts";
+import { guestSupport } from "../helpers/guest.ts";
 
 const VTRACE = join(import.meta.dir, "../../dist/vtrace");
 const args = process.argv.slice(2);
@@ -18,14 +19,10 @@ if (why) {
   process.exit(0);
 }
 const dir = `/tmp/vtrace-agent-bench-${process.pid}`;
-const virtDir = `${dir}/virt`;
 mkdirSync(dir, { recursive: true });
-Bun.spawnSync([VTRACE, "setup-guest", "gb1", "--cpus", "2", "--dir", virtDir]);
-const server = Bun.spawn([VTRACE, "virt-server", "--dir", virtDir, "-d", dir], { stdout: "ignore", stderr: "ignore" });
-while (!existsSync(`${virtDir}/vtrace-ctl`)) await Bun.sleep(20);
-const guest = await bootGuest({ name: "gb1", cpus: 2, fifoDir: `${virtDir}/gb1`, controlSocket: `${virtDir}/agent-ctl-path`, command: "vtrace agent", timeoutMs: 900_000 });
+const set = await startAgentGuests({ dir, outDir: dir, guests: [{ name: "gb1" }] });
+const virtDir = set.virtDir;
 try {
-  while (!/^gb1\s/m.test(Bun.spawnSync([VTRACE, "list-guests", "--dir", virtDir]).stdout.toString())) await Bun.sleep(300);
   const starts: number[] = [];
   const closes: number[] = [];
   for (let i = 0; i < RUNS; i++) {
@@ -40,8 +37,6 @@ try {
   console.log(`host command → guest tracing: ${med(starts)} ms (runs: ${starts.join(", ")})`);
   console.log(`stop → all files closed:     ${med(closes)} ms (runs: ${closes.join(", ")})`);
 } finally {
-  await guest[Symbol.asyncDispose]();
-  server.kill("SIGINT");
-  await server.exited;
+  await set[Symbol.asyncDispose]();
   rmSync(dir, { recursive: true, force: true });
 }

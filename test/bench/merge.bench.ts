@@ -7,7 +7,8 @@
 
 import { existsSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { bootGuest, guestSupport, type RunningGuest } from "../helpers/guest.ts";
+import { startAgentGuests } from "../helpers/agent-guests.ts";
+import { guestSupport } from "../helpers/guest.ts";
 import { instanceName } from "../helpers/env.ts";
 
 const REPO = join(import.meta.dir, "../..");
@@ -36,29 +37,20 @@ async function timed(cmd: string[], outFile?: string): Promise<Run> {
 
 async function recordSet(): Promise<void> {
   rmSync(SET, { recursive: true, force: true });
-  const virtDir = `/tmp/vtrace-merge-bench-${process.pid}`;
   mkdirSync(SET, { recursive: true });
-  for (const g of ["mg1", "mg2"]) Bun.spawnSync([VTRACE, "setup-guest", g, "--cpus", "2", "--dir", virtDir]);
-  const server = Bun.spawn([VTRACE, "virt-server", "--dir", virtDir, "-d", SET], { stdout: "ignore", stderr: "ignore" });
-  while (!existsSync(`${virtDir}/vtrace-ctl`)) await Bun.sleep(20);
-  const guests: RunningGuest[] = [];
+  const dir = `/tmp/vtrace-merge-bench-${process.pid}`;
+  mkdirSync(dir, { recursive: true });
+  const set = await startAgentGuests({ dir, outDir: SET, guests: [{ name: "mg1" }, { name: "mg2" }] });
   try {
-    for (const g of ["mg1", "mg2"]) {
-      guests.push(await bootGuest({ name: g, cpus: 2, fifoDir: `${virtDir}/${g}`, controlSocket: `${virtDir}/agent-ctl-path`, command: "vtrace agent", timeoutMs: 900_000 }));
-    }
-    const listed = () => Bun.spawnSync([VTRACE, "list-guests", "--dir", virtDir]).stdout.toString();
-    while (!/^mg1\s/m.test(listed()) || !/^mg2\s/m.test(listed())) await Bun.sleep(300);
     const rec = Bun.spawnSync(
-      [VTRACE, "record", "-B", instanceName("merge-bench"), ...EVENTS, "-A", "mg1", ...EVENTS, "-A", "mg2", ...EVENTS, "-o", FILES[0]!, "--virt-dir", virtDir, "--", "sh", "-c", "ls -R /usr >/dev/null; sleep 1"],
+      [VTRACE, "record", "-B", instanceName("merge-bench"), ...EVENTS, "-A", "mg1", ...EVENTS, "-A", "mg2", ...EVENTS, "-o", FILES[0]!, "--virt-dir", set.virtDir, "--", "sh", "-c", "ls -R /usr >/dev/null; sleep 1"],
       { stderr: "pipe" },
     );
     process.stdout.write(rec.stderr.toString().split("\n").filter((l) => /clock offset|wrote/.test(l)).join("\n") + "\n");
     if (rec.exitCode !== 0) throw new Error(`record failed: ${rec.stderr.toString()}`);
   } finally {
-    for (const g of guests) await g[Symbol.asyncDispose]();
-    server.kill("SIGINT");
-    await server.exited;
-    rmSync(virtDir, { recursive: true, force: true });
+    await set[Symbol.asyncDispose]();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

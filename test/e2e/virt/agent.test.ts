@@ -3,7 +3,8 @@
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync } from "node:fs";
-import { bootGuest, guestSupport, type RunningGuest } from "../../helpers/guest.ts";
+import { startAgentGuests, type AgentGuests } from "../../helpers/agent-guests.ts";
+import { guestSupport, type RunningGuest } from "../../helpers/guest.ts";
 import { instanceName, missing, run, skipBecause, tempDir, VTRACE_BIN } from "../../helpers/env.ts";
 import { eventLines, traceCmd } from "../../helpers/tracecmd.ts";
 
@@ -26,31 +27,19 @@ function cpusSeen(lines: string[]): Set<string> {
 
 describe.skipIf(skip)("agent mode with two QEMU guests", () => {
   const dir = tempDir("agent");
-  const virtDir = `${dir.path}/virt`;
-  let server: Bun.Subprocess<"ignore", "ignore", "pipe">;
-  const guests: RunningGuest[] = [];
+  let set: AgentGuests | undefined;
+  let virtDir = "";
+  let guests: RunningGuest[] = [];
 
   beforeAll(async () => {
     mkdirSync(`${dir.path}/out`);
-    for (const g of ["ga", "gb", "gk"]) expect((await run([VTRACE_BIN, "setup-guest", g, "--cpus", "2", "--dir", virtDir])).code).toBe(0);
-    server = Bun.spawn([VTRACE_BIN, "virt-server", "--dir", virtDir, "-d", `${dir.path}/out`, "-l", `${dir.path}/server.log`], { stdin: "ignore", stdout: "ignore", stderr: "pipe" });
-    while (!existsSync(`${virtDir}/vtrace-ctl`)) await Bun.sleep(20);
-    for (const [name, command] of [["ga", "vtrace agent"], ["gb", "vtrace agent"], ["gk", KILLED_AGENT]] as const) {
-      guests.push(await bootGuest({ name, cpus: 2, fifoDir: `${virtDir}/${name}`, controlSocket: `${virtDir}/agent-ctl-path`, command, timeoutMs: 900_000 }));
-    }
-    const until = Date.now() + 240_000;
-    for (;;) {
-      const r = await run([VTRACE_BIN, "list-guests", "--dir", virtDir]);
-      if (/^ga\s/m.test(r.stdout) && /^gb\s/m.test(r.stdout) && /^gk\s/m.test(r.stdout)) break;
-      if (Date.now() > until) throw new Error(`agents did not connect: ${r.stdout}${r.stderr}`);
-      await Bun.sleep(500);
-    }
+    const specs = [{ name: "ga" }, { name: "gb" }, { name: "gk", command: KILLED_AGENT }];
+    set = await startAgentGuests({ dir: dir.path, outDir: `${dir.path}/out`, guests: specs });
+    ({ virtDir, guests } = set);
   }, 300_000);
 
   afterAll(async () => {
-    for (const g of guests) await g[Symbol.asyncDispose]();
-    server?.kill("SIGINT");
-    await server?.exited;
+    await set?.[Symbol.asyncDispose]();
     dir[Symbol.dispose]();
   });
 
@@ -153,9 +142,7 @@ describe.skipIf(skip)("agent mode with two QEMU guests", () => {
   }, 200_000);
 
   test("the agents survive a virt-server restart and serve the next session", async () => {
-    server.kill("SIGINT");
-    await server.exited;
-    server = Bun.spawn([VTRACE_BIN, "virt-server", "--dir", virtDir, "-d", `${dir.path}/out`, "-l", `${dir.path}/server2.log`], { stdin: "ignore", stdout: "ignore", stderr: "pipe" });
+    await set!.restartServer();
     const until = Date.now() + 60_000;
     while (!/^ga\s/m.test((await run([VTRACE_BIN, "list-guests", "--dir", virtDir])).stdout)) {
       if (Date.now() > until) throw new Error("ga did not re-announce itself to the new server");

@@ -5,7 +5,8 @@
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync } from "node:fs";
-import { bootGuest, guestSupport, type RunningGuest } from "../../helpers/guest.ts";
+import { startAgentGuests, type AgentGuests } from "../../helpers/agent-guests.ts";
+import { guestSupport } from "../../helpers/guest.ts";
 import { instanceName, missing, run, skipBecause, tempDir, VTRACE_BIN } from "../../helpers/env.ts";
 import { checkChromeTrace, hasNear, indexByTrack, type CheckedTrace } from "../../unit/export/perfetto-validator.ts";
 
@@ -140,23 +141,14 @@ describe.skipIf(skipLocal)("report --format perfetto on a local recording", () =
 
 describe.skipIf(skipGuest)("report --format perfetto on a host + guest set (QEMU TCG guest, 2 vCPUs)", () => {
   const dir = tempDir("perfetto-virt");
-  const virtDir = `${dir.path}/virt`;
   const out = `${dir.path}/out/trace.dat`;
   const guestFile = `${dir.path}/out/trace-ga.dat`;
-  let server: Bun.Subprocess<"ignore", "ignore", "pipe"> | undefined;
-  let guest: RunningGuest | undefined;
+  let set: AgentGuests | undefined;
 
   beforeAll(async () => {
     mkdirSync(`${dir.path}/out`);
-    expect((await run([VTRACE_BIN, "setup-guest", "ga", "--cpus", "2", "--dir", virtDir])).code).toBe(0);
-    server = Bun.spawn([VTRACE_BIN, "virt-server", "--dir", virtDir, "-d", `${dir.path}/out`, "-l", `${dir.path}/server.log`], { stdin: "ignore", stdout: "ignore", stderr: "pipe" });
-    while (!existsSync(`${virtDir}/vtrace-ctl`)) await Bun.sleep(20);
-    guest = await bootGuest({ name: "ga", cpus: 2, fifoDir: `${virtDir}/ga`, controlSocket: `${virtDir}/agent-ctl-path`, command: "vtrace agent", timeoutMs: 300_000 });
-    const until = Date.now() + 120_000;
-    while (!/^ga\s/m.test((await run([VTRACE_BIN, "list-guests", "--dir", virtDir])).stdout)) {
-      if (Date.now() > until) throw new Error(`the agent in ga did not connect: ${guest.console().slice(-2000)}`);
-      await Bun.sleep(300);
-    }
+    set = await startAgentGuests({ dir: dir.path, outDir: `${dir.path}/out`, guests: [{ name: "ga" }], bootTimeoutMs: 300_000 });
+    const virtDir = set.virtDir;
     const r = await run([VTRACE_BIN, "record", "-B", instanceName("perfetto-host"), "-e", "sched", "-A", "ga", "-e", "sched", "-o", out, "--virt-dir", virtDir, "--", "sleep", "1"], {
       timeoutMs: 120_000,
     });
@@ -164,9 +156,7 @@ describe.skipIf(skipGuest)("report --format perfetto on a host + guest set (QEMU
   }, 240_000);
 
   afterAll(async () => {
-    await guest?.[Symbol.asyncDispose]();
-    server?.kill("SIGINT");
-    await server?.exited;
+    await set?.[Symbol.asyncDispose]();
     dir[Symbol.dispose]();
   });
 

@@ -3,10 +3,11 @@
 // every causal pair in order (and trace-cmd's merged report agrees), and a shifted guest is caught.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { openFileSource } from "../../../src/io/file-source.ts";
 import { openTraceDat } from "../../../src/tracedat/reader/open.ts";
-import { bootGuest, guestSupport, type RunningGuest } from "../../helpers/guest.ts";
+import { startAgentGuests, type AgentGuests } from "../../helpers/agent-guests.ts";
+import { guestSupport } from "../../helpers/guest.ts";
 import { instanceName, missing, run, skipBecause, tempDir, VTRACE_BIN } from "../../helpers/env.ts";
 import { traceCmd } from "../../helpers/tracecmd.ts";
 
@@ -45,21 +46,12 @@ describe.skipIf(skip)("sync-check with a QEMU guest agent", () => {
   const virtDir = `${dir.path}/virt`;
   const host = `${dir.path}/out/trace.dat`;
   const guestFile = `${dir.path}/out/trace-g1.dat`;
-  let server: Bun.Subprocess<"ignore", "ignore", "pipe">;
-  let guest: RunningGuest | undefined;
+  let set: AgentGuests | undefined;
   let record: Awaited<ReturnType<typeof run>>;
 
   beforeAll(async () => {
     mkdirSync(`${dir.path}/out`);
-    expect((await run([VTRACE_BIN, "setup-guest", "g1", "--cpus", "2", "--dir", virtDir])).code).toBe(0);
-    server = Bun.spawn([VTRACE_BIN, "virt-server", "--dir", virtDir, "-d", `${dir.path}/out`, "-l", `${dir.path}/server.log`], { stdin: "ignore", stdout: "ignore", stderr: "pipe" });
-    while (!existsSync(`${virtDir}/vtrace-ctl`)) await Bun.sleep(20);
-    guest = await bootGuest({ name: "g1", cpus: 2, fifoDir: `${virtDir}/g1`, controlSocket: `${virtDir}/agent-ctl-path`, command: "vtrace agent", timeoutMs: 900_000 });
-    const until = Date.now() + 120_000;
-    while (!/^g1\s.*agent ready/m.test((await run([VTRACE_BIN, "list-guests", "--dir", virtDir])).stdout)) {
-      if (Date.now() > until) throw new Error("the agent in g1 did not connect");
-      await Bun.sleep(300);
-    }
+    set = await startAgentGuests({ dir: dir.path, outDir: `${dir.path}/out`, guests: [{ name: "g1" }] });
     record = await run(
       [VTRACE_BIN, "record", "-B", instanceName("sync"), "-e", "sched", "-A", "g1", "-e", "sched", "--sync-interval", "1", "-o", host, "--virt-dir", virtDir, "--", "sleep", "3"],
       { timeoutMs: 120_000 },
@@ -67,9 +59,7 @@ describe.skipIf(skip)("sync-check with a QEMU guest agent", () => {
   }, 300_000);
 
   afterAll(async () => {
-    await guest?.[Symbol.asyncDispose]();
-    server?.kill("SIGINT");
-    await server?.exited;
+    await set?.[Symbol.asyncDispose]();
     dir[Symbol.dispose]();
   });
 
