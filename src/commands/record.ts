@@ -11,6 +11,7 @@ import { VTRACE_VERSION } from "../version.ts";
 import { recordVirt, type VirtRecordOptions } from "../virt/guest-record.ts";
 import { parseAgentArgs, splitGuestArgs } from "../virt/agent-args.ts";
 import type { GuestReply } from "../virt/control-protocol.ts";
+import { describeSync } from "../virt/control-protocol.ts";
 import { startGuests } from "../virt/host-guests.ts";
 import { DEFAULT_VIRT_DIR } from "../virt/paths.ts";
 import os from "node:os";
@@ -124,7 +125,7 @@ function tscConversion(plan: ClockPlan): TscConversion | undefined {
 
 function guestLine(g: GuestReply): string {
   if (!g.ok) return `vtrace record: guest ${g.name}: ${g.error}`;
-  const sync = g.sync ? `, clock offset ${g.sync.offset} ± ${g.sync.errorBound} cycles (${g.sync.samples} probes)` : ", no clock sync";
+  const sync = g.sync ? `, ${describeSync(g.sync)}` : ", no clock sync";
   return `vtrace record: wrote ${g.file} (guest ${g.name}${sync})`;
 }
 

@@ -6,7 +6,7 @@
 // Pure.
 
 import type { TsyncPoint } from "../tracedat/options-encode.ts";
-import { fromHandshake, type HandshakeOffset, type HandshakeSample } from "./clock-map.ts";
+import { fromHandshake, type HandshakeOffset, type HandshakeSample, type KvmDebugfsVcpu } from "./clock-map.ts";
 
 export const TRACECMD_TSYNC_FLAG_INTERPOLATE = 1;
 
@@ -97,4 +97,17 @@ function splitsFor(product: bigint): bigint {
   let k = 1n;
   while (product / (k * k) >= PRODUCT_LIMIT) k *= 2n;
   return k;
+}
+
+/**
+ * TIME_SHIFT points per guest CPU from KVM's own offsets (guest TSC = host TSC + offset, so each CPU
+ * adds -offset); a CPU KVM does not list takes vCPU 0's. Undefined when a vCPU's TSC is scaled: the
+ * TIME_SHIFT formula ((ts × scaling) >> frac, in 64 bits) cannot hold KVM's inverse ratio for TSC
+ * values this large, so scaled guests keep the handshake.
+ */
+export function kvmShiftPoints(vcpus: readonly KvmDebugfsVcpu[], cpus: number): TsyncPoint[][] | undefined {
+  if (vcpus.length === 0 || vcpus.some((v) => v.ratio !== 1n << BigInt(v.fracBits))) return undefined;
+  const byVcpu = new Map(vcpus.map((v) => [v.vcpu, v.tscOffset]));
+  const first = vcpus[0]!.tscOffset;
+  return Array.from({ length: cpus }, (_, cpu) => [{ time: 0n, offset: -(byVcpu.get(cpu) ?? first) }]);
 }

@@ -79,15 +79,21 @@ export interface TsyncPoint {
  * Every guest CPU gets the same points. With one point trace-cmd applies ts' = ts + offset.
  */
 export function timeShiftOption(hostTraceId: bigint, cpus: number, flags: number, points: readonly TsyncPoint[], littleEndian: boolean): TraceOption {
-  const w = new ByteWriter(littleEndian, 16 + cpus * (4 + points.length * 32));
-  w.u64(hostTraceId).u32(flags).u32(cpus);
-  for (let cpu = 0; cpu < cpus; cpu++) {
+  return timeShiftOptionPerCpu(hostTraceId, flags, Array.from({ length: cpus }, () => points), littleEndian);
+}
+
+/** TIME_SHIFT with each guest CPU's own points (KVM keeps a TSC offset per vCPU). */
+export function timeShiftOptionPerCpu(hostTraceId: bigint, flags: number, perCpu: readonly (readonly TsyncPoint[])[], littleEndian: boolean): TraceOption {
+  const total = perCpu.reduce((n, points) => n + points.length, 0);
+  const w = new ByteWriter(littleEndian, 16 + perCpu.length * 4 + total * 32);
+  w.u64(hostTraceId).u32(flags).u32(perCpu.length);
+  for (const points of perCpu) {
     w.u32(points.length);
     for (const p of points) w.u64(p.time);
     for (const p of points) w.i64(p.offset);
     for (let i = 0; i < points.length; i++) w.u64(1n);
   }
-  for (let cpu = 0; cpu < cpus; cpu++) for (let i = 0; i < points.length; i++) w.u64(0n);
+  for (const points of perCpu) for (let i = 0; i < points.length; i++) w.u64(0n);
   return { id: TRACECMD_OPTION_TIME_SHIFT, data: w.finish() };
 }
 

@@ -9,7 +9,8 @@ import { MSG_TRACE_USE_FIFOS } from "../msg/commands.ts";
 import type { Recorder } from "../recorder/recorder.ts";
 import type { AgentLink } from "./agent-link.ts";
 import { startFifoReaders, waitQuietFiles } from "./host-session.ts";
-import { guestTimeShift } from "./time-shift.ts";
+import { guestTimeShift, kvmTimeShift } from "./time-shift.ts";
+import type { ClockSync } from "./control-protocol.ts";
 import { writeText } from "../tracefs/files.ts";
 import { appendOptionsV6 } from "../tracedat/writer-v6.ts";
 import { openFileSource } from "../io/file-source.ts";
@@ -31,7 +32,7 @@ export interface AgentSessionInfo {
 export interface StopResult {
   file: string;
   /** Guest TSC − host TSC, and its error bound, when clock-sync markers were found. */
-  sync?: { offset: string; errorBound: string; samples: number };
+  sync?: ClockSync;
 }
 
 export class AgentSession {
@@ -100,10 +101,16 @@ export class AgentSession {
       await waitQuietFiles(this.cpuFiles, 300, 10_000);
       await this.recorder.stop();
       const shift = hostFile ? safeTimeShift(hostFile, this.hostTraceId, this.link.domain, this.metadata, this.cpuFiles) : undefined;
-      const tsc = shift && hostFile ? hostTsc2nsec(hostFile, this.metadata, this.cpuFiles.length) : [];
-      const head = shift ? appendOptionsV6(this.metadata, [...tsc, shift.option], true) : this.metadata;
+      // KVM's own offsets beat the probes where they exist (hardware KVM); the probes stay in the traces.
+      const kvm = hostFile ? safe(() => kvmTimeShift(this.link.qemuPid, hostFile, this.hostTraceId, this.metadata, this.cpuFiles.length)) : undefined;
+      const option = kvm?.option ?? shift?.option;
+      const tsc = option && hostFile ? hostTsc2nsec(hostFile, this.metadata, this.cpuFiles.length) : [];
+      const head = option ? appendOptionsV6(this.metadata, [...tsc, option], true) : this.metadata;
       writeReceivedTrace(outFile, { head, cpuFiles: this.cpuFiles });
-      return { file: outFile, sync: shift && { offset: String(shift.offset), errorBound: String(shift.errorBound), samples: shift.samples } };
+      const sync = kvm
+        ? { offset: String(kvm.offset), errorBound: "0", samples: 0, source: "kvm" as const }
+        : shift && { offset: String(shift.offset), errorBound: String(shift.errorBound), samples: shift.samples, source: "probes" as const };
+      return { file: outFile, sync };
     } finally {
       this.link.busy = false;
       removeAll(this.cpuFiles);
@@ -121,10 +128,15 @@ export function seqBytes(seq: number): Uint8Array {
 }
 
 function safeTimeShift(...args: Parameters<typeof guestTimeShift>) {
+  return safe(() => guestTimeShift(...args));
+}
+
+/** A file without markers (or an unreadable host file) still gets written, unshifted. */
+function safe<T>(fn: () => T): T | undefined {
   try {
-    return guestTimeShift(...args);
+    return fn();
   } catch {
-    return undefined; // a file without markers still gets written, unshifted
+    return undefined;
   }
 }
 

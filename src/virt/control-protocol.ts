@@ -18,7 +18,7 @@ export interface GuestReply {
   qemuPid?: number;
   busy?: boolean;
   tracingAfterMs?: number;
-  sync?: { offset: string; errorBound: string; samples: number };
+  sync?: ClockSync;
 }
 
 export type ControlReply = { ok: true; guests: GuestReply[] } | { ok: false; error: string };
@@ -43,4 +43,17 @@ export function controlRequestOf(line: string): ControlRequest {
     return { op: "start", output: r.output, traceId: r.traceId, hostMarker, guests };
   }
   throw new ProtocolError(`unknown control request '${String(r.op)}'`);
+}
+
+/** How a guest file's clock was mapped to the host's: KVM's debugfs offsets, or the probes (offset ± bound). */
+export interface ClockSync {
+  offset: string;
+  errorBound: string;
+  samples: number;
+  source: "kvm" | "probes";
+}
+
+/** "clock offset X ± B cycles (N probes)", or "clock offset X cycles (KVM debugfs)". */
+export function describeSync(s: ClockSync): string {
+  return s.source === "kvm" ? `clock offset ${s.offset} cycles (KVM debugfs)` : `clock offset ${s.offset} ± ${s.errorBound} cycles (${s.samples} probes)`;
 }

@@ -7,7 +7,7 @@ import { dirname, basename, extname, join } from "node:path";
 import type { AgentLink } from "./agent-link.ts";
 import { AgentSession } from "./agent-session.ts";
 import type { VirtServerContext } from "./host-session.ts";
-import { controlRequestOf, type ControlReply } from "./control-protocol.ts";
+import { controlRequestOf, describeSync, type ControlReply } from "./control-protocol.ts";
 
 export const CONTROL_SOCKET_NAME = "vtrace-ctl";
 
@@ -108,7 +108,7 @@ async function stopAll(client: Client, ctx: VirtServerContext) {
       const file = guestFileName(client.output!, name);
       try {
         const r = await session.stop(file, client.output);
-        ctx.log(`wrote ${file}${r.sync ? ` (clock offset ${r.sync.offset} ± ${r.sync.errorBound} from ${r.sync.samples} probes)` : ""}`);
+        ctx.log(`wrote ${file}${r.sync ? ` (${describeSync(r.sync)})` : ""}`);
         return { name, ok: true, file, sync: r.sync };
       } catch (e) {
         return { name, ok: false, error: (e as Error).message };

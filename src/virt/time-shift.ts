@@ -7,8 +7,10 @@ import { openFileSource } from "../io/file-source.ts";
 import { openV6Head } from "../listen/output-file.ts";
 import type { HandshakeOffset } from "../merge/clock-map.ts";
 import { type Marker, pairSyncSamples, printLayout, syncMarkers } from "../merge/sync-markers.ts";
-import { bestRound, roundOffsets, timeShiftPoints } from "../merge/time-shift-samples.ts";
-import { timeShiftOption } from "../tracedat/options-encode.ts";
+import { bestRound, kvmShiftPoints, roundOffsets, timeShiftPoints } from "../merge/time-shift-samples.ts";
+import { timeShiftOption, timeShiftOptionPerCpu } from "../tracedat/options-encode.ts";
+import { selectedClock } from "../tracedat/model.ts";
+import { KVM_DEBUGFS, readKvmClock } from "./kvm-debugfs.ts";
 import type { TraceOption } from "../tracedat/model.ts";
 import { openTraceDat } from "../tracedat/reader/open.ts";
 import type { TraceDat } from "../tracedat/reader/trace-dat.ts";
@@ -68,4 +70,28 @@ export function guestTimeShift(hostFile: string, hostTraceId: bigint, domain: st
   const option = timeShiftOption(hostTraceId, guestCpuFiles.length, flags, points, guest.params.littleEndian);
   const best = bestRound(rounds)!;
   return { offset: best.offset, errorBound: best.errorBound, samples: samples.length, rounds: rounds.length, option };
+}
+
+export interface KvmTimeShift {
+  /** vCPU 0's TSC offset (guest TSC = host TSC + offset). */
+  offset: bigint;
+  option: TraceOption;
+}
+
+const TSC_CLOCKS = new Set(["x86-tsc", "tsc2nsec"]);
+
+/**
+ * TIME_SHIFT from KVM's own per-vCPU TSC offsets (debugfs), the best source where it exists: exact,
+ * no probes. Only when both files count the TSC (x86-tsc) and no vCPU's TSC is scaled.
+ */
+export function kvmTimeShift(qemuPid: number, hostFile: string, hostTraceId: bigint, guestHead: Uint8Array, cpus: number, debugfs = KVM_DEBUGFS): KvmTimeShift | undefined {
+  const vcpus = readKvmClock(qemuPid, debugfs);
+  if (!vcpus) return undefined;
+  const guest = openV6Head(guestHead, cpus);
+  using src = openFileSource(hostFile);
+  const host = openTraceDat(src);
+  if (!TSC_CLOCKS.has(selectedClock(guest.options.traceClock)) || !TSC_CLOCKS.has(selectedClock(host.clockText ?? host.options.traceClock))) return undefined;
+  const perCpu = kvmShiftPoints(vcpus, cpus);
+  if (!perCpu) return undefined;
+  return { offset: vcpus[0]!.tscOffset, option: timeShiftOptionPerCpu(hostTraceId, 0, perCpu, guest.params.littleEndian) };
 }
