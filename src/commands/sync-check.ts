@@ -4,7 +4,8 @@
 import type { CAC } from "cac";
 import { UsageError, VtraceError } from "../errors.ts";
 import { openFileSource, type FileSource } from "../io/file-source.ts";
-import { checkSync, formatSyncCheck, readSyncSet, type SyncCheckInput } from "../merge/sync-check.ts";
+import { checkSync, readSyncSet, type SyncCheckInput } from "../merge/sync-check.ts";
+import { formatSyncCheck } from "../merge/sync-check-text.ts";
 import { addContext } from "../tracedat/reader/error-context.ts";
 import { openTraceDat } from "../tracedat/reader/open.ts";
 import { listOption } from "./options.ts";

@@ -4,7 +4,8 @@
 
 import { describe, expect, test } from "bun:test";
 import type { HandshakeSample } from "../../../src/merge/clock-map.ts";
-import { checkSync, formatSyncCheck, readSyncSet, type SyncEvent, type SyncSet } from "../../../src/merge/sync-check.ts";
+import { formatSyncCheck } from "../../../src/merge/sync-check-text.ts";
+import { checkSync, readSyncSet, type SyncEvent, type SyncSet } from "../../../src/merge/sync-check.ts";
 import { probeRounds, roundOffsets, timeShiftPoints } from "../../../src/merge/time-shift-samples.ts";
 import { makeToTime } from "../../../src/report/time.ts";
 import { ByteWriter } from "../../../src/lib/writer.ts";
