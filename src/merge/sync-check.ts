@@ -130,7 +130,7 @@ function scanEvents(inputs: ReportInput[]): SyncEvent[][] {
       if (!kinds.has(id)) kinds.set(id, classify(s.handle.ctx, id));
       const k = kinds.get(id);
       if (!k) continue;
-      const event: SyncEvent = { kind: k.kind, cpu: s.cpu, pid: r.commonPid, tsRaw: r.tsRaw, time: s.toTime ? s.toTime(r.tsRaw, s.cpu) : r.tsRaw };
+      const event: SyncEvent = { kind: k.kind, cpu: s.cpu, pid: r.commonPid, tsRaw: r.tsRaw, time: s.toTime ? BigInt(s.toTime(r.tsRaw, s.cpu)) : r.tsRaw };
       if (k.kind === "marker") {
         const text = syncMarkerText(r.payload, k.bufOffset);
         if (text === undefined) continue;

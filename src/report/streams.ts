@@ -9,7 +9,7 @@ import { addContext } from "../tracedat/reader/error-context.ts";
 import type { Handle } from "./handles.ts";
 import { StreamHeap, type MergeStream } from "./kway.ts";
 import type { HandleColumns } from "./printer.ts";
-import { makeToTime, type ToTime } from "./time.ts";
+import { makeReportTime } from "./time.ts";
 
 export class RecordStream implements MergeStream {
   /** Report time of the current record; a double while exact. */
@@ -21,7 +21,8 @@ export class RecordStream implements MergeStream {
     readonly handle: Handle,
     readonly cpu: number,
     readonly records: CpuRecords,
-    readonly toTime: ToTime | undefined,
+    /** Record time → report time, on merge keys (doubles while exact). */
+    readonly toTime: ((ts: number | bigint, cpu: number) => number | bigint) | undefined,
   ) {}
 
   /** Moves to the next record; false at the end. Errors name the file. */
@@ -31,7 +32,7 @@ export class RecordStream implements MergeStream {
     } catch (e) {
       throw addContext(e, "file", this.handle.input.path, this.handle.input.path);
     }
-    this.ts = this.toTime ? this.toTime(this.records.tsRaw, this.cpu) : this.records.tsKey;
+    this.ts = this.toTime ? this.toTime(this.records.tsKey, this.cpu) : this.records.tsKey;
     return true;
   }
 }
@@ -47,7 +48,7 @@ export function openStreams(handles: Handle[], opts: { rawTs: boolean; cpus?: Re
     const slots = handleSlots(h);
     const { dat } = h.input;
     const layout: PageLayout = { littleEndian: dat.params.littleEndian, longSize: dat.kernelLongSize };
-    const toTime = makeToTime(dat, { rawTs: opts.rawTs, userOffsetNs: h.input.userOffsetNs, isInstance: h.isInstance });
+    const toTime = makeReportTime(dat, { rawTs: opts.rawTs, userOffsetNs: h.input.userOffsetNs, isInstance: h.isInstance });
     const label = h.buffer.name === "" ? "" : `buffer '${h.buffer.name}' `;
     const first = start;
     start += slots;

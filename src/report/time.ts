@@ -50,6 +50,66 @@ export function makeToTime(file: TraceDat, s: TimeSettings): ToTime | undefined 
   };
 }
 
+/** Below this, doubles hold the values and their sums exactly. */
+const EXACT = 2 ** 52;
+const EXACT_BIG = BigInt(EXACT);
+const TWO16 = 65536;
+const TWO32 = 4294967296;
+
+/**
+ * makeToTime() for the report's merge keys: a timestamp as a double while exact (else a bigint) in,
+ * the same out. Plain offsets, a one-sample TIME_SHIFT and TSC2NSEC are done in doubles (exactly:
+ * see tscToNsExact()); anything else goes through the bigint mapping.
+ */
+export function makeReportTime(file: TraceDat, s: TimeSettings): ((ts: number | bigint, cpu: number) => number | bigint) | undefined {
+  const exact = makeToTime(file, s);
+  if (!exact) return undefined;
+  const o = file.options;
+  const offset = Number(o.dateNs + o.offsetNs + s.userOffsetNs);
+  const shift = s.isInstance ? undefined : o.timeShift;
+  const shiftOffsets = shift?.cpus.map((samples) => (samples.length === 0 ? 0 : samples.length === 1 ? Number(samples[0]!.offset) : NaN));
+  const tsc = o.tsc2nsec && o.tsc2nsec.mult !== 0 ? o.tsc2nsec : undefined;
+  const toBig = (ts: number | bigint, cpu: number) => {
+    const t = exact(BigInt(ts), cpu);
+    return t < EXACT_BIG ? Number(t) : t;
+  };
+  if (Math.abs(offset) >= EXACT || (tsc && (tsc.mult >= TWO32 || tsc.mult < 0))) return toBig;
+  return (ts, cpu) => {
+    if (typeof ts !== "number") return toBig(ts, cpu);
+    let t = ts;
+    if (shiftOffsets) {
+      const add = cpu < shiftOffsets.length ? shiftOffsets[cpu]! : 0;
+      t += add;
+      if (add !== add || t < 0 || t >= EXACT) return toBig(ts, cpu);
+    }
+    if (tsc) t = tscToNsExact(t, tsc.mult, tsc.shift);
+    t += offset;
+    return t >= 0 && t < EXACT ? t : toBig(ts, cpu);
+  };
+}
+
+/**
+ * (ts × mult) >> shift for 0 ≤ ts < 2^52 and mult < 2^32, exactly in doubles: the product is built
+ * as H·2^32 + L from partial products that each stay below 2^53.
+ */
+export function tscToNsExact(ts: number, mult: number, shift: number): number {
+  const th = Math.floor(ts / TWO32);
+  const tl = ts - th * TWO32;
+  const tl1 = Math.floor(tl / TWO16);
+  const tl0 = tl - tl1 * TWO16;
+  const a = th * mult; // × 2^32
+  const b = tl1 * mult; // × 2^16
+  const c = tl0 * mult;
+  const bHi = Math.floor(b / TWO16);
+  const cHi = Math.floor(c / TWO32);
+  let low = (b - bHi * TWO16) * TWO16 + (c - cHi * TWO32);
+  const carry = Math.floor(low / TWO32);
+  low -= carry * TWO32;
+  const high = a + bHi + cHi + carry;
+  if (shift >= 32) return Math.floor(high / 2 ** (shift - 32));
+  return high * 2 ** (32 - shift) + Math.floor(low / 2 ** shift);
+}
+
 function tscToNs(ts: bigint, tsc: Tsc2Nsec): bigint {
   return ((ts * BigInt(tsc.mult)) >> BigInt(tsc.shift)) & U64;
 }

@@ -4,7 +4,7 @@
 import { expect, test } from "bun:test";
 import { MemorySink } from "../../../src/lib/byte-sink.ts";
 import { formatTime, TimeColumn } from "../../../src/report/line.ts";
-import { makeToTime, parseClockName, printsInUsecs } from "../../../src/report/time.ts";
+import { makeReportTime, makeToTime, parseClockName, printsInUsecs, tscToNsExact } from "../../../src/report/time.ts";
 import { emptyOptions, type FileOptions } from "../../../src/tracedat/reader/options.ts";
 import type { TraceDat } from "../../../src/tracedat/reader/trace-dat.ts";
 
@@ -81,5 +81,29 @@ test("TimeColumn.put() writes what formatTime() prints, for numbers and bigints"
       expect(put(f, ts)).toBe(formatTime(ts, style));
       if (ts < 2n ** 52n) expect(put(f, Number(ts))).toBe(formatTime(ts, style));
     }
+  }
+});
+
+test("tscToNsExact() equals the bigint (ts × mult) >> shift for TSC-sized values, every mult and shift", () => {
+  let seed = 12345;
+  const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  for (let i = 0; i < 20000; i++) {
+    const ts = Math.floor(rand() * 2 ** (20 + Math.floor(rand() * 32)));
+    const mult = Math.floor(rand() * 2 ** 32);
+    const shift = Math.floor(rand() * 64);
+    const want = (BigInt(ts) * BigInt(mult)) >> BigInt(shift);
+    if (want >= 2n ** 52n) continue;
+    expect({ ts, mult, shift, got: tscToNsExact(ts, mult, shift) }).toEqual({ ts, mult, shift, got: Number(want) });
+  }
+});
+
+test("makeReportTime() on doubles gives makeToTime()'s bigint times: offsets, one-sample TIME_SHIFT, TSC2NSEC", () => {
+  const timeShift = { peerTraceId: 1n, flags: 0, cpus: [[{ time: 0n, offset: -1_258_364_170_587_762n, scaling: 1n, frac: 0n }], []] };
+  const d = dat("[x86-tsc]", { timeShift, tsc2nsec: { mult: 2049129529, shift: 32, offset: 0n }, offsetNs: 7n });
+  const settings = { rawTs: false, userOffsetNs: -3n, isInstance: false };
+  const exact = makeToTime(d, settings)!;
+  const fast = makeReportTime(d, settings)!;
+  for (const guest of [1_258_364_170_587_762n + 5n, 1_259_000_000_000_123n, 1_262_000_111_222_333n]) {
+    for (const cpu of [0, 1, 5]) expect(fast(Number(guest), cpu)).toBe(Number(exact(guest, cpu)));
   }
 });
