@@ -19,6 +19,7 @@ export class InfoMemo {
   readonly #keys = new Uint8Array(SLOTS * MAX_KEY_BYTES);
   readonly #keyWords = new Uint32Array(this.#keys.buffer);
   #wordsBuffer: ArrayBufferLike | undefined;
+  #wordsPage: Uint8Array | undefined;
   #words: Uint32Array = new Uint32Array(0);
   /** Key length per slot; -1 when empty. */
   readonly #keyLens = new Int32Array(SLOTS).fill(-1);
@@ -69,11 +70,17 @@ export class InfoMemo {
     return slot;
   }
 
-  /** A word view of the page's whole buffer, kept while pages come from the same buffer. */
+  /**
+   * A word view of the page's whole buffer. Checked by page first: reading a typed array's .buffer
+   * costs more than the rest of a lookup, and a page holds many records.
+   */
   #wordsOf(bytes: Uint8Array): Uint32Array {
-    if (bytes.buffer !== this.#wordsBuffer) {
-      this.#wordsBuffer = bytes.buffer;
-      this.#words = new Uint32Array(bytes.buffer, 0, bytes.buffer.byteLength >> 2);
+    if (bytes === this.#wordsPage) return this.#words;
+    this.#wordsPage = bytes;
+    const buffer = bytes.buffer;
+    if (buffer !== this.#wordsBuffer) {
+      this.#wordsBuffer = buffer;
+      this.#words = new Uint32Array(buffer, 0, buffer.byteLength >> 2);
     }
     return this.#words;
   }
