@@ -1,5 +1,6 @@
 // Conversions written straight into the output bytes: the plain integer conversions (%d %u %x with
-// no flags, width or precision) that most print fmts use, so a record's text needs no number strings.
+// no flags, width or precision) and plain %p that most print fmts use, so a record's text needs no
+// number strings.
 // Source of truth: src/events/printf.ts (the same casts: formatIntNum(), formatInt64(), hex64()).
 
 import { putText, type ByteSink } from "../../lib/byte-sink.ts";
@@ -106,5 +107,24 @@ export function emitWide(spec: ConvSpec, offset: number): Emit | undefined {
       out.buf[out.pos++] = 45;
       putUnsigned(out, (0xffffffff - hi) * TWO32 + (TWO32 - lo));
     } else putText(out, formatInt64(spec, hi, lo));
+  };
+}
+
+const NIL = Uint8Array.from("(nil)", (c) => c.charCodeAt(0));
+
+/** A plain %p of an 8-byte field: "0x" and lower-case hex, or "(nil)" for 0 (pointer.ts's text). */
+export function emitPointer64(offset: number): Emit {
+  return (r, out) => {
+    out.room(NUMBER_BYTES);
+    const hi = readHi(r, offset);
+    const lo = readLo(r, offset);
+    const buf = out.buf;
+    if (hi === 0 && lo === 0) {
+      for (let i = 0; i < NIL.length; i++) buf[out.pos++] = NIL[i]!;
+      return;
+    }
+    buf[out.pos++] = 48;
+    buf[out.pos++] = 120;
+    putHex64(out, hi, lo);
   };
 }

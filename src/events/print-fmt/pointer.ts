@@ -71,9 +71,8 @@ export function compilePointer(suffix: string, arg: Expr, ctx: CompileCtx): PtrF
     case "h":
       return hexPtr(suffix, arg, ctx);
     default: {
-      const f = fixedField(arg, ctx);
-      if (f && f.size === 8 && !castsToSmall(arg)) {
-        const at = f.offset;
+      const at = plainPointerField(arg, ctx);
+      if (at !== undefined) {
         return (r) => {
           const hi = readHi(r, at);
           const lo = readLo(r, at);
@@ -109,6 +108,12 @@ function symbolPtr(withOffset: boolean, arg: Expr, ctx: CompileCtx): PtrFn {
     if (!sym) return `0x${addr.toString(16)}`;
     return withOffset ? `${sym.name}+0x${(addr - sym.start).toString(16)}` : sym.name;
   };
+}
+
+/** Where a plain %p reads its pointer: an 8-byte field not cast to a smaller type; else undefined. */
+export function plainPointerField(arg: Expr, ctx: CompileCtx): number | undefined {
+  const f = fixedField(arg, ctx);
+  return f && f.size === 8 && !castsToSmall(arg) ? f.offset : undefined;
 }
 
 function castsToSmall(arg: Expr): boolean {

@@ -1,6 +1,7 @@
 // Helpers for hand-written golden vectors: a format file from field declarations, and payload
 // bytes from annotated hex ("01 00  # common_type 1").
-import { EventCatalog, parseKallsyms, parsePrintkFormats, type EventFormat } from "../../../src/events/index.ts";
+import { MemorySink } from "../../../src/lib/byte-sink.ts";
+import { EventCatalog, parseKallsyms, parsePrintkFormats, type EventFormat, type RecordInfo } from "../../../src/events/index.ts";
 
 export type FieldDecl = [decl: string, offset: number, size: number, signed?: boolean];
 
@@ -51,5 +52,18 @@ export function printer(fields: FieldDecl[], printFmt: string, opts: { littleEnd
     ev,
     info: (payload: Uint8Array) => cat.formatInfo(ev, payload),
     raw: (payload: Uint8Array) => cat.formatInfo(ev, payload, true),
+    written: (payload: Uint8Array) => [writtenInfo(cat, ev, payload), writtenInfo(cat, ev, payload)],
   };
+}
+
+/**
+ * writeRecord() (the report's byte path: emitters, the memo) of a payload placed inside a page, as
+ * text. Called twice for the same payload, the second answer comes from the memo.
+ */
+export function writtenInfo(cat: EventCatalog, ev: EventFormat, payload: Uint8Array, rec?: RecordInfo): string {
+  const page = new Uint8Array(payload.length + 16);
+  page.set(payload, 8);
+  const out = new MemorySink();
+  cat.writeRecord(out, ev, page, 8, payload.length, false, rec);
+  return out.text();
 }

@@ -3,6 +3,7 @@
 // little-endian with 8-byte longs, and big-endian with 4-byte longs.
 import { describe, expect, test } from "bun:test";
 import { EventCatalog, parseKallsyms, parsePrintkFormats } from "../../../src/events/index.ts";
+import { writtenInfo } from "./_golden.ts";
 import { loadVectors } from "./_vectors.ts";
 
 interface SynthCase {
@@ -32,8 +33,8 @@ async function firstMismatch(file: string) {
   for (const [i, c] of v.cases.entries()) {
     const payload = Buffer.from(c.hex, "hex");
     const rec = { cpu: 0, ts: 0n };
-    const got = { info: cat.formatInfo(events[i]!, payload, false, rec), raw: cat.formatInfo(events[i]!, payload, true, rec) };
-    if (got.info !== c.info || got.raw !== c.raw) {
+    const got = { info: cat.formatInfo(events[i]!, payload, false, rec), raw: cat.formatInfo(events[i]!, payload, true, rec), written: writtenInfo(cat, events[i]!, payload, rec) };
+    if (got.info !== c.info || got.raw !== c.raw || got.written !== c.info) {
       return { event: `${c.system}:${events[i]!.name}`, want: { info: c.info, raw: c.raw }, got };
     }
   }

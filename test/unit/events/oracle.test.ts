@@ -1,6 +1,7 @@
 // Checks formatInfo() against trace-cmd 3.1.6 (libtraceevent 1.7.1 + plugins) on real records.
 // Vectors: test/vectors/events/oracle.json.gz (see the README there for their origin).
 import { describe, expect, test } from "bun:test";
+import { writtenInfo } from "./_golden.ts";
 import { EventCatalog, parseKallsyms, parsePrintkFormats } from "../../../src/events/index.ts";
 import { loadVectors } from "./_vectors.ts";
 
@@ -52,6 +53,8 @@ function firstMismatch(oracle: Oracle, raw: boolean): { index: number; event: st
     const got = cat.formatInfo(event, payloadOf(c), raw);
     const want = raw ? c.raw : c.info;
     if (got !== want) return { index, event: `${event.system}:${event.name}`, want, got };
+    const written = raw ? want : writtenInfo(cat, event, payloadOf(c));
+    if (written !== want) return { index, event: `${event.system}:${event.name} (byte path)`, want, got: written };
   }
   return undefined;
 }

@@ -8,5 +8,6 @@ describe("EventCatalog.formatInfo() golden vectors", () => {
     const payload = hex(c.payload);
     const got = { info: p.info(payload), ...(c.raw !== undefined ? { raw: p.raw(payload) } : {}) };
     expect(got).toEqual({ info: c.info, ...(c.raw !== undefined ? { raw: c.raw } : {}) });
+    expect(p.written(payload)).toEqual([c.info, c.info]);
   });
 });
