@@ -6,7 +6,7 @@
 // Pure.
 
 import type { TsyncPoint } from "../tracedat/options-encode.ts";
-import { fromHandshake, type HandshakeOffset, type HandshakeSample, type KvmDebugfsVcpu } from "./clock-map.ts";
+import { fromHandshake, type HandshakeOffset, type HandshakeSample, type KvmDebugfsVcpu, type TscOffsetEvent } from "./clock-map.ts";
 
 export const TRACECMD_TSYNC_FLAG_INTERPOLATE = 1;
 
@@ -110,4 +110,28 @@ export function kvmShiftPoints(vcpus: readonly KvmDebugfsVcpu[], cpus: number): 
   const byVcpu = new Map(vcpus.map((v) => [v.vcpu, v.tscOffset]));
   const first = vcpus[0]!.tscOffset;
   return Array.from({ length: cpus }, (_, cpu) => [{ time: 0n, offset: -(byVcpu.get(cpu) ?? first) }]);
+}
+
+/**
+ * TIME_SHIFT points per guest CPU from kvm:kvm_write_tsc_offset events (host TSC of each change, the
+ * vCPU, its previous and next offset): the offset in force steps at each change, which flags 0 (no
+ * interpolation) gives. A point's time is guest time, so a change at host TSC T counts from T + next;
+ * a last point at the end of time holds the last offset. (A change that moves the guest TSC back makes
+ * guest times ambiguous: from its guest time on, the later offset wins.)
+ * CPUs without events of their own take vCPU 0's steps; undefined when there are no events at all.
+ */
+export function tscOffsetShiftPoints(events: readonly TscOffsetEvent[], cpus: number): TsyncPoint[][] | undefined {
+  const byVcpu = new Map<number, TsyncPoint[]>();
+  for (const e of [...events].sort((a, b) => (a.hostTsc < b.hostTsc ? -1 : a.hostTsc > b.hostTsc ? 1 : 0))) {
+    let points = byVcpu.get(e.vcpu);
+    if (!points) byVcpu.set(e.vcpu, (points = [{ time: 0n, offset: -e.previous }]));
+    const time = e.hostTsc + e.next;
+    if (time > points.at(-1)!.time) points.push({ time, offset: -e.next });
+    else points[points.length - 1] = { time: points.at(-1)!.time, offset: -e.next };
+  }
+  // trace-cmd takes the lower point of the last pair past the last time: hold the last offset to the end.
+  for (const points of byVcpu.values()) points.push({ time: EDGE_LAST, offset: points.at(-1)!.offset });
+  const fallback = byVcpu.get(0) ?? byVcpu.values().next().value;
+  if (!fallback) return undefined;
+  return Array.from({ length: cpus }, (_, cpu) => byVcpu.get(cpu) ?? fallback);
 }

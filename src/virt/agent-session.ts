@@ -102,13 +102,14 @@ export class AgentSession {
       await this.recorder.stop();
       const shift = hostFile ? safeTimeShift(hostFile, this.hostTraceId, this.link.domain, this.metadata, this.cpuFiles) : undefined;
       // KVM's own offsets beat the probes where they exist (hardware KVM); the probes stay in the traces.
-      const kvm = hostFile ? safe(() => kvmTimeShift(this.link.qemuPid, hostFile, this.hostTraceId, this.metadata, this.cpuFiles.length)) : undefined;
+      const kvmGuest = { qemuPid: this.link.qemuPid, domain: this.link.domain, hostTraceId: this.hostTraceId, guestHead: this.metadata, cpus: this.cpuFiles.length };
+      const kvm = hostFile ? safe(() => kvmTimeShift({ ...kvmGuest, hostFile })) : undefined;
       const option = kvm?.option ?? shift?.option;
       const tsc = option && hostFile ? hostTsc2nsec(hostFile, this.metadata, this.cpuFiles.length) : [];
       const head = option ? appendOptionsV6(this.metadata, [...tsc, option], true) : this.metadata;
       writeReceivedTrace(outFile, { head, cpuFiles: this.cpuFiles });
       const sync = kvm
-        ? { offset: String(kvm.offset), errorBound: "0", samples: 0, source: "kvm" as const }
+        ? { offset: String(kvm.offset), errorBound: "0", samples: 0, source: kvm.source }
         : shift && { offset: String(shift.offset), errorBound: String(shift.errorBound), samples: shift.samples, source: "probes" as const };
       return { file: outFile, sync };
     } finally {

@@ -45,15 +45,18 @@ export function controlRequestOf(line: string): ControlRequest {
   throw new ProtocolError(`unknown control request '${String(r.op)}'`);
 }
 
-/** How a guest file's clock was mapped to the host's: KVM's debugfs offsets, or the probes (offset ± bound). */
+/** How a guest file's clock was mapped to the host's: KVM's own offsets (events, debugfs), or the probes (offset ± bound). */
 export interface ClockSync {
   offset: string;
   errorBound: string;
   samples: number;
-  source: "kvm" | "probes";
+  source: "kvm-events" | "kvm-debugfs" | "probes";
 }
+
+const KVM_SOURCES = { "kvm-events": "kvm_write_tsc_offset events", "kvm-debugfs": "KVM debugfs" } as const;
 
 /** "clock offset X ± B cycles (N probes)", or "clock offset X cycles (KVM debugfs)". */
 export function describeSync(s: ClockSync): string {
-  return s.source === "kvm" ? `clock offset ${s.offset} cycles (KVM debugfs)` : `clock offset ${s.offset} ± ${s.errorBound} cycles (${s.samples} probes)`;
+  if (s.source === "probes") return `clock offset ${s.offset} ± ${s.errorBound} cycles (${s.samples} probes)`;
+  return `clock offset ${s.offset} cycles (${KVM_SOURCES[s.source]})`;
 }

@@ -7,10 +7,11 @@ import { openFileSource } from "../io/file-source.ts";
 import { openV6Head } from "../listen/output-file.ts";
 import type { HandshakeOffset } from "../merge/clock-map.ts";
 import { type Marker, pairSyncSamples, printLayout, syncMarkers } from "../merge/sync-markers.ts";
-import { bestRound, kvmShiftPoints, roundOffsets, timeShiftPoints } from "../merge/time-shift-samples.ts";
+import { bestRound, kvmShiftPoints, roundOffsets, timeShiftPoints, tscOffsetShiftPoints } from "../merge/time-shift-samples.ts";
 import { timeShiftOption, timeShiftOptionPerCpu } from "../tracedat/options-encode.ts";
 import { selectedClock } from "../tracedat/model.ts";
 import { KVM_DEBUGFS, readKvmClock } from "./kvm-debugfs.ts";
+import { readTscOffsetEvents } from "./kvm-events.ts";
 import type { TraceOption } from "../tracedat/model.ts";
 import { openTraceDat } from "../tracedat/reader/open.ts";
 import type { TraceDat } from "../tracedat/reader/trace-dat.ts";
@@ -73,25 +74,47 @@ export function guestTimeShift(hostFile: string, hostTraceId: bigint, domain: st
 }
 
 export interface KvmTimeShift {
-  /** vCPU 0's TSC offset (guest TSC = host TSC + offset). */
+  /** vCPU 0's TSC offset (guest TSC = host TSC + offset), the last one in force. */
   offset: bigint;
   option: TraceOption;
+  source: "kvm-events" | "kvm-debugfs";
+}
+
+export interface KvmGuest {
+  qemuPid: number;
+  domain: string;
+  hostFile: string;
+  hostTraceId: bigint;
+  guestHead: Uint8Array;
+  cpus: number;
+  debugfs?: string;
 }
 
 const TSC_CLOCKS = new Set(["x86-tsc", "tsc2nsec"]);
 
 /**
- * TIME_SHIFT from KVM's own per-vCPU TSC offsets (debugfs), the best source where it exists: exact,
- * no probes. Only when both files count the TSC (x86-tsc) and no vCPU's TSC is scaled.
+ * TIME_SHIFT from KVM's own TSC offsets, the best sources where they exist: exact, no probes.
+ * kvm_write_tsc_offset events in the host trace first (they follow offset changes while
+ * recording), then each vCPU's debugfs offset. Only when both files count the TSC (x86-tsc).
  */
-export function kvmTimeShift(qemuPid: number, hostFile: string, hostTraceId: bigint, guestHead: Uint8Array, cpus: number, debugfs = KVM_DEBUGFS): KvmTimeShift | undefined {
-  const vcpus = readKvmClock(qemuPid, debugfs);
-  if (!vcpus) return undefined;
-  const guest = openV6Head(guestHead, cpus);
+export function kvmTimeShift(g: KvmGuest): KvmTimeShift | undefined {
+  const guest = openV6Head(g.guestHead, g.cpus);
+  const le = guest.params.littleEndian;
+  if (!TSC_CLOCKS.has(selectedClock(guest.options.traceClock)) || !TSC_CLOCKS.has(hostClock(g.hostFile))) return undefined;
+  const events = readTscOffsetEvents(g.hostFile, g.domain);
+  const stepped = tscOffsetShiftPoints(events, g.cpus);
+  if (stepped) {
+    const last = [...events].filter((e) => e.vcpu === events[0]!.vcpu).sort((a, b) => (a.hostTsc < b.hostTsc ? -1 : 1)).at(-1)!;
+    return { offset: last.next, option: timeShiftOptionPerCpu(g.hostTraceId, 0, stepped, le), source: "kvm-events" };
+  }
+  const vcpus = readKvmClock(g.qemuPid, g.debugfs ?? KVM_DEBUGFS);
+  const perCpu = vcpus && kvmShiftPoints(vcpus, g.cpus);
+  if (!perCpu) return undefined;
+  return { offset: vcpus![0]!.tscOffset, option: timeShiftOptionPerCpu(g.hostTraceId, 0, perCpu, le), source: "kvm-debugfs" };
+}
+
+function hostClock(hostFile: string): string {
   using src = openFileSource(hostFile);
   const host = openTraceDat(src);
-  if (!TSC_CLOCKS.has(selectedClock(guest.options.traceClock)) || !TSC_CLOCKS.has(selectedClock(host.clockText ?? host.options.traceClock))) return undefined;
-  const perCpu = kvmShiftPoints(vcpus, cpus);
-  if (!perCpu) return undefined;
-  return { offset: vcpus[0]!.tscOffset, option: timeShiftOptionPerCpu(hostTraceId, 0, perCpu, guest.params.littleEndian) };
+  return selectedClock(host.clockText ?? host.options.traceClock);
 }

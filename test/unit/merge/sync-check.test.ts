@@ -9,13 +9,13 @@ import { checkSync, readSyncSet, type SyncEvent, type SyncSet } from "../../../s
 import { probeRounds, roundOffsets, timeShiftPoints } from "../../../src/merge/time-shift-samples.ts";
 import { makeToTime } from "../../../src/report/time.ts";
 import { ByteWriter } from "../../../src/lib/writer.ts";
-import { TRACECMD_OPTION_CPUCOUNT, TRACECMD_OPTION_TRACECLOCK, TRACECMD_OPTION_TRACEID, type TraceOption } from "../../../src/tracedat/model.ts";
-import { guestOption, textOption, timeShiftOption, u32Option, u64Option, type TsyncPoint } from "../../../src/tracedat/options-encode.ts";
+import { formatFile, v6File } from "../../helpers/v6-file.ts";
+import { TRACECMD_OPTION_TRACEID, type TraceOption } from "../../../src/tracedat/model.ts";
+import { guestOption, timeShiftOption, u64Option, type TsyncPoint } from "../../../src/tracedat/options-encode.ts";
 import { memorySource } from "../../../src/tracedat/reader/byte-source.ts";
 import { openTraceDat } from "../../../src/tracedat/reader/open.ts";
 import { applyOption, emptyOptions } from "../../../src/tracedat/reader/options.ts";
 import type { TraceDat } from "../../../src/tracedat/reader/trace-dat.ts";
-import { encodeV6Head, layoutFlyrecord } from "../../../src/tracedat/writer-v6.ts";
 
 const HOST_ID = 0x1111n;
 const GUEST_ID = 0x2222n;
@@ -176,31 +176,17 @@ describe("checkSync()", () => {
 
 // ---- whole files: readSyncSet() over real v6 bytes -------------------------------------------
 
-const te = new TextEncoder();
-const COMMON = [
-  "\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;",
-  "\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;",
-  "\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;",
-  "\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;",
-  "",
-].join("\n");
-const format = (name: string, id: number, fields: string, fmt: string) => te.encode(`name: ${name}\nID: ${id}\nformat:\n${COMMON}\n${fields}\n\nprint fmt: ${fmt}\n`);
 const PRINT_ID = 5;
 const WRITE_ID = 600;
 const READ_ID = 601;
-const PRINT = format("print", PRINT_ID, "\tfield:unsigned long ip;\toffset:8;\tsize:8;\tsigned:0;\n\tfield:char buf[];\toffset:16;\tsize:0;\tsigned:0;", `"%ps: %s", (void *)REC->ip, REC->buf`);
-const SYS_ENTER_WRITE = format(
+const PRINT = formatFile("print", PRINT_ID, "\tfield:unsigned long ip;\toffset:8;\tsize:8;\tsigned:0;\n\tfield:char buf[];\toffset:16;\tsize:0;\tsigned:0;", `"%ps: %s", (void *)REC->ip, REC->buf`);
+const SYS_ENTER_WRITE = formatFile(
   "sys_enter_write",
   WRITE_ID,
   "\tfield:int __syscall_nr;\toffset:8;\tsize:4;\tsigned:1;\n\tfield:unsigned int fd;\toffset:16;\tsize:8;\tsigned:0;\n\tfield:const char * buf;\toffset:24;\tsize:8;\tsigned:0;\n\tfield:size_t count;\toffset:32;\tsize:8;\tsigned:0;",
   `"fd: 0x%08lx, buf: 0x%08lx, count: 0x%08lx", ((unsigned long)(REC->fd)), ((unsigned long)(REC->buf)), ((unsigned long)(REC->count))`,
 );
-const SYS_EXIT_READ = format("sys_exit_read", READ_ID, "\tfield:int __syscall_nr;\toffset:8;\tsize:4;\tsigned:1;\n\tfield:long ret;\toffset:16;\tsize:8;\tsigned:1;", `"0x%lx", REC->ret`);
-const HEADER_PAGE = te.encode(
-  "\tfield: u64 timestamp;\toffset:0;\tsize:8;\tsigned:0;\n\tfield: local_t commit;\toffset:8;\tsize:8;\tsigned:1;\n\tfield: int overwrite;\toffset:8;\tsize:1;\tsigned:1;\n\tfield: char data;\toffset:16;\tsize:4080;\tsigned:0;\n",
-);
-const HEADER_EVENT = te.encode("# compressed entry header\n\ttype_len    :    5 bits\n\ttime_delta  :   27 bits\n\tarray       :   32 bits\n");
-const PAGE = 4096;
+const SYS_EXIT_READ = formatFile("sys_exit_read", READ_ID, "\tfield:int __syscall_nr;\toffset:8;\tsize:4;\tsigned:1;\n\tfield:long ret;\toffset:16;\tsize:8;\tsigned:1;", `"0x%lx", REC->ret`);
 
 interface FileEvent {
   ts: bigint;
@@ -217,28 +203,12 @@ function payloadOf(e: FileEvent): Uint8Array {
   if (e.text !== undefined) w.u16(PRINT_ID).u8(0).u8(0).i32(e.pid).u64(0xffffffff81000000n).cstring(`${e.text}\n`);
   else if (e.write) w.u16(WRITE_ID).u8(0).u8(0).i32(e.pid).i32(1).i32(0).u64(3n).u64(0n).u64(16n);
   else w.u16(READ_ID).u8(0).u8(0).i32(e.pid).i32(0).i32(0).i64(e.readRet ?? 16n);
-  w.zeros((4 - (w.length % 4)) % 4);
   return w.finish();
 }
 
-/** One event per page: page timestamp = event time, type_len = payload words, delta 0. */
-function pageOf(e: FileEvent): Uint8Array {
-  const payload = payloadOf(e);
-  const w = new ByteWriter(true, PAGE).u64(e.ts).u64(BigInt(4 + payload.length)).u32((payload.length / 4) & 31).bytes(payload);
-  return w.zeros(PAGE - w.length).finish();
-}
-
 function traceDat(events: FileEvent[], cpus: number, options: TraceOption[]): TraceDat {
-  const meta = { headerPage: HEADER_PAGE, headerEvent: HEADER_EVENT, ftraceFormats: [PRINT], eventSystems: [{ name: "syscalls", formats: [SYS_ENTER_WRITE, SYS_EXIT_READ] }], kallsyms: new Uint8Array(), printk: new Uint8Array(), cmdlines: new Uint8Array() };
-  const params = { version: 6 as const, littleEndian: true, longSize: 8, pageSize: PAGE };
-  const head = encodeV6Head(params, meta, cpus, [textOption(TRACECMD_OPTION_TRACECLOCK, "[x86-tsc]"), ...options, u32Option(TRACECMD_OPTION_CPUCOUNT, cpus, true)]);
-  const data = Array.from({ length: cpus }, (_, cpu) => events.filter((e) => e.cpu === cpu).sort((a, b) => (a.ts < b.ts ? -1 : 1)).map(pageOf));
-  const fly = layoutFlyrecord(head.length, data.map((p) => p.length * PAGE), "x86-tsc", params);
-  const w = new ByteWriter(true, 1 << 16).bytes(head).bytes(fly.table).zeros(fly.padding);
-  for (const pages of data) {
-    for (const p of pages) w.bytes(p);
-  }
-  return openTraceDat(memorySource(w.finish()));
+  const records = events.map((e) => ({ ts: e.ts, cpu: e.cpu, payload: payloadOf(e) }));
+  return openTraceDat(memorySource(v6File({ cpus, ftraceFormats: [PRINT], eventSystems: [{ name: "syscalls", formats: [SYS_ENTER_WRITE, SYS_EXIT_READ] }], options, records })));
 }
 
 /** Host + guest files for rounds of probes at the given host times; the guest runs GUEST_AHEAD ahead. */
