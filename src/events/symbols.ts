@@ -26,7 +26,6 @@ export function parseKallsyms(text: string): SymbolTable {
  */
 export function decodeKallsyms(bytes: Uint8Array): SymbolTable {
   const n = bytes.length;
-  // Plain loops, not indexOf(): a native call per line costs more than scanning its bytes.
   // Lines are ~40 bytes, so n / 32 entries rarely needs to grow.
   let cap = (n >>> 5) + 16;
   let hi = new Uint32Array(cap);
@@ -44,14 +43,16 @@ export function decodeKallsyms(bytes: Uint8Array): SymbolTable {
       h = ((h << 4) | (l >>> 28)) >>> 0;
       l = ((l << 4) | d) >>> 0;
     }
-    let eol = p;
-    while (eol < n && bytes[eol] !== 10) eol++;
     const digits = p - pos;
-    if (digits > 0 && digits <= 16 && bytes[p] === 32 && bytes[p + 2] === 32) {
+    let eol = -1;
+    if (digits > 0 && digits <= 16 && bytes[p] === 32 && bytes[p + 2] === 32 && bytes[p + 1] !== 10) {
       const type = bytes[p + 1];
       const nameStart = p + 3;
       let nameEnd = nameStart;
-      while (nameEnd < eol && bytes[nameEnd] !== 9 && bytes[nameEnd] !== 32) nameEnd++;
+      let c = bytes[nameEnd];
+      while (nameEnd < n && c !== 9 && c !== 32 && c !== 10) c = bytes[++nameEnd];
+      // Most lines end right after the name: the name scan found the line's end too.
+      eol = c === 10 || nameEnd >= n ? nameEnd : lineEnd(bytes, nameEnd);
       // tep_parse_kallsyms() skips absolute symbols ('A'/'a') and ARM's '$' mapping symbols.
       if (nameEnd > nameStart && type !== 65 && type !== 97 && bytes[nameStart] !== 36) {
         if (count === cap) {
@@ -76,9 +77,15 @@ export function decodeKallsyms(bytes: Uint8Array): SymbolTable {
         count++;
       }
     }
-    pos = eol + 1;
+    pos = (eol >= 0 ? eol : lineEnd(bytes, p)) + 1;
   }
   return new SortedSymbols(bytes, hi.subarray(0, count), lo.subarray(0, count), spans.subarray(0, count * 4));
+}
+
+/** Index of the next newline at or after `from`, or the length. */
+function lineEnd(bytes: Uint8Array, from: number): number {
+  const i = bytes.indexOf(10, from);
+  return i < 0 ? bytes.length : i;
 }
 
 function grown<T extends Uint32Array | Int32Array>(from: T, to: T): T {
