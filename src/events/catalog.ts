@@ -120,14 +120,17 @@ export class EventCatalog {
       if (slot >= 0) return memo.copyOut(slot, out);
     }
     out.held = out.pos;
-    this.#setRecord(c, rec);
-    if (raw || !c.fmt || c.bprint) writeText(out, this.#text(c, bytes.subarray(offset, offset + size), raw));
-    else this.#writePretty(c, this.#scratchOf(bytes, offset, size), out);
-    // room() may have moved the held text to the buffer's start: read its place back from `held`.
-    const start = out.held;
-    if (out.pos > start && out.buf[out.pos - 1] === NEWLINE) out.pos--; // trace-cmd drops one
-    if (memoizable) memo.store(bytes, offset, size, out.buf, start, out.pos - start);
-    out.held = -1;
+    try {
+      this.#setRecord(c, rec);
+      if (raw || !c.fmt || c.bprint) writeText(out, this.#text(c, bytes.subarray(offset, offset + size), raw));
+      else this.#writePretty(c, this.#scratchOf(bytes, offset, size), out);
+      // room() may have moved the held text to the buffer's start: read its place back from `held`.
+      const start = out.held;
+      if (out.pos > start && out.buf[out.pos - 1] === NEWLINE) out.pos--; // trace-cmd drops one
+      if (memoizable) memo.store(bytes, offset, size, out.buf, start, out.pos - start);
+    } finally {
+      out.held = -1; // a held run left behind would keep all later output in memory
+    }
   }
 
   #compiledOf(event: EventFormat): Compiled {
