@@ -11,8 +11,8 @@ import type { CpuSink, StartCpu } from "./cpu-protocol.ts";
 
 const PAGES_PER_SPLICE = 16;
 const PIPE_BYTES = 1 << 20;
-/** After stop, how long a sink may take nothing before its data is given up (its reader has gone). */
-export const SINK_STALL_MS = 5000;
+/** After stop, how long a sink may take nothing before its data is given up (its reader has gone); generous, as a TCG guest under load can pause for seconds. */
+export const SINK_STALL_MS = 30_000;
 const SINK_POLL_MS = 100;
 
 export type MoverOptions = Pick<StartCpu, "rawPath" | "sourceIsFifo" | "sink" | "wakeFd" | "pageSize" | "pollMs" | "progressMs"> & {

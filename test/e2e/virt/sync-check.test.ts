@@ -119,6 +119,8 @@ describe.skipIf(skip)("sync-check with a QEMU guest agent", () => {
     expect(rec.code).toBe(0);
     const r = await run([VTRACE_BIN, "sync-check", "-i", out, "-i", `${dir.path}/ports/trace-g1.dat`]);
     console.log(r.stdout);
+    // On failure this shows why: sync-check's error and the recording's own lines.
+    expect({ report: r.stdout.includes(" probes"), stderr: r.stderr, record: rec.stderr }).toMatchObject({ report: true, stderr: r.code === 1 ? expect.any(String) : "" });
     const probes = Number(/from (\d+) probes/.exec(r.stdout)![1]);
     const margin = (what: string) => /(\d+) of (\d+) out of order, smallest margin (-?\d+) (?:ns|cycles)/.exec(r.stdout.split("\n").find((l) => l.includes(what)) ?? "");
     const [markers, toGuest, toHost] = ["g1 sync probes", "g1 virtio port, host to guest", "g1 virtio port, guest to host"].map(margin);
