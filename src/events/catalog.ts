@@ -99,16 +99,11 @@ export class EventCatalog {
    * with "%.*s", so text stops at a NUL; only plugin_kvm prints one, and it leaves it out.)
    */
   formatInfo(event: EventFormat, payload: Uint8Array, raw = false, rec?: RecordInfo): string {
-    return this.formatRecord(event, payload, 0, payload.length, raw, rec);
-  }
-
-  /** formatInfo() of the payload at bytes[offset..offset + size] (a page). */
-  formatRecord(event: EventFormat, bytes: Uint8Array, offset: number, size: number, raw: boolean, rec?: RecordInfo): string {
-    return this.#format(this.#compiledOf(event), bytes.subarray(offset, offset + size), raw, rec);
+    return this.#format(this.#compiledOf(event), payload, raw, rec);
   }
 
   /**
-   * formatRecord() written as UTF-8 at out.pos. Texts that depend on the payload alone come from the
+   * formatInfo() of the payload at bytes[offset..offset + size] (a page), written as UTF-8 at out.pos. Texts that depend on the payload alone come from the
    * memo when the same payload was seen before: a copy of bytes, no formatting.
    */
   writeRecord(out: ByteSink, event: EventFormat, bytes: Uint8Array, offset: number, size: number, raw: boolean, rec?: RecordInfo): void {

@@ -17,8 +17,6 @@ export interface ByteSink {
   write(text: string): boolean;
 }
 
-/** What text-only producers (the Perfetto export, headers) need. */
-export type TextSink = Pick<ByteSink, "write">;
 
 /**
  * Writes text at out.pos: ASCII by a loop (short strings cost less than a native call), anything

@@ -89,22 +89,20 @@ export class LinePrinter {
     const h = s.handle;
     const cols = (s.columns ??= this.#columnsOf(h));
     const r = s.records;
-    if (!out.room(cols.prefix.length + HEAD_BYTES)) return false;
-    putBytes(out, cols.prefix);
-    if (r.missed !== 0) {
-      writeText(out, droppedLine(s.cpu, r.missed));
-      out.room(cols.prefix.length + HEAD_BYTES);
-    }
+    if (r.missed !== 0 && !this.#dropped(out, cols.prefix, s.cpu, r.missed)) return false;
     const column = r.payloadSize >= 8 ? this.#event(cols, h, r.commonType) : null;
     if (!column) {
-      out.room(UNKNOWN_LINE.length);
+      if (!out.room(cols.prefix.length + UNKNOWN_LINE.length)) return false;
+      if (r.missed === 0) putBytes(out, cols.prefix);
       putBytes(out, UNKNOWN_LINE);
       return true;
     }
     const pid = r.commonPid;
     let task = cols.tasks.get(pid);
     if (task === undefined) cols.tasks.set(pid, (task = encodeText(`${h.ctx.comms.comm(pid).padStart(16)}-${String(pid).padEnd(5)} [`)));
-    out.room(task.length + HEAD_BYTES + column.name.length);
+    // One room for every column before the info (the dropped line already carried the prefix).
+    if (!out.room(cols.prefix.length + task.length + column.name.length + HEAD_BYTES)) return false;
+    if (r.missed === 0) putBytes(out, cols.prefix);
     putBytes(out, task);
     putCpu(out, s.cpu);
     cols.time.put(out, s.ts);
@@ -115,6 +113,14 @@ export class LinePrinter {
     if (column.learn && !this.opts.raw) for (const at of column.learn) this.#learnComm(h, at, r.page, r.payloadOffset, r.payloadSize);
     out.room(1);
     out.buf[out.pos++] = NEWLINE;
+    return true;
+  }
+
+  /** The prefix, then "CPU:N [.. EVENTS DROPPED]" on its own line; the record's line follows unprefixed. */
+  #dropped(out: ByteSink, prefix: Uint8Array, cpu: number, missed: number): boolean {
+    if (!out.room(prefix.length)) return false;
+    putBytes(out, prefix);
+    writeText(out, droppedLine(cpu, missed));
     return true;
   }
 

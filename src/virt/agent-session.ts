@@ -3,7 +3,7 @@
 
 import { existsSync, unlinkSync } from "node:fs";
 import { ProtocolError } from "../errors.ts";
-import { writeReceivedTrace } from "../listen/output-file.ts";
+import { openV6Head, writeReceivedTrace } from "../listen/output-file.ts";
 import { collectSendData, MAX_METADATA_BYTES } from "../msg/collect-data.ts";
 import { MSG_TRACE_USE_FIFOS } from "../msg/commands.ts";
 import type { Recorder } from "../recorder/recorder.ts";
@@ -14,10 +14,10 @@ import type { ClockSync } from "./control-protocol.ts";
 import { writeText } from "../tracefs/files.ts";
 import { appendOptionsV6 } from "../tracedat/writer-v6.ts";
 import { openFileSource } from "../io/file-source.ts";
-import { openV6Head } from "../listen/output-file.ts";
 import { selectedClock, type TraceOption } from "../tracedat/model.ts";
 import { tsc2nsecOption } from "../tracedat/options-encode.ts";
 import { openTraceDat } from "../tracedat/reader/open.ts";
+import type { TraceDat } from "../tracedat/reader/trace-dat.ts";
 import { traceFifoBase } from "./paths.ts";
 
 export interface AgentSessionInfo {
@@ -100,21 +100,36 @@ export class AgentSession {
       }
       await waitQuietFiles(this.cpuFiles, 300, 10_000);
       await this.recorder.stop();
-      const shift = hostFile ? safeTimeShift(hostFile, this.hostTraceId, this.link.domain, this.metadata, this.cpuFiles) : undefined;
-      // KVM's own offsets beat the probes where they exist (hardware KVM); the probes stay in the traces.
-      const kvmGuest = { qemuPid: this.link.qemuPid, domain: this.link.domain, hostTraceId: this.hostTraceId, guestHead: this.metadata, cpus: this.cpuFiles.length };
-      const kvm = hostFile ? safe(() => kvmTimeShift({ ...kvmGuest, hostFile })) : undefined;
-      const option = kvm?.option ?? shift?.option;
-      const tsc = option && hostFile ? hostTsc2nsec(hostFile, this.metadata, this.cpuFiles.length) : [];
-      const head = option ? appendOptionsV6(this.metadata, [...tsc, option], true) : this.metadata;
+      const { option, sync } = hostFile ? this.#clockSync(hostFile) : {};
+      const head = option ? appendOptionsV6(this.metadata, option, true) : this.metadata;
       writeReceivedTrace(outFile, { head, cpuFiles: this.cpuFiles });
-      const sync = kvm
-        ? { offset: String(kvm.offset), errorBound: "0", samples: 0, source: kvm.source }
-        : shift && { offset: String(shift.offset), errorBound: String(shift.errorBound), samples: shift.samples, source: "probes" as const };
       return { file: outFile, sync };
     } finally {
       this.link.busy = false;
       removeAll(this.cpuFiles);
+    }
+  }
+
+  /**
+   * The guest file's TIME_SHIFT (and TSC2NSEC) with the host trace opened once: KVM's own offsets
+   * where they exist (hardware KVM), else the probes, which stay in the traces either way. A host
+   * file that cannot be read, or holds no markers, leaves the guest file unshifted.
+   */
+  #clockSync(hostFile: string): { option?: TraceOption[]; sync?: ClockSync } {
+    try {
+      using src = openFileSource(hostFile);
+      const host = openTraceDat(src);
+      const guest = openV6Head(this.metadata, this.cpuFiles.length);
+      const kvm = kvmTimeShift({ qemuPid: this.link.qemuPid, domain: this.link.domain, host, hostTraceId: this.hostTraceId, guest, cpus: this.cpuFiles.length });
+      const probes = kvm ? undefined : guestTimeShift(host, this.hostTraceId, this.link.domain, guest, this.cpuFiles);
+      const shift = kvm?.option ?? probes?.option;
+      if (!shift) return {};
+      const sync: ClockSync = kvm
+        ? { offset: String(kvm.offset), errorBound: "0", samples: 0, source: kvm.source }
+        : { offset: String(probes!.offset), errorBound: String(probes!.errorBound), samples: probes!.samples, source: "probes" };
+      return { option: [...hostTsc2nsec(host, guest), shift], sync };
+    } catch {
+      return {};
     }
   }
 }
@@ -128,33 +143,14 @@ export function seqBytes(seq: number): Uint8Array {
   return b;
 }
 
-function safeTimeShift(...args: Parameters<typeof guestTimeShift>) {
-  return safe(() => guestTimeShift(...args));
-}
-
-/** A file without markers (or an unreadable host file) still gets written, unshifted. */
-function safe<T>(fn: () => T): T | undefined {
-  try {
-    return fn();
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * The host file's TSC2NSEC for an x86-tsc guest file that gets TIME_SHIFT (trace-cmd's
  * host_tsync_complete() adds it too): report maps guest TSC → host TSC → host ns.
  */
-function hostTsc2nsec(hostFile: string, guestHead: Uint8Array, cpus: number): TraceOption[] {
-  try {
-    using src = openFileSource(hostFile);
-    const tsc = openTraceDat(src).options.tsc2nsec;
-    const guest = openV6Head(guestHead, cpus);
-    if (!tsc || tsc.mult === 0 || selectedClock(guest.options.traceClock) !== "x86-tsc") return [];
-    return [tsc2nsecOption(tsc.mult, tsc.shift, tsc.offset, guest.params.littleEndian)];
-  } catch {
-    return []; // an unreadable host file already meant no TIME_SHIFT
-  }
+function hostTsc2nsec(host: TraceDat, guest: TraceDat): TraceOption[] {
+  const tsc = host.options.tsc2nsec;
+  if (!tsc || tsc.mult === 0 || selectedClock(guest.options.traceClock) !== "x86-tsc") return [];
+  return [tsc2nsecOption(tsc.mult, tsc.shift, tsc.offset, guest.params.littleEndian)];
 }
 
 function removeAll(files: string[]): void {

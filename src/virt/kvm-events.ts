@@ -3,23 +3,20 @@
 // Source of truth: kernel arch/x86/kvm/trace.h (vcpu_id, previous_tsc_offset, next_tsc_offset).
 
 import type { EventFormat } from "../events/index.ts";
-import { openFileSource } from "../io/file-source.ts";
 import type { TscOffsetEvent } from "../merge/clock-map.ts";
 import { buildFileContext } from "../report/catalog.ts";
 import { initialHandles } from "../report/handles.ts";
 import { openStreams } from "../report/streams.ts";
-import { openTraceDat } from "../tracedat/reader/open.ts";
+import type { TraceDat } from "../tracedat/reader/trace-dat.ts";
 
 const EVENT = "kvm_write_tsc_offset";
 
-/** The guest's TSC offset changes in the host file; [] when the host did not record that event. */
-export function readTscOffsetEvents(hostFile: string, guest: string): TscOffsetEvent[] {
-  using src = openFileSource(hostFile);
-  const dat = openTraceDat(src);
+/** The guest's TSC offset changes in the host trace; [] when the host did not record that event. */
+export function readTscOffsetEvents(dat: TraceDat, guest: string): TscOffsetEvent[] {
   const threads = new Set(dat.options.guests.find((g) => g.name === guest)?.hostTids.values() ?? []);
   const kvm = dat.metadata.eventSystems.find((s) => s.name === "kvm");
   if (threads.size === 0 || !kvm?.formats.some((f) => new TextDecoder().decode(f.subarray(0, 64)).includes(`name: ${EVENT}`))) return [];
-  const input = { path: hostFile, dat, userOffsetNs: 0n };
+  const input = { path: "host", dat, userOffsetNs: 0n };
   const ctx = buildFileContext(dat);
   const { handles } = initialHandles([input], [ctx], "file");
   const out: TscOffsetEvent[] = [];

@@ -4,7 +4,6 @@
 // host time, interpolated between rounds when there are several).
 
 import { openFileSource } from "../io/file-source.ts";
-import { openV6Head } from "../listen/output-file.ts";
 import type { HandshakeOffset } from "../merge/clock-map.ts";
 import { type Marker, pairSyncSamples, printLayout, syncMarkers } from "../merge/sync-markers.ts";
 import { bestRound, kvmShiftPoints, roundOffsets, timeShiftPoints, tscOffsetShiftPoints } from "../merge/time-shift-samples.ts";
@@ -13,7 +12,6 @@ import { selectedClock } from "../tracedat/model.ts";
 import { KVM_DEBUGFS, readKvmClock } from "./kvm-debugfs.ts";
 import { readTscOffsetEvents } from "./kvm-events.ts";
 import type { TraceOption } from "../tracedat/model.ts";
-import { openTraceDat } from "../tracedat/reader/open.ts";
 import type { TraceDat } from "../tracedat/reader/trace-dat.ts";
 
 export interface GuestTimeShift extends HandshakeOffset {
@@ -46,11 +44,9 @@ function markersOf(dat: TraceDat, ranges: readonly (CpuRange | undefined)[]): Ma
   return out;
 }
 
-function hostMarkers(hostFile: string): Marker[] {
-  using src = openFileSource(hostFile);
-  const dat = openTraceDat(src);
-  const read = (offset: number, length: number) => src.read(offset, length);
-  return markersOf(dat, dat.buffers[0]!.cpus.map((c) => ({ read, offset: c.offset, size: c.size })));
+function hostMarkers(host: TraceDat): Marker[] {
+  const read = (offset: number, length: number) => host.source.read(offset, length);
+  return markersOf(host, host.buffers[0]!.cpus.map((c) => ({ read, offset: c.offset, size: c.size })));
 }
 
 function guestMarkers(guest: TraceDat, cpuFiles: readonly string[]): Marker[] {
@@ -62,9 +58,9 @@ function guestMarkers(guest: TraceDat, cpuFiles: readonly string[]): Marker[] {
   }
 }
 
-export function guestTimeShift(hostFile: string, hostTraceId: bigint, domain: string, guestHead: Uint8Array, guestCpuFiles: readonly string[]): GuestTimeShift | undefined {
-  const guest = openV6Head(guestHead, guestCpuFiles.length);
-  const samples = pairSyncSamples(hostMarkers(hostFile), guestMarkers(guest, guestCpuFiles), domain);
+/** TIME_SHIFT from the clock-sync probes: the host trace's markers paired with the guest's. */
+export function guestTimeShift(host: TraceDat, hostTraceId: bigint, domain: string, guest: TraceDat, guestCpuFiles: readonly string[]): GuestTimeShift | undefined {
+  const samples = pairSyncSamples(hostMarkers(host), guestMarkers(guest, guestCpuFiles), domain);
   if (samples.length === 0) return undefined;
   const rounds = roundOffsets(samples);
   const { flags, points } = timeShiftPoints(rounds);
@@ -83,9 +79,10 @@ export interface KvmTimeShift {
 export interface KvmGuest {
   qemuPid: number;
   domain: string;
-  hostFile: string;
+  host: TraceDat;
   hostTraceId: bigint;
-  guestHead: Uint8Array;
+  /** The guest's metadata (its v6 head), read as a TraceDat. */
+  guest: TraceDat;
   cpus: number;
   debugfs?: string;
 }
@@ -98,23 +95,18 @@ const TSC_CLOCKS = new Set(["x86-tsc", "tsc2nsec"]);
  * recording), then each vCPU's debugfs offset. Only when both files count the TSC (x86-tsc).
  */
 export function kvmTimeShift(g: KvmGuest): KvmTimeShift | undefined {
-  const guest = openV6Head(g.guestHead, g.cpus);
-  const le = guest.params.littleEndian;
-  if (!TSC_CLOCKS.has(selectedClock(guest.options.traceClock)) || !TSC_CLOCKS.has(hostClock(g.hostFile))) return undefined;
-  const events = readTscOffsetEvents(g.hostFile, g.domain);
+  const le = g.guest.params.littleEndian;
+  const hostClock = selectedClock(g.host.clockText ?? g.host.options.traceClock);
+  if (!TSC_CLOCKS.has(selectedClock(g.guest.options.traceClock)) || !TSC_CLOCKS.has(hostClock)) return undefined;
+  const events = readTscOffsetEvents(g.host, g.domain);
   const stepped = tscOffsetShiftPoints(events, g.cpus);
   if (stepped) {
-    const last = [...events].filter((e) => e.vcpu === events[0]!.vcpu).sort((a, b) => (a.hostTsc < b.hostTsc ? -1 : 1)).at(-1)!;
-    return { offset: last.next, option: timeShiftOptionPerCpu(g.hostTraceId, 0, stepped, le), source: "kvm-events" };
+    // vCPU 0's steps end in the offset last in force (past the end-of-time point's twin).
+    const offset = -stepped[0]!.at(-1)!.offset;
+    return { offset, option: timeShiftOptionPerCpu(g.hostTraceId, 0, stepped, le), source: "kvm-events" };
   }
   const vcpus = readKvmClock(g.qemuPid, g.debugfs ?? KVM_DEBUGFS);
   const perCpu = vcpus && kvmShiftPoints(vcpus, g.cpus);
   if (!perCpu) return undefined;
   return { offset: vcpus![0]!.tscOffset, option: timeShiftOptionPerCpu(g.hostTraceId, 0, perCpu, le), source: "kvm-debugfs" };
-}
-
-function hostClock(hostFile: string): string {
-  using src = openFileSource(hostFile);
-  const host = openTraceDat(src);
-  return selectedClock(host.clockText ?? host.options.traceClock);
 }

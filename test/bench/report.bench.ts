@@ -49,7 +49,6 @@ function layersOnlyCommand(): string[] {
     script,
     `import { EventCatalog } from ${JSON.stringify(join(ROOT, "src", "events", "index.ts"))};
 (EventCatalog.prototype as any).formatInfo = () => "info";
-(EventCatalog.prototype as any).formatRecord = () => "info";
 (EventCatalog.prototype as any).writeRecord = (out: any) => out.write("info");
 process.argv.splice(1, 1);
 await import(${JSON.stringify(join(ROOT, "src", "cli.ts"))});

@@ -12,6 +12,8 @@ import { makeToTime } from "../../../src/report/time.ts";
 import { guestOption, timeShiftOptionPerCpu } from "../../../src/tracedat/options-encode.ts";
 import { memorySource } from "../../../src/tracedat/reader/byte-source.ts";
 import { openTraceDat } from "../../../src/tracedat/reader/open.ts";
+import { openFileSource } from "../../../src/io/file-source.ts";
+import { openV6Head } from "../../../src/listen/output-file.ts";
 import { readTscOffsetEvents } from "../../../src/virt/kvm-events.ts";
 import { kvmTimeShift } from "../../../src/virt/time-shift.ts";
 import { formatFile, v6File, v6Head } from "../../helpers/v6-file.ts";
@@ -46,17 +48,22 @@ writeFileSync(
   }),
 );
 
+/** The host file as the virt-server opens it. */
+function hostDat() {
+  return openTraceDat(openFileSource(hostFile));
+}
+
 test("readTscOffsetEvents() returns the guest's own vCPU threads' offset writes with their host TSC", () => {
-  expect(readTscOffsetEvents(hostFile, "g1")).toEqual([
+  expect(readTscOffsetEvents(hostDat(), "g1")).toEqual([
     { hostTsc: 5_000_000_000n, vcpu: 0, previous: OFF0, next: OFF1 },
     { hostTsc: 5_000_000_200n, vcpu: 1, previous: OFF0, next: OFF1 },
   ]);
-  expect(readTscOffsetEvents(hostFile, "g2")).toEqual([{ hostTsc: 5_000_000_100n, vcpu: 0, previous: 0n, next: 42n }]);
-  expect(readTscOffsetEvents(hostFile, "nosuch")).toEqual([]);
+  expect(readTscOffsetEvents(hostDat(), "g2")).toEqual([{ hostTsc: 5_000_000_100n, vcpu: 0, previous: 0n, next: 42n }]);
+  expect(readTscOffsetEvents(hostDat(), "nosuch")).toEqual([]);
 });
 
 test("a guest file with the stepped TIME_SHIFT maps each vCPU's TSC to host time on both sides of the change", () => {
-  const points = tscOffsetShiftPoints(readTscOffsetEvents(hostFile, "g1"), 2)!;
+  const points = tscOffsetShiftPoints(readTscOffsetEvents(hostDat(), "g1"), 2)!;
   const option = timeShiftOptionPerCpu(1n, 0, points, true);
   const guest = openTraceDat(memorySource(v6File({ cpus: 2, options: [option], records: [] })));
   const toTime = makeToTime(guest, { rawTs: false, userOffsetNs: 0n, isInstance: false })!;
@@ -72,9 +79,10 @@ test("a guest file with the stepped TIME_SHIFT maps each vCPU's TSC to host time
 });
 
 test("kvmTimeShift() prefers the events, needs the TSC clock in both files, and finds nothing without KVM", () => {
-  const guest = { qemuPid: 0x7ffffff0, domain: "g1", hostFile, hostTraceId: 1n, cpus: 2, debugfs: join(dir, "no-debugfs") };
-  const shift = kvmTimeShift({ ...guest, guestHead: v6Head({ cpus: 2 }) });
+  const guest = { qemuPid: 0x7ffffff0, domain: "g1", host: hostDat(), hostTraceId: 1n, cpus: 2, debugfs: join(dir, "no-debugfs") };
+  const head = (clock?: string) => openV6Head(v6Head({ cpus: 2, clock }), 2);
+  const shift = kvmTimeShift({ ...guest, guest: head() });
   expect({ source: shift?.source, offset: shift?.offset }).toEqual({ source: "kvm-events", offset: OFF1 });
-  expect(kvmTimeShift({ ...guest, guestHead: v6Head({ cpus: 2, clock: "local" }) })).toBeUndefined();
-  expect(kvmTimeShift({ ...guest, domain: "nosuch", guestHead: v6Head({ cpus: 2 }) })).toBeUndefined();
+  expect(kvmTimeShift({ ...guest, guest: head("local") })).toBeUndefined();
+  expect(kvmTimeShift({ ...guest, domain: "nosuch", guest: head() })).toBeUndefined();
 });
