@@ -73,4 +73,16 @@ describe("decodeKallsyms() order", () => {
     // offsets into each symbol but the last (nothing lies past the last one, as in libtraceevent)
     for (const a of addrs) expect(syms.lookup(a === addrs.at(-1) ? a : a + 0x10n)?.name).toBe(`f_${a.toString(16)}`);
   });
+
+  test("decodeKallsyms() orders by every 16-bit digit of the address, equal addresses in file order", () => {
+    // Shuffled addresses that differ in each digit, with high halves 0, 0x2, 0x10000 and 0xffffffff.
+    const addrs = [0x1_0000_0000_0000n, 0xffffffff_c0010000n, 0x2000n, 0xffffffff_81000000n, 0xffffffff_81010000n, 0x2_0001_0000n, 0xffffffff_c0000040n];
+    const text = [...addrs.map((a) => `${a.toString(16).padStart(16, "0")} t f_${a.toString(16)}`), `${(0x2000).toString(16).padStart(16, "0")} t f_2000_second`].join("\n");
+    const syms = decodeKallsyms(new TextEncoder().encode(text));
+    const sorted = [...addrs].sort((x, y) => (x < y ? -1 : 1));
+    for (const [i, a] of sorted.entries()) {
+      const name = a === 0x2000n ? "f_2000_second" : `f_${a.toString(16)}`;
+      expect(syms.lookup(i === sorted.length - 1 ? a : a + 4n)?.name).toBe(name);
+    }
+  });
 });
