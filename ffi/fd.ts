@@ -70,6 +70,17 @@ export function preadFd(fd: number, buf: Uint8Array, offset: number): number {
   return n;
 }
 
+/** Writes all of buf at `offset` (a patch behind the end of a file being written). */
+export function pwriteAll(fd: number, buf: Uint8Array, offset: number): void {
+  let at = 0;
+  while (at < buf.length) {
+    const n = Number(libc.pwrite(fd, ptr(buf, at), buf.length - at, offset + at));
+    if (n < 0 && lastErrno() === EINTR) continue;
+    if (n <= 0) throw sysError("pwrite", undefined, { fd, offset });
+    at += n;
+  }
+}
+
 export interface Pipe {
   readFd: number;
   writeFd: number;

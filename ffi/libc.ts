@@ -9,6 +9,7 @@ const SYMBOLS = {
   read: { args: [T.i32, T.ptr, T.u64], returns: T.i64_fast },
   write: { args: [T.i32, T.ptr, T.u64], returns: T.i64_fast },
   pread: { args: [T.i32, T.ptr, T.u64, T.i64], returns: T.i64_fast },
+  pwrite: { args: [T.i32, T.ptr, T.u64, T.i64], returns: T.i64_fast },
   splice: { args: [T.i32, T.ptr, T.i32, T.ptr, T.u64, T.u32], returns: T.i64_fast },
   pipe2: { args: [T.ptr, T.i32], returns: T.i32 },
   fcntl: { args: [T.i32, T.i32, T.i64], returns: T.i32 },

@@ -15,6 +15,7 @@ import { describeSync } from "../virt/control-protocol.ts";
 import { startGuests } from "../virt/host-guests.ts";
 import { DEFAULT_VIRT_DIR } from "../virt/paths.ts";
 import os from "node:os";
+import { COMPRESSION_NAMES, type CompressionName } from "../tracedat/compressors.ts";
 import { intOption, listOption, singleOption } from "./options.ts";
 
 export function registerRecord(cli: CAC): void {
@@ -26,7 +27,8 @@ export function registerRecord(cli: CAC): void {
     .option("--tsc2nsec", "Record with x86-tsc and store the TSC → ns conversion; fail if the TSC frequency is unknown")
     .option("-b, --buffer-size <kib>", "Per-CPU ring buffer size in KiB")
     .option("-B, --instance <name>", "Record in ftrace instance NAME (created if missing) instead of the top buffer")
-    .option("--file-version <n>", "trace.dat version (6)", { default: 6 })
+    .option("--file-version <n>", "trace.dat version: 6 (default) or 7 (sections, compressed with --compression)")
+    .option("--compression <name>", "With version 7: zstd, zlib, any (= zstd, the default) or none; implies --file-version 7")
     .option("-N, --connect <host:port>", "Send the recording live to a 'vtrace listen' or 'trace-cmd listen' server")
     .option("-t, --tcp", "With -N: send data over TCP instead of UDP")
     .option("--virt", "In a guest: send the recording to the host's virt-server over virtio-serial")
@@ -35,7 +37,7 @@ export function registerRecord(cli: CAC): void {
     .option("--sync-interval <seconds>", "With -A: clock-sync probe rounds also every SECONDS while recording (default: start and end only)")
     .example("vtrace record -e sched -e irq -o t.dat -- sleep 1")
     .action(async (positional: string[], o: Record<string, unknown>) => {
-      intOption(o.fileVersion, "--file-version", 6, 6);
+      const format = fileFormat(o.fileVersion, o.compression);
       const common = {
         events: listOption(o.event),
         clock: singleOption(o.clock, "-C"),
@@ -47,17 +49,18 @@ export function registerRecord(cli: CAC): void {
       };
       const syncIntervalMs = o.syncInterval === undefined ? undefined : secondsOption(o.syncInterval, "--sync-interval") * 1000;
       if (listOption(o.agent).length > 0) {
-        return recordWithGuests(String(o.output), String(o.virtDir), { ...common, output: String(o.output) }, syncIntervalMs);
+        return recordWithGuests(String(o.output), String(o.virtDir), { ...common, ...format, output: String(o.output) }, syncIntervalMs);
       }
       if (syncIntervalMs !== undefined) throw new UsageError("--sync-interval only makes sense with -A GUEST");
       const clockPlan = planClock(common.clock, o.tsc2nsec === true);
       const connect = singleOption(o.connect, "-N");
       if (clockPlan.tsc === "require" && (o.virt || connect !== undefined)) throw new UsageError("-C tsc2nsec and --tsc2nsec need a local recording (not -N or --virt)");
       if (o.virt && connect !== undefined) throw new UsageError("--virt and -N cannot be combined");
+      if (format.fileVersion === 7 && (o.virt || connect !== undefined)) throw new UsageError("--file-version 7 and --compression need a local recording (not -N or --virt)");
       if (o.virt) return recordGuest(common);
       if (connect !== undefined) return recordNetwork(connect, o.tcp === true, common);
       if (o.tcp) throw new UsageError("-t only makes sense with -N HOST:PORT");
-      const summary = await recordLocal({ ...common, clock: clockPlan.clock, output: String(o.output), tsc2nsec: tscConversion(clockPlan) });
+      const summary = await recordLocal({ ...common, ...format, clock: clockPlan.clock, output: String(o.output), tsc2nsec: tscConversion(clockPlan) });
       process.stderr.write(formatSummary(summary));
       if (summary.restoreFailures.length > 0) {
         throw new UsageError(`could not restore tracefs state: ${summary.restoreFailures.join("; ")}`);
@@ -127,6 +130,17 @@ function guestLine(g: GuestReply): string {
   if (!g.ok) return `vtrace record: guest ${g.name}: ${g.error}`;
   const sync = g.sync ? `, ${describeSync(g.sync)}` : ", no clock sync";
   return `vtrace record: wrote ${g.file} (guest ${g.name}${sync})`;
+}
+
+/** --file-version and --compression: 6 unless 7 is asked for or a compression is named. */
+function fileFormat(version: unknown, compression: unknown): { fileVersion: 6 | 7; compression?: CompressionName } {
+  const name = singleOption(compression, "--compression");
+  if (name !== undefined && !(COMPRESSION_NAMES as readonly string[]).includes(name)) {
+    throw new UsageError(`unknown --compression '${name}': expected ${COMPRESSION_NAMES.join(", ")}`);
+  }
+  const fileVersion = version === undefined ? (name === undefined ? 6 : 7) : intOption(version, "--file-version", 6, 7);
+  if (fileVersion === 6 && name !== undefined) throw new UsageError("--compression needs --file-version 7 (version 6 files are not compressed)");
+  return { fileVersion: fileVersion as 6 | 7, compression: name as CompressionName | undefined };
 }
 
 /** A positive number of seconds (fractions allowed). */

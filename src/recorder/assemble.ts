@@ -1,10 +1,14 @@
-// Writes the final trace.dat: the v6 head, the flyrecord table, then each CPU's
-// recorded pages copied in-kernel from its temporary file (as trace-cmd does).
+// Writes the final trace.dat: v6 (the head, the flyrecord table, then each CPU's recorded pages
+// copied in-kernel from its temporary file, as trace-cmd does) or v7 (sections; CPU data copied, or
+// compressed 10 pages at a time).
 
 import { statSync, unlinkSync } from "node:fs";
-import { closeFd, copyRange, O_RDONLY, openFd, writeAll } from "../../ffi/fd.ts";
+import { closeFd, copyRange, O_RDONLY, openFd, preadFd, pwriteAll, writeAll } from "../../ffi/fd.ts";
+import { VtraceError } from "../errors.ts";
+import { ByteWriter } from "../lib/writer.ts";
 import { type TraceFileParams, type TraceMetadata, type TraceOption, wholePages } from "../tracedat/model.ts";
-import { encodeV6Head, layoutFlyrecord } from "../tracedat/writer-v6.ts";
+import { alignUp, encodeV6Head, layoutFlyrecord } from "../tracedat/writer-v6.ts";
+import * as V7 from "../tracedat/writer-v7.ts";
 
 export interface AssembleInput {
   outFd: number;
@@ -28,6 +32,82 @@ export function assembleTraceDat(input: AssembleInput): AssembledCpu[] {
 }
 
 /**
+ * A v7 file: the head (metadata sections, first OPTIONS), the BUFFER section, then the OPTIONS section
+ * with the BUFFER option and the STRINGS section. The BUFFER section's size and the first DONE's
+ * pointer are only known after the data, so they are patched in place.
+ */
+export function assembleTraceDatV7(input: AssembleInput, compressor?: V7.Compressor): AssembledCpu[] {
+  const { outFd, params } = input;
+  const le = params.littleEndian;
+  const strings = new V7.SectionStrings();
+  const head = V7.encodeV7Head(params, input.meta, input.options, strings, compressor);
+  const bufferId = strings.id(V7.bufferDescription(""));
+  const bufferAt = head.bytes.length;
+  writeAll(outFd, head.bytes);
+  writeAll(outFd, V7.bufferSectionHeader(le, bufferId, 0, compressor !== undefined));
+  let at = bufferAt + V7.SECTION_HEADER_SIZE;
+  const cpus = input.cpuFiles.map((file, cpu) => {
+    const offset = alignUp(at, params.pageSize);
+    if (offset > at) writeAll(outFd, new Uint8Array(offset - at));
+    const pages = wholePages(statSync(file).size, params.pageSize);
+    const stored = compressor ? writeChunks(outFd, file, pages, params, compressor) : copyWhole(file, outFd, pages);
+    at = offset + stored.bytes;
+    return { cpu, offset, size: stored.size };
+  });
+  pwriteAll(outFd, V7.bufferSectionHeader(le, bufferId, at - bufferAt - V7.SECTION_HEADER_SIZE, compressor !== undefined), bufferAt);
+  const buffer = V7.bufferOption(le, { offset: bufferAt, name: "", clock: input.clock, pageSize: params.pageSize }, cpus);
+  writeAll(outFd, V7.encodeV7Tail(le, buffer, strings, compressor));
+  pwriteAll(outFd, new ByteWriter(le, 8).u64(at).finish(), head.doneNextAt);
+  return cpus;
+}
+
+/** What one CPU's data took in the file: `size` as the BUFFER option states it, `bytes` written. */
+interface StoredCpu {
+  size: number;
+  bytes: number;
+}
+
+function copyWhole(file: string, outFd: number, size: number): StoredCpu {
+  const inFd = openFd(file, O_RDONLY);
+  try {
+    copyRange(inFd, outFd, size);
+  } finally {
+    closeFd(inFd);
+  }
+  return { size, bytes: size };
+}
+
+/** u32 chunk count, then the chunks; the stated size leaves the count out (trace-cmd's write_size). */
+function writeChunks(outFd: number, file: string, size: number, params: TraceFileParams, compressor: V7.Compressor): StoredCpu {
+  const count = V7.chunkCount(size, params.pageSize);
+  if (count === 0) return { size: 0, bytes: 0 };
+  writeAll(outFd, new ByteWriter(params.littleEndian, 4).u32(count).finish());
+  const buf = new Uint8Array(V7.PAGES_IN_CHUNK * params.pageSize);
+  const inFd = openFd(file, O_RDONLY);
+  let stored = 0;
+  try {
+    for (let from = 0; from < size; from += buf.length) {
+      const pages = buf.subarray(0, Math.min(buf.length, size - from));
+      readExactly(inFd, pages, from, file);
+      const chunk = V7.encodeChunk(params.littleEndian, pages, compressor);
+      writeAll(outFd, chunk);
+      stored += chunk.length;
+    }
+  } finally {
+    closeFd(inFd);
+  }
+  return { size: stored, bytes: 4 + stored };
+}
+
+function readExactly(fd: number, buf: Uint8Array, offset: number, file: string): void {
+  for (let got = 0; got < buf.length; ) {
+    const n = preadFd(fd, buf.subarray(got), offset + got);
+    if (n === 0) throw new VtraceError(`${file} ended ${buf.length - got} bytes early`, { file, offset });
+    got += n;
+  }
+}
+
+/**
  * Writes `head` (a v6 file from the magic through the options), then the flyrecord table
  * and each CPU's whole pages from its temporary file. Used by record and by listen.
  */
@@ -48,12 +128,7 @@ export function appendFlyrecord(
     if (size === 0) return;
     const gap = fly.dataOffsets[cpu]! - at;
     if (gap > 0) writeAll(outFd, new Uint8Array(gap));
-    const inFd = openFd(file, O_RDONLY);
-    try {
-      copyRange(inFd, outFd, size);
-    } finally {
-      closeFd(inFd);
-    }
+    copyWhole(file, outFd, size);
     at = fly.dataOffsets[cpu]! + size;
   });
   return sizes.map((size, cpu) => ({ cpu, offset: fly.dataOffsets[cpu]!, size }));

@@ -13,7 +13,8 @@ import { pageSizeOf, readMetadata, unameText } from "../tracefs/snapshot.ts";
 import type { CpuStats } from "../tracefs/stats.ts";
 import { randomTraceId, type TraceFileParams, type TraceOption } from "../tracedat/model.ts";
 import { recordingOptions, tsc2nsecOption } from "../tracedat/options-encode.ts";
-import { type AssembledCpu, assembleTraceDat, removeFiles } from "./assemble.ts";
+import { compressorFor, type CompressionName } from "../tracedat/compressors.ts";
+import { type AssembledCpu, assembleTraceDat, assembleTraceDatV7, removeFiles } from "./assemble.ts";
 import type { ProgressLine } from "./progress.ts";
 import type { CpuResult } from "./recorder.ts";
 import { StopSignal } from "./stop-signal.ts";
@@ -35,6 +36,9 @@ export interface LocalRecordOptions extends TracingSetup {
   extraOptions?: () => readonly TraceOption[];
   /** With the x86-tsc clock: store TSC2NSEC so reports show ns (the clock is then named tsc2nsec). */
   tsc2nsec?: TscConversion;
+  /** trace.dat version 6 (the default) or 7, with the compression of a v7 file ("none" or a compressor). */
+  fileVersion?: 6 | 7;
+  compression?: CompressionName;
 }
 
 export interface CpuSummary extends CpuResult {
@@ -115,7 +119,7 @@ function writeTraceFile(
   opts: LocalRecordOptions,
 ): Omit<RecordSummary, "restoreFailures"> {
   const pageSize = pageSizeOf(root);
-  const params: TraceFileParams = { version: 6, littleEndian: os.endianness() === "LE", longSize: 8, pageSize };
+  const params: TraceFileParams = { version: opts.fileVersion ?? 6, littleEndian: os.endianness() === "LE", longSize: 8, pageSize };
   const stats = run.results.map((r) => inst.cpuStats(r.cpu));
   const tsc = opts.tsc2nsec && inst.clock() === TSC_CLOCK ? opts.tsc2nsec : undefined;
   const options = recordingOptions(
@@ -134,7 +138,8 @@ function writeTraceFile(
   // As trace-cmd (tracecmd_set_out_clock(TSCNSEC_CLOCK)): the flyrecord clock names the conversion.
   const clock = tsc ? TSCNSEC_CLOCK : inst.clock();
   const meta = readMetadata(root, events);
-  const layout = assembleTraceDat({ outFd, params, meta, options, clock, cpuFiles: run.cpuFiles });
+  const input = { outFd, params, meta, options, clock, cpuFiles: run.cpuFiles };
+  const layout = params.version === 7 ? assembleTraceDatV7(input, compressorFor(opts.compression ?? "any")) : assembleTraceDat(input);
   removeFiles(run.cpuFiles);
   const cpus = run.results.map((r, i) => ({ ...r, pages: Math.floor(r.bytes / pageSize), stats: stats[i]! }));
   return { output: opts.output, cpus, layout, exitCode: run.exitCode, signal: run.signal };

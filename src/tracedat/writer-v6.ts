@@ -13,18 +13,31 @@ export function encodeInitialHeader(w: ByteWriter, params: TraceFileParams): voi
 
 /** Items 1–7 of the v6 body: headers, formats, kallsyms, printk, cmdlines. */
 export function encodeMetadata(w: ByteWriter, meta: TraceMetadata): void {
-  w.cstring("header_page").u64(meta.headerPage.length).bytes(meta.headerPage);
-  w.cstring("header_event").u64(meta.headerEvent.length).bytes(meta.headerEvent);
-  w.u32(meta.ftraceFormats.length);
-  for (const f of meta.ftraceFormats) w.u64(f.length).bytes(f);
-  w.u32(meta.eventSystems.length);
-  for (const sys of meta.eventSystems) {
-    w.cstring(sys.name).u32(sys.formats.length);
-    for (const f of sys.formats) w.u64(f.length).bytes(f);
-  }
+  encodeHeaderInfo(w, meta);
+  encodeFtraceFormats(w, meta.ftraceFormats);
+  encodeEventFormats(w, meta.eventSystems);
   w.u32(meta.kallsyms.length).bytes(meta.kallsyms);
   w.u32(meta.printk.length).bytes(meta.printk);
   w.u64(meta.cmdlines.length).bytes(meta.cmdlines);
+}
+
+/** header_page and header_event, each named and sized (v7: the HEADER_INFO section). */
+export function encodeHeaderInfo(w: ByteWriter, meta: Pick<TraceMetadata, "headerPage" | "headerEvent">): void {
+  w.cstring("header_page").u64(meta.headerPage.length).bytes(meta.headerPage);
+  w.cstring("header_event").u64(meta.headerEvent.length).bytes(meta.headerEvent);
+}
+
+export function encodeFtraceFormats(w: ByteWriter, formats: readonly Uint8Array[]): void {
+  w.u32(formats.length);
+  for (const f of formats) w.u64(f.length).bytes(f);
+}
+
+export function encodeEventFormats(w: ByteWriter, systems: TraceMetadata["eventSystems"]): void {
+  w.u32(systems.length);
+  for (const sys of systems) {
+    w.cstring(sys.name).u32(sys.formats.length);
+    for (const f of sys.formats) w.u64(f.length).bytes(f);
+  }
 }
 
 /** "options  \0", then {u16 id, u32 size, data}…, then a bare u16 0. */

@@ -5,11 +5,10 @@
 import { FormatError } from "../errors.ts";
 import { Cursor } from "../lib/cursor.ts";
 import { ByteWriter } from "../lib/writer.ts";
-import { TRACECMD_OPTION_BUFFER, TRACECMD_OPTION_DONE } from "./model.ts";
+import { TRACECMD_OPTION_DONE } from "./model.ts";
 import { alignUp } from "./writer-v6.ts";
+import { bufferOption, bufferSectionHeader, putOptionsSection, SECTION_COMPRESSED, SECTION_HEADER_SIZE } from "./writer-v7.ts";
 
-const SECTION_HEADER = 16;
-const SECTION_COMPRESSED = 1;
 
 /** Offset of the u64 "next" of the DONE option that ends the OPTIONS chain. */
 export function lastDoneNextOffset(meta: Uint8Array, littleEndian: boolean, firstOptions: number): number {
@@ -53,19 +52,17 @@ export interface V7Tail {
 
 export function layoutV7Tail(metaLength: number, cpuSizes: readonly number[], clock: string, pageSize: number, littleEndian: boolean): V7Tail {
   const bufferAt = metaLength;
-  let next = alignUp(bufferAt + SECTION_HEADER, pageSize);
+  let next = alignUp(bufferAt + SECTION_HEADER_SIZE, pageSize);
   const dataOffsets = cpuSizes.map((size) => {
     const at = next;
     next = alignUp(at + size, pageSize);
     return at;
   });
-  const dataEnd = cpuSizes.length ? dataOffsets.at(-1)! + cpuSizes.at(-1)! : bufferAt + SECTION_HEADER;
-  const head = new ByteWriter(littleEndian, pageSize).u16(TRACECMD_OPTION_BUFFER).u16(0).i32(-1).u64(dataEnd - bufferAt - SECTION_HEADER);
-  head.zeros((dataOffsets[0] ?? bufferAt + SECTION_HEADER) - bufferAt - SECTION_HEADER);
-  const opt = new ByteWriter(littleEndian, 128).u64(bufferAt).cstring("").cstring(clock).u32(pageSize).u32(cpuSizes.length);
-  cpuSizes.forEach((size, cpu) => opt.u32(cpu).u64(dataOffsets[cpu]!).u64(size));
-  const optBytes = opt.finish();
-  const body = new ByteWriter(littleEndian, 256).u16(TRACECMD_OPTION_BUFFER).u32(optBytes.length).bytes(optBytes).u16(TRACECMD_OPTION_DONE).u32(8).u64(0).finish();
-  const options = new ByteWriter(littleEndian, 256).u16(0).u16(0).i32(-1).u64(body.length).bytes(body).finish();
-  return { bufferHead: head.finish(), dataOffsets, options, optionsOffset: dataEnd };
+  const dataEnd = cpuSizes.length ? dataOffsets.at(-1)! + cpuSizes.at(-1)! : bufferAt + SECTION_HEADER_SIZE;
+  const head = new ByteWriter(littleEndian, pageSize).bytes(bufferSectionHeader(littleEndian, -1, dataEnd - bufferAt - SECTION_HEADER_SIZE, false));
+  head.zeros((dataOffsets[0] ?? bufferAt + SECTION_HEADER_SIZE) - bufferAt - SECTION_HEADER_SIZE);
+  const cpus = cpuSizes.map((size, cpu) => ({ cpu, offset: dataOffsets[cpu]!, size }));
+  const options = new ByteWriter(littleEndian, 256);
+  putOptionsSection(options, [bufferOption(littleEndian, { offset: bufferAt, name: "", clock, pageSize }, cpus)], 0n);
+  return { bufferHead: head.finish(), dataOffsets, options: options.finish(), optionsOffset: dataEnd };
 }
