@@ -114,17 +114,20 @@ export class EventCatalog {
       const slot = memo.find(bytes, offset, size);
       if (slot >= 0) return memo.copyOut(slot, out);
     }
-    out.held = out.pos;
+    // A caller may hold its own run (the line printer holds the whole line); the info starts `lead`
+    // bytes into it, which stays true when room() moves the run.
+    const outer = out.held >= 0;
+    const lead = outer ? out.pos - out.held : 0;
+    if (!outer) out.held = out.pos;
     try {
       this.#setRecord(c, rec);
       if (raw || !c.fmt || c.bprint) writeText(out, this.#text(c, bytes.subarray(offset, offset + size), raw));
       else this.#writePretty(c, this.#scratchOf(bytes, offset, size), out);
-      // room() may have moved the held text to the buffer's start: read its place back from `held`.
-      const start = out.held;
+      const start = out.held + lead;
       if (out.pos > start && out.buf[out.pos - 1] === NEWLINE) out.pos--; // trace-cmd drops one
       if (memoizable) memo.store(bytes, offset, size, out.buf, start, out.pos - start);
     } finally {
-      out.held = -1; // a held run left behind would keep all later output in memory
+      if (!outer) out.held = -1; // a held run left behind would keep all later output in memory
     }
   }
 

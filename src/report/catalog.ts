@@ -23,7 +23,7 @@ export class FileContext {
     this.catalog = new EventCatalog({
       littleEndian: dat.params.littleEndian,
       longSize: dat.params.longSize,
-      symbols: lazySymbols(dat.metadata.kallsyms),
+      symbols: lazySymbols(() => dat.metadata.kallsyms),
       printk: parsePrintkFormats(decodeText(dat.metadata.printk)),
       funcRepeatTimeFormat,
     });
@@ -80,9 +80,10 @@ function scanFormatId(text: Uint8Array): number {
   return -1;
 }
 
-function lazySymbols(kallsyms: Uint8Array): SymbolTable {
+/** The table is built (and a v7 file's kallsyms section read) on the first lookup. */
+function lazySymbols(kallsyms: () => Uint8Array): SymbolTable {
   let table: SymbolTable | undefined;
-  const get = () => (table ??= decodeKallsyms(kallsyms));
+  const get = () => (table ??= decodeKallsyms(kallsyms()));
   return { lookup: (addr) => get().lookup(addr), lookupParts: (hi, lo) => get().lookupParts!(hi, lo), addressOf: (name) => get().addressOf?.(name) };
 }
 

@@ -10,6 +10,7 @@ import { droppedLine, formatEventName, TIME_BYTES, TimeColumn, unknownEventLine,
 import type { ReportOptions } from "./report.ts";
 import type { RecordStream } from "./streams.ts";
 import { printsInUsecs } from "./time.ts";
+import { addContext } from "../tracedat/reader/error-context.ts";
 
 /** Per-handle constant columns and caches, as bytes. */
 export interface HandleColumns {
@@ -102,14 +103,24 @@ export class LinePrinter {
     if (task === undefined) cols.tasks.set(pid, (task = encodeText(`${h.ctx.comms.comm(pid).padStart(16)}-${String(pid).padEnd(5)} [`)));
     // One room for every column before the info (the dropped line already carried the prefix).
     if (!out.room(cols.prefix.length + task.length + column.name.length + HEAD_BYTES)) return false;
+    // The line is held until it is whole: if its info fails (a damaged kallsyms read on first use),
+    // no half line reaches the output before the error.
+    out.held = out.pos;
     if (r.missed === 0) putBytes(out, cols.prefix);
     putBytes(out, task);
     putCpu(out, s.cpu);
     cols.time.put(out, s.ts);
     putBytes(out, column.name);
     this.#record.set(s.cpu, s.ts);
-    // writeRecord() already drops one trailing newline and stops at a NUL, as trace-cmd does.
-    h.ctx.catalog.writeRecord(out, column.event, r.page, r.payloadOffset, r.payloadSize, this.opts.raw, this.#record);
+    try {
+      // writeRecord() already drops one trailing newline and stops at a NUL, as trace-cmd does.
+      h.ctx.catalog.writeRecord(out, column.event, r.page, r.payloadOffset, r.payloadSize, this.opts.raw, this.#record);
+    } catch (e) {
+      out.pos = out.held;
+      throw addContext(e, "file", h.input.path, h.input.path);
+    } finally {
+      out.held = -1;
+    }
     if (column.learn && !this.opts.raw) for (const at of column.learn) this.#learnComm(h, at, r.page, r.payloadOffset, r.payloadSize);
     out.room(1);
     out.buf[out.pos++] = NEWLINE;

@@ -11,7 +11,7 @@ import type { InitialHeader } from "./header.ts";
 import { inStage, withContext } from "./error-context.ts";
 import * as meta from "./metadata.ts";
 import { applyOption, emptyOptions, type FileOptions } from "./options.ts";
-import { decodeSectionHeader, readSection, TRACECMD_SEC_FL_COMPRESS } from "./sections.ts";
+import { decodeSectionHeader, readSection, SECTION_HEADER_SIZE, TRACECMD_SEC_FL_COMPRESS } from "./sections.ts";
 import type { BufferData, TraceDat } from "./trace-dat.ts";
 
 /** A guard against option chains that loop. */
@@ -86,14 +86,33 @@ function readMetadata(source: ByteSource, options: FileOptions, ctx: { littleEnd
     headerPage: new Uint8Array(0),
     headerEvent: new Uint8Array(0),
   });
-  return {
+  const metadata = {
     ...headers,
     ftraceFormats: section(M.TRACECMD_OPTION_FTRACE_EVENTS, "ftrace events", meta.decodeFtraceFormats, []),
     eventSystems: section(M.TRACECMD_OPTION_EVENT_FORMATS, "events format", meta.decodeEventFormats, []),
-    kallsyms: section(M.TRACECMD_OPTION_KALLSYMS, "kallsyms", (c) => meta.decodeSized32(c, "kallsyms"), new Uint8Array(0)),
+    kallsyms: new Uint8Array(0),
     printk: section(M.TRACECMD_OPTION_PRINTK, "printk", (c) => meta.decodeSized32(c, "printk"), new Uint8Array(0)),
     cmdlines: section(M.TRACECMD_OPTION_CMDLINES, "command lines", (c) => meta.decodeSized64(c, "cmdlines"), new Uint8Array(0)),
   };
+  // kallsyms is megabytes, and decompressing it cold costs ~80 ms that a report printing no kernel
+  // address never needs: its header is checked now, its content read on first use (errors then
+  // carry the section's context).
+  const kallsymsAt = options.sections.get(M.TRACECMD_OPTION_KALLSYMS);
+  if (kallsymsAt !== undefined) inSection(kallsymsAt, "kallsyms", () => checkSectionBounds(source, kallsymsAt, M.TRACECMD_OPTION_KALLSYMS, ctx.littleEndian));
+  let kallsyms: Uint8Array | undefined;
+  Object.defineProperty(metadata, "kallsyms", {
+    enumerable: true,
+    get: () => (kallsyms ??= section(M.TRACECMD_OPTION_KALLSYMS, "kallsyms", (c) => meta.decodeSized32(c, "kallsyms"), new Uint8Array(0))),
+  });
+  return metadata;
+}
+
+/** The section header at `offset` has the expected id and its content lies within the file. */
+function checkSectionBounds(source: ByteSource, offset: number, id: number, littleEndian: boolean): void {
+  const h = decodeSectionHeader(source, offset, littleEndian);
+  if (h.id !== id) throw new FormatError(`expected section ${id} at offset ${offset}, found section ${h.id}`, { offset, section: id });
+  const end = offset + SECTION_HEADER_SIZE + h.size;
+  if (end > source.size) throw new FormatError(`section ${id} at offset ${offset} ends at ${end}, past the end of the file (${source.size} bytes)`, { offset });
 }
 
 function isCompressedBuffer(source: ByteSource, offset: number, littleEndian: boolean): boolean {

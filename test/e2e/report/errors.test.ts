@@ -2,10 +2,16 @@
 // stderr line naming the file and offset, and a non-zero exit; `| head` ends quietly with 0.
 
 import { afterAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { TRACECMD_OPTION_KALLSYMS } from "../../../src/tracedat/model.ts";
+import { memorySource } from "../../../src/tracedat/reader/byte-source.ts";
+import { openTraceDat } from "../../../src/tracedat/reader/open.ts";
+import { corpusFile, corpusUnavailable } from "../../helpers/corpus.ts";
+import { traceCmd } from "../../helpers/tracecmd.ts";
 import { buildTraceDat, demoEvents } from "../../unit/tracedat/reader/fixture-builder.ts";
+import { CORPUS } from "./corpus.ts";
 
 const CLI = join(import.meta.dir, "..", "..", "..", "src", "cli.ts");
 const dir = mkdtempSync(join(tmpdir(), "vtrace-report-err-"));
@@ -67,4 +73,23 @@ test("report() refuses unknown options and --ts-offset before -i with a usage er
   const path = file("ok.dat", buildTraceDat({ version: 6, buffers: [{ name: "", cpus: demoEvents(1) }] }));
   expect(await run(["-i", path, "--bogus"])).toEqual({ out: "", err: "vtrace report: unknown option '--bogus': see 'vtrace report --help'\n", code: 2 });
   expect(await run(["--ts-offset", "5", "-i", path])).toEqual({ out: "", err: "vtrace report: --ts-offset must come after -i\n", code: 2 });
+});
+
+test("report() of a v7 file whose kallsyms is damaged: whole lines up to the first symbol, then one error line", async () => {
+  const why = corpusUnavailable();
+  if (why) return void console.warn(`skip damaged-kallsyms report: ${why}`);
+  // timer events print hrtimer functions, so some line needs kallsyms; sched lines before it do not.
+  const bytes = new Uint8Array(readFileSync(await corpusFile(CORPUS.mono, "zstd")));
+  const at = openTraceDat(memorySource(bytes)).options.sections.get(TRACECMD_OPTION_KALLSYMS)!;
+  bytes.fill(0xee, at + 24, at + 28); // the zstd frame's magic
+  const path = file("bad-kallsyms.dat", bytes);
+  const r = await run(["-i", path]);
+  expect(r.code).toBe(1);
+  expect(r.err).toBe(`vtrace report: ${path}: kallsyms section at offset ${at}: cannot decompress section 19 at offset ${at}: Unknown frame descriptor\n`);
+  // Every printed line is whole and is trace-cmd's line of the intact file.
+  expect(r.out.endsWith("\n")).toBe(true);
+  const theirs = (await traceCmd(["report", "-i", await corpusFile(CORPUS.mono, "zstd")])).stdout.split("\n");
+  const ours = r.out.split("\n").slice(0, -1);
+  expect(ours.length).toBeGreaterThan(1);
+  expect(ours).toEqual(theirs.slice(0, ours.length));
 });
