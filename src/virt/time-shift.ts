@@ -4,6 +4,7 @@
 // host time, interpolated between rounds when there are several).
 
 import { openFileSource } from "../io/file-source.ts";
+import { openPageStream } from "../tracedat/reader/cpu-pages.ts";
 import type { HandshakeOffset } from "../merge/clock-map.ts";
 import { type Marker, pairSyncSamples, printLayout, syncMarkers } from "../merge/sync-markers.ts";
 import { bestRound, kvmShiftPoints, roundOffsets, timeShiftPoints, tscOffsetShiftPoints } from "../merge/time-shift-samples.ts";
@@ -20,47 +21,39 @@ export interface GuestTimeShift extends HandshakeOffset {
   option: TraceOption;
 }
 
-/** Where one CPU's pages are: a byte range of a readable source. */
-interface CpuRange {
-  read(offset: number, length: number): Uint8Array;
-  offset: number;
-  size: number;
-}
-
 const CHUNK_PAGES = 256;
 
-/** Scans each CPU's pages a chunk at a time, so memory stays bounded however long the recording. */
-function markersOf(dat: TraceDat, ranges: readonly (CpuRange | undefined)[]): Marker[] {
+/** The markers in a run of pages; `pages` yields whole pages (or runs of them) a bounded amount at a time. */
+function markersOf(dat: TraceDat, pages: Iterable<Uint8Array>): Marker[] {
   const print = printLayout(dat.metadata.ftraceFormats);
   if (!print) return [];
   const layout = { littleEndian: dat.params.littleEndian, longSize: dat.kernelLongSize };
-  const chunk = dat.params.pageSize * CHUNK_PAGES;
   const out: Marker[] = [];
-  for (const r of ranges) {
-    for (let at = 0; r && at < r.size; at += chunk) {
-      out.push(...syncMarkers(r.read(r.offset + at, Math.min(chunk, r.size - at)), dat.params.pageSize, layout, print));
-    }
-  }
+  for (const run of pages) out.push(...syncMarkers(run, dat.params.pageSize, layout, print));
   return out;
 }
 
-function hostMarkers(host: TraceDat): Marker[] {
-  const read = (offset: number, length: number) => host.source.read(offset, length);
-  return markersOf(host, host.buffers[0]!.cpus.map((c) => ({ read, offset: c.offset, size: c.size })));
+/** The host file's top-buffer pages through the reader's page stream, so a compressed v7 file works too. */
+function* hostPages(host: TraceDat): Generator<Uint8Array> {
+  const b = host.buffers[0]!;
+  for (const c of b.cpus) {
+    const stream = openPageStream({ source: host.source, littleEndian: host.params.littleEndian, pageSize: b.pageSize, offset: c.offset, size: c.size, decompress: b.compressed ? host.decompress : undefined });
+    for (let page = stream.next(); page; page = stream.next()) yield page;
+  }
 }
 
-function guestMarkers(guest: TraceDat, cpuFiles: readonly string[]): Marker[] {
-  const sources = cpuFiles.map((f) => openFileSource(f));
-  try {
-    return markersOf(guest, sources.map((src) => ({ read: (o: number, n: number) => src.read(o, n), offset: 0, size: src.size })));
-  } finally {
-    for (const src of sources) src[Symbol.dispose]();
+/** A guest's per-CPU files (raw pages as the movers wrote them), CHUNK_PAGES at a time. */
+function* guestPages(guest: TraceDat, cpuFiles: readonly string[]): Generator<Uint8Array> {
+  const chunk = guest.params.pageSize * CHUNK_PAGES;
+  for (const f of cpuFiles) {
+    using src = openFileSource(f);
+    for (let at = 0; at < src.size; at += chunk) yield src.read(at, Math.min(chunk, src.size - at));
   }
 }
 
 /** TIME_SHIFT from the clock-sync probes: the host trace's markers paired with the guest's. */
 export function guestTimeShift(host: TraceDat, hostTraceId: bigint, domain: string, guest: TraceDat, guestCpuFiles: readonly string[]): GuestTimeShift | undefined {
-  const samples = pairSyncSamples(hostMarkers(host), guestMarkers(guest, guestCpuFiles), domain);
+  const samples = pairSyncSamples(markersOf(host, hostPages(host)), markersOf(guest, guestPages(guest, guestCpuFiles)), domain);
   if (samples.length === 0) return undefined;
   const rounds = roundOffsets(samples);
   const { flags, points } = timeShiftPoints(rounds);

@@ -2,7 +2,7 @@
 // both guests together, twice in a row, without restarting anything.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { startAgentGuests, type AgentGuests } from "../../helpers/agent-guests.ts";
 import { guestSupport, type RunningGuest } from "../../helpers/guest.ts";
 import { instanceName, missing, run, skipBecause, tempDir, VTRACE_BIN } from "../../helpers/env.ts";
@@ -73,15 +73,16 @@ describe.skipIf(skip)("agent mode with two QEMU guests", () => {
     expect(vt.stdout === tc.stdout ? "same" : firstDifference(vt.stdout, tc.stdout)).toBe("same");
   }, 240_000);
 
-  test("merge: host and guest files on one timeline, every clock-sync ping/pong in causal order (trace-cmd and vtrace report)", async () => {
+  test("merge (the host file v7 zstd): host and guest files on one timeline, every clock-sync ping/pong in causal order (trace-cmd and vtrace report)", async () => {
     const out = `${dir.path}/m1/trace.dat`;
     mkdirSync(`${dir.path}/m1`);
-    const r = await run([VTRACE_BIN, "record", "-B", instanceName("merge"), "-e", "sched", "-A", "ga", "-e", "sched", "-o", out, "--virt-dir", virtDir, "--", "sleep", "1"], { timeoutMs: 180_000 });
+    const r = await run([VTRACE_BIN, "record", "-B", instanceName("merge"), "-e", "sched", "--file-version", "7", "-A", "ga", "-e", "sched", "-o", out, "--virt-dir", virtDir, "--", "sleep", "1"], { timeoutMs: 180_000 });
     expect(r.code).toBe(0);
     const bound = /guest ga, clock offset (-?\d+) ± (\d+) cycles \((\d+) probes\)/.exec(r.stderr);
     expect(bound).not.toBeNull();
     console.log(`merge: clock offset ${bound![1]} ± ${bound![2]} cycles from ${bound![3]} probes`);
     const guestFile = `${dir.path}/m1/trace-ga.dat`;
+    expect(readFileSync(out).subarray(10, 12).toString()).toBe("7\0");
     for (const tool of [["trace-cmd", "report"], [VTRACE_BIN, "report"]]) {
       const rep = await run([...tool, "-i", out, "-i", guestFile], { timeoutMs: 120_000 });
       expect(rep.code).toBe(0);
