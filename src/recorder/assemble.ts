@@ -36,7 +36,7 @@ export function assembleTraceDat(input: AssembleInput): AssembledCpu[] {
  * with the BUFFER option and the STRINGS section. The BUFFER section's size and the first DONE's
  * pointer are only known after the data, so they are patched in place.
  */
-export function assembleTraceDatV7(input: AssembleInput, compressor?: V7.Compressor): AssembledCpu[] {
+export function assembleTraceDatV7(input: AssembleInput, compressor?: V7.Compressor, onBytes?: CompressProgress): AssembledCpu[] {
   const { outFd, params } = input;
   const le = params.littleEndian;
   const strings = new V7.SectionStrings();
@@ -46,11 +46,15 @@ export function assembleTraceDatV7(input: AssembleInput, compressor?: V7.Compres
   writeAll(outFd, head.bytes);
   writeAll(outFd, V7.bufferSectionHeader(le, bufferId, 0, compressor !== undefined));
   let at = bufferAt + V7.SECTION_HEADER_SIZE;
+  const sizes = input.cpuFiles.map((file) => wholePages(statSync(file).size, params.pageSize));
+  const total = sizes.reduce((a, b) => a + b, 0);
+  let done = 0;
   const cpus = input.cpuFiles.map((file, cpu) => {
     const offset = alignUp(at, params.pageSize);
     if (offset > at) writeAll(outFd, new Uint8Array(offset - at));
-    const pages = wholePages(statSync(file).size, params.pageSize);
-    const stored = compressor ? writeChunks(outFd, file, pages, params, compressor) : copyWhole(file, outFd, pages);
+    const pages = sizes[cpu]!;
+    const progress = (n: number) => onBytes?.(cpu, (done += n), total);
+    const stored = compressor ? writeChunks(outFd, file, pages, params, compressor, progress) : copyWhole(file, outFd, pages);
     at = offset + stored.bytes;
     return { cpu, offset, size: stored.size };
   });
@@ -60,6 +64,9 @@ export function assembleTraceDatV7(input: AssembleInput, compressor?: V7.Compres
   pwriteAll(outFd, new ByteWriter(le, 8).u64(at).finish(), head.doneNextAt);
   return cpus;
 }
+
+/** Called after each compressed chunk: the CPU, bytes compressed so far (all CPUs), and the total. */
+export type CompressProgress = (cpu: number, done: number, total: number) => void;
 
 /** What one CPU's data took in the file: `size` as the BUFFER option states it, `bytes` written. */
 interface StoredCpu {
@@ -78,7 +85,7 @@ function copyWhole(file: string, outFd: number, size: number): StoredCpu {
 }
 
 /** u32 chunk count, then the chunks; the stated size leaves the count out (trace-cmd's write_size). */
-function writeChunks(outFd: number, file: string, size: number, params: TraceFileParams, compressor: V7.Compressor): StoredCpu {
+function writeChunks(outFd: number, file: string, size: number, params: TraceFileParams, compressor: V7.Compressor, progress: (bytes: number) => void): StoredCpu {
   const count = V7.chunkCount(size, params.pageSize);
   if (count === 0) return { size: 0, bytes: 0 };
   writeAll(outFd, new ByteWriter(params.littleEndian, 4).u32(count).finish());
@@ -92,6 +99,7 @@ function writeChunks(outFd: number, file: string, size: number, params: TraceFil
       const chunk = V7.encodeChunk(params.littleEndian, pages, compressor);
       writeAll(outFd, chunk);
       stored += chunk.length;
+      progress(pages.length);
     }
   } finally {
     closeFd(inFd);

@@ -14,8 +14,8 @@ import type { CpuStats } from "../tracefs/stats.ts";
 import { randomTraceId, type TraceFileParams, type TraceOption } from "../tracedat/model.ts";
 import { recordingOptions, tsc2nsecOption } from "../tracedat/options-encode.ts";
 import { compressorFor, type CompressionName } from "../tracedat/compressors.ts";
-import { type AssembledCpu, assembleTraceDat, assembleTraceDatV7, removeFiles } from "./assemble.ts";
-import type { ProgressLine } from "./progress.ts";
+import { type AssembledCpu, assembleTraceDat, assembleTraceDatV7, type CompressProgress, removeFiles } from "./assemble.ts";
+import { formatBytes, type ProgressLine } from "./progress.ts";
 import type { CpuResult } from "./recorder.ts";
 import { StopSignal } from "./stop-signal.ts";
 import { TSC_CLOCK, type TscConversion, TSCNSEC_CLOCK } from "./tsc-clock.ts";
@@ -139,13 +139,24 @@ function writeTraceFile(
   const clock = tsc ? TSCNSEC_CLOCK : inst.clock();
   const meta = readMetadata(root, events);
   const input = { outFd, params, meta, options, clock, cpuFiles: run.cpuFiles };
-  const layout = params.version === 7 ? assembleTraceDatV7(input, compressorFor(opts.compression ?? "any")) : assembleTraceDat(input);
+  const layout = params.version === 7 ? assembleTraceDatV7(input, compressorFor(opts.compression ?? "any"), compressProgress(opts.progress)) : assembleTraceDat(input);
+  opts.progress.clear();
   removeFiles(run.cpuFiles);
   const cpus = run.results.map((r, i) => ({ ...r, pages: Math.floor(r.bytes / pageSize), stats: stats[i]! }));
   return { output: opts.output, cpus, layout, exitCode: run.exitCode, signal: run.signal };
 }
 
-
+/** "compressing cpuN: X of Y" on a terminal, at most every 100 ms (zlib takes ~20 s a GB). */
+function compressProgress(progress: ProgressLine): CompressProgress | undefined {
+  if (!progress.enabled) return undefined;
+  let shownAt = 0;
+  return (cpu, done, total) => {
+    const now = Date.now();
+    if (now - shownAt < 100) return;
+    shownAt = now;
+    progress.show(`compressing cpu${cpu}: ${formatBytes(done)} of ${formatBytes(total)}`);
+  };
+}
 
 /** A run that failed before writing anything leaves no empty output behind. */
 function removeIfEmpty(path: string): void {

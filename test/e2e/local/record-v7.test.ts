@@ -78,6 +78,20 @@ describe.skipIf(skip)("vtrace record --file-version 7 (compiled binary, real ftr
     expect(report.code).toBe(0);
     expect(eventLines(report.stdout).length).toBeGreaterThan(100);
   }, 90_000);
+
+  test("on a terminal the recording and then the compression show progress; piped, stderr has neither", async () => {
+    if (!Bun.which("script")) return void console.warn("skip v7 progress: no script(1) to give vtrace a terminal");
+    using dir = tempDir("v7tty");
+    const out = `${dir.path}/t.dat`;
+    const cmd = [VTRACE_BIN, "record", "-B", instanceName("v7tty"), "-e", "sched", "-e", "syscalls", "--compression", "zlib", "-o", out, "--", "sh", "-c", "'ls -R /usr >/dev/null; sleep 1.5'"].join(" ");
+    const tty = await run(["script", "-qec", cmd, "/dev/null"], { timeoutMs: 120_000 });
+    expect(tty.code).toBe(0);
+    expect(tty.stdout).toMatch(/recording \d+\.\ds \| cpu0 /);
+    expect(tty.stdout).toMatch(/compressing cpu\d+: [\d.]+ [KM]iB of [\d.]+ MiB/);
+    const piped = await run([VTRACE_BIN, "record", "-B", instanceName("v7pipe"), "-e", "sched", "--compression", "zlib", "-o", out, "--", "sleep", "0.2"]);
+    expect(piped.code).toBe(0);
+    expect(piped.stderr).not.toMatch(/recording|compressing|\r/);
+  }, 120_000);
 });
 
 describe.skipIf(skipBecause(missing({ binary: true }), "record v7 errors"))("vtrace record --file-version/--compression errors", () => {
