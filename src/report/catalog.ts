@@ -83,8 +83,29 @@ function scanFormatId(text: Uint8Array): number {
 /** The table is built (and a v7 file's kallsyms section read) on the first lookup. */
 function lazySymbols(kallsyms: () => Uint8Array): SymbolTable {
   let table: SymbolTable | undefined;
-  const get = () => (table ??= decodeKallsyms(kallsyms()));
+  const get = () => (table ??= sharedSymbols(kallsyms()));
   return { lookup: (addr) => get().lookup(addr), lookupParts: (hi, lo) => get().lookupParts!(hi, lo), addressOf: (name) => get().addressOf?.(name) };
+}
+
+/**
+ * Decoded tables by content: files from one boot of a machine, or guests of one image without KASLR,
+ * carry byte-identical kallsyms, and decoding and sorting one costs ~50–100 ms while the JIT is cold.
+ */
+const decodedTables = new Map<number, { bytes: Uint8Array; table: SymbolTable }[]>();
+
+/** Keyed by length (hashing megabytes costs more than the memcmp of a few same-length candidates). */
+function sharedSymbols(bytes: Uint8Array): SymbolTable {
+  const key = bytes.length;
+  const same = decodedTables.get(key) ?? [];
+  const hit = same.find((e) => Buffer.compare(view(e.bytes), view(bytes)) === 0);
+  if (hit) return hit.table;
+  const table = decodeKallsyms(bytes);
+  decodedTables.set(key, [...same, { bytes, table }]);
+  return table;
+}
+
+function view(b: Uint8Array): Buffer {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 }
 
 export function buildFileContext(dat: TraceDat, funcRepeatTimeFormat?: string): FileContext {

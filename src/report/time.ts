@@ -67,7 +67,7 @@ export function makeReportTime(file: TraceDat, s: TimeSettings): ((ts: number | 
   const o = file.options;
   const offset = Number(o.dateNs + o.offsetNs + s.userOffsetNs);
   const shift = s.isInstance ? undefined : o.timeShift;
-  const shiftOffsets = shift?.cpus.map((samples) => (samples.length === 0 ? 0 : samples.length === 1 ? Number(samples[0]!.offset) : NaN));
+  const shifts = shift?.cpus.map((samples) => doubleShift(samples, shift.flags));
   const tsc = o.tsc2nsec && o.tsc2nsec.mult !== 0 ? o.tsc2nsec : undefined;
   const toBig = (ts: number | bigint, cpu: number) => {
     const t = exact(BigInt(ts), cpu);
@@ -77,15 +77,72 @@ export function makeReportTime(file: TraceDat, s: TimeSettings): ((ts: number | 
   return (ts, cpu) => {
     if (typeof ts !== "number") return toBig(ts, cpu);
     let t = ts;
-    if (shiftOffsets) {
-      const add = cpu < shiftOffsets.length ? shiftOffsets[cpu]! : 0;
-      t += add;
-      if (add !== add || t < 0 || t >= EXACT) return toBig(ts, cpu);
+    if (shifts && cpu < shifts.length) {
+      const f = shifts[cpu];
+      t = f === undefined ? NaN : f(ts);
+      if (!(t >= 0 && t < EXACT)) return toBig(ts, cpu);
     }
     if (tsc) t = tscToNsExact(t, tsc.mult, tsc.shift);
     t += offset;
     return t >= 0 && t < EXACT ? t : toBig(ts, cpu);
   };
+}
+
+/**
+ * hostSync() for one CPU's samples in doubles, when every sample time and offset is exact and there is
+ * no scaling (what vtrace and trace-cmd write for TCG and KVM guests); undefined otherwise. The
+ * mapping gives NaN for a record it cannot do exactly, which then takes the bigint path.
+ */
+function doubleShift(samples: readonly TsyncSample[], flags: number): ((ts: number) => number) | undefined {
+  if (samples.some((x) => x.scaling !== 1n || x.frac !== 0n || x.time < 0n || x.time >= EXACT_BIG || !exactInt(x.offset))) return undefined;
+  const times = samples.map((x) => Number(x.time));
+  const offsets = samples.map((x) => Number(x.offset));
+  const n = samples.length;
+  if (n === 0) return (ts) => ts;
+  if (n === 1) return (ts) => ts + offsets[0]!;
+  return (ts) => {
+    const i = bracketIndex(times, ts);
+    let tscor = offsets[i]!;
+    if (flags & TRACECMD_TSYNC_FLAG_INTERPOLATE) {
+      const delta = times[i + 1]! - times[i]!;
+      const off = (ts - times[i]!) * (offsets[i + 1]! - offsets[i]!);
+      if (!(Math.abs(off) < EXACT && Math.abs(delta) < EXACT)) return NaN;
+      if (delta !== 0) tscor += truncDiv(off + truncDiv(delta, 2), delta);
+    }
+    return ts + tscor;
+  };
+}
+
+/** bracket() on doubles: the index of the first sample of the pair around ts. */
+function bracketIndex(times: readonly number[], ts: number): number {
+  const n = times.length;
+  if (n === 2 || ts <= times[0]!) return 0;
+  if (ts >= times[n - 1]!) return n - 2;
+  let lo = 0;
+  let hi = n - 1;
+  let mid = (lo + hi) >> 1;
+  while (lo <= hi) {
+    const t = times[mid]!;
+    if (ts < t) hi = mid - 1;
+    else if (ts > t) lo = mid + 1;
+    else break;
+    mid = (lo + hi) >> 1;
+  }
+  // Strictly inside the first and last times, the search ends with 0 <= mid <= n - 2.
+  return mid;
+}
+
+/** C's a / b (truncating) for integers below 2^53, corrected where the double quotient rounded. */
+function truncDiv(a: number, b: number): number {
+  let q = Math.trunc(a / b);
+  const r = a - q * b;
+  if (r !== 0 && Math.sign(r) !== Math.sign(a)) q -= Math.sign(a) * Math.sign(b);
+  else if (Math.abs(r) >= Math.abs(b)) q += Math.sign(a) * Math.sign(b);
+  return q;
+}
+
+function exactInt(v: bigint): boolean {
+  return v > -EXACT_BIG && v < EXACT_BIG;
 }
 
 /**

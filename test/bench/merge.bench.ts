@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { startAgentGuests } from "../helpers/agent-guests.ts";
 import { guestSupport } from "../helpers/guest.ts";
 import { instanceName } from "../helpers/env.ts";
+import { bestOf, layersOnlyCommand, SMALL_HEAP_ENV, timed, type Run } from "./timing.ts";
 
 const REPO = join(import.meta.dir, "../..");
 const VTRACE = join(REPO, "dist/vtrace");
@@ -18,22 +19,6 @@ const FILES = ["trace.dat", "trace-mg1.dat", "trace-mg2.dat"].map((f) => join(SE
 const EVENTS = ["-e", "sched", "-e", "syscalls", "-e", "kmem", "-e", "irq"];
 const args = process.argv.slice(2);
 const RUNS = Number(args[args.indexOf("--runs") + 1]) || 3;
-
-interface Run {
-  seconds: number;
-  cpuSeconds: number;
-  peakRssMb: number;
-}
-
-/** One run with its output to /dev/null (timing), or to `outFile` (the equality check). */
-async function timed(cmd: string[], outFile?: string): Promise<Run> {
-  const t0 = performance.now();
-  const p = Bun.spawn(["/usr/bin/time", "-f", "%U %S %M", ...cmd], { stdout: outFile ? Bun.file(outFile) : "ignore", stderr: "pipe" });
-  const [err] = await Promise.all([new Response(p.stderr).text(), p.exited]);
-  const seconds = (performance.now() - t0) / 1000;
-  const [user, sys, kb] = (err.trim().split("\n").at(-1) ?? "").split(" ").map(Number);
-  return { seconds, cpuSeconds: user! + sys!, peakRssMb: kb! / 1024 };
-}
 
 async function recordSet(): Promise<void> {
   rmSync(SET, { recursive: true, force: true });
@@ -62,19 +47,16 @@ if (why && !FILES.every(existsSync)) {
 if (args.includes("--fresh") || !FILES.every(existsSync)) await recordSet();
 
 const inputs = FILES.flatMap((f) => ["-i", f]);
-const best = async (cmd: string[]) => {
-  const runs: Run[] = [];
-  for (let i = 0; i < RUNS; i++) runs.push(await timed(cmd));
-  return runs.reduce((a, b) => (a.seconds <= b.seconds ? a : b));
-};
+const best = (cmd: string[], env?: Record<string, string | undefined>) => bestOf(RUNS, cmd, "seconds", env);
 const TC = ["trace-cmd", "report", ...inputs];
 const VT = [VTRACE, "report", ...inputs, "--name-prefix", "file"];
 const tc = await best(TC);
 const vt = await best(VT);
 const tagged = await best([VTRACE, "report", ...inputs]);
+const layers = await best([...layersOnlyCommand(), "report", ...inputs, "--name-prefix", "file"], SMALL_HEAP_ENV);
 const [tcText, vtText] = [join(SET, "trace-cmd.txt"), join(SET, "vtrace.txt")];
-await timed(TC, tcText);
-await timed(VT, vtText);
+await timed(TC, { outFile: tcText });
+await timed(VT, { outFile: vtText });
 const same = Bun.spawnSync(["cmp", "-s", tcText, vtText]).exitCode === 0;
 const events = Number(Bun.spawnSync(["sh", "-c", `grep -c '\\[[0-9][0-9][0-9]\\]' '${tcText}'`]).stdout.toString().trim());
 rmSync(tcText);
@@ -87,5 +69,7 @@ console.log(`host + 2 guests: ${events.toLocaleString("en-US")} events in ${mb.t
 show("trace-cmd report:                ", tc);
 show("vtrace report --name-prefix file:", vt);
 show("vtrace report ((host)/(mg1) tags):", tagged);
+show("vtrace, event info stubbed (reader+merge+layout+output only):", layers);
 console.log(`  same lines as trace-cmd: ${same ? "yes" : "NO"}`);
 console.log(`  speed ratio vtrace/trace-cmd: ${(tc.seconds / vt.seconds).toFixed(2)}x by wall time, ${(tc.cpuSeconds / vt.cpuSeconds).toFixed(2)}x by cpu time (target >= 3x)`);
+console.log(`  layers-only ratio: ${(tc.seconds / layers.seconds).toFixed(2)}x by wall time, ${(tc.cpuSeconds / layers.cpuSeconds).toFixed(2)}x by cpu time`);

@@ -2,60 +2,16 @@
 // Run: bun test/bench/report.bench.ts   (BENCH_BIG_MB=1024 adds a large-file memory run)
 // Prints events/s for both, the ratio, and peak RSS from /usr/bin/time -v (or rusage).
 
-import { closeSync, existsSync, mkdtempSync, openSync, statSync, writeFileSync, writeSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { closeSync, existsSync, openSync, statSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { openFileSource } from "../../src/io/file-source.ts";
 import { openTraceDat } from "../../src/tracedat/reader/open.ts";
 import { corpusFile, corpusUnavailable } from "../helpers/corpus.ts";
+import { bestOf, layersOnlyCommand, SMALL_HEAP_ENV, type Run } from "./timing.ts";
 
 const ROOT = join(import.meta.dir, "..", "..");
 const VTRACE = existsSync(join(ROOT, "dist", "vtrace")) ? [join(ROOT, "dist", "vtrace")] : [process.execPath, join(ROOT, "src", "cli.ts")];
 const BENCH_SPEC = { buffers: [{ name: "bench", events: ["*:*"], clock: "local" as const, bufferKb: 65536 }], load: 5 };
-
-interface Run {
-  /** Wall-clock seconds. */
-  seconds: number;
-  /** User + system CPU seconds: steadier than wall time on a shared machine. */
-  cpuSeconds: number;
-  peakRssMb: number;
-}
-
-/** The heap limit `vtrace report` runs itself again with (src/small-heap.ts); the stubbed run gets it directly. */
-const SMALL_HEAP_ENV = { ...process.env, BUN_JSC_forceRAMSize: String(64 << 20) };
-
-async function timed(cmd: string[], env: Record<string, string | undefined> = process.env): Promise<Run> {
-  const useTime = existsSync("/usr/bin/time");
-  const full = useTime ? ["/usr/bin/time", "-f", "%U %S %M", ...cmd] : cmd;
-  const t0 = performance.now();
-  const p = Bun.spawn(full, { stdout: "ignore", stderr: "pipe", env });
-  const [err] = await Promise.all([new Response(p.stderr).text(), p.exited]);
-  const seconds = (performance.now() - t0) / 1000;
-  const [user, sys, kb] = (err.trim().split("\n").at(-1) ?? "").split(" ").map(Number);
-  if (useTime) return { seconds, cpuSeconds: user! + sys!, peakRssMb: kb! / 1024 };
-  const usage = p.resourceUsage();
-  const cpu = usage ? Number(usage.cpuTime.user + usage.cpuTime.system) / 1e6 : seconds;
-  return { seconds, cpuSeconds: cpu, peakRssMb: (usage?.maxRSS ?? 0) / 1024 };
-}
-
-/**
- * vtrace with the event info text stubbed out: the cost of this module's layers alone (reader, merge,
- * line layout, output) apart from src/events.
- */
-function layersOnlyCommand(): string[] {
-  const dir = mkdtempSync(join(tmpdir(), "vtrace-bench-"));
-  const script = join(dir, "stub-info-fixture.ts");
-  writeFileSync(
-    script,
-    `import { EventCatalog } from ${JSON.stringify(join(ROOT, "src", "events", "index.ts"))};
-(EventCatalog.prototype as any).formatInfo = () => "info";
-(EventCatalog.prototype as any).writeRecord = (out: any) => out.write("info");
-process.argv.splice(1, 1);
-await import(${JSON.stringify(join(ROOT, "src", "cli.ts"))});
-`,
-  );
-  return [process.execPath, script, "fixture"];
-}
 
 async function countEvents(file: string): Promise<number> {
   const p = Bun.spawn(["sh", "-c", `trace-cmd report -i '${file}' 2>/dev/null | wc -l`], { stdout: "pipe" });
@@ -65,11 +21,7 @@ async function countEvents(file: string): Promise<number> {
 async function bench(label: string, file: string, repeat: number): Promise<void> {
   const events = await countEvents(file);
   const sizeMb = statSync(file).size / 1e6;
-  const best = async (cmd: string[], env?: Record<string, string | undefined>) => {
-    const runs: Run[] = [];
-    for (let i = 0; i < repeat; i++) runs.push(await timed(cmd, env));
-    return runs.reduce((a, b) => (a.cpuSeconds <= b.cpuSeconds ? a : b));
-  };
+  const best = (cmd: string[], env?: Record<string, string | undefined>) => bestOf(repeat, cmd, "cpuSeconds", env);
   const tc = await best(["trace-cmd", "report", "-i", file]);
   const vt = await best([...VTRACE, "report", "-i", file]);
   const layers = await best([...layersOnlyCommand(), "report", "-i", file], SMALL_HEAP_ENV);

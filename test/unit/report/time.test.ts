@@ -107,3 +107,42 @@ test("makeReportTime() on doubles gives makeToTime()'s bigint times: offsets, on
     for (const cpu of [0, 1, 5]) expect(fast(Number(guest), cpu)).toBe(Number(exact(guest, cpu)));
   }
 });
+
+test("makeReportTime() on doubles gives makeToTime()'s bigint times for interpolated multi-sample TIME_SHIFT (seeded random sets)", () => {
+  let seed = 12345;
+  const rand = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return Math.floor((seed / 2 ** 31) * n);
+  };
+  let compared = 0;
+  let doubles = 0;
+  for (let set = 0; set < 200; set++) {
+    // Guest TSC values (what TIME_SHIFT sample times are), ~1.27e15 ahead of the host's as on TCG.
+    const base = 1_300_000_000_000_000 + rand(1e9) * 1000;
+    const count = 2 + rand(5);
+    // Sample times ascending (sometimes equal), offsets of either sign moving by up to ±5M cycles.
+    const samples = Array.from({ length: count }, (_, k) => ({
+      time: BigInt(base + k * rand(3e9)),
+      offset: BigInt(-1_271_648_675_181_780 + (rand(1e7) - 5e6)),
+      scaling: 1n,
+      frac: 0n,
+    }));
+    const timeShift = { peerTraceId: 1n, flags: set % 4 === 0 ? 0 : 1, cpus: [samples, samples.slice(0, 2)] };
+    const d = dat("[x86-tsc]", { timeShift, tsc2nsec: set % 2 ? { mult: 2049129529, shift: 32, offset: 0n } : undefined, offsetNs: 0n });
+    const settings = { rawTs: false, userOffsetNs: 0n, isInstance: false };
+    const exact = makeToTime(d, settings)!;
+    const fast = makeReportTime(d, settings)!;
+    for (let k = 0; k < 20; k++) {
+      // Guest times around and outside the sampled range, the samples' own times included.
+      const guest = k < count ? samples[k]!.time : BigInt(base - 1e9 + rand(4e9) * (1 + rand(4)));
+      for (const cpu of [0, 1, 3]) {
+        const want = exact(guest, cpu);
+        if (typeof fast(Number(guest), cpu) === "number") doubles++;
+        expect({ set, guest, cpu, got: fast(Number(guest), cpu) }).toEqual({ set, guest, cpu, got: want < 2n ** 52n ? Number(want) : want });
+        compared++;
+      }
+    }
+  }
+  expect(compared).toBe(200 * 20 * 3);
+  expect(doubles).toBe(compared); // every one of them took the double path
+});
