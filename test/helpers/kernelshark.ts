@@ -16,7 +16,11 @@ export function kernelSharkMissing(): string | undefined {
   return undefined;
 }
 
-export async function openInKernelShark(file: string, timeoutMs = 60_000): Promise<KernelSharkResult> {
+/**
+ * Opens `file` (and appends `more` with -a, as for a host + guests set) and waits for the main window:
+ * titled with the path for one file, plain "Kernel Shark" with appended ones, once each has loaded.
+ */
+export async function openInKernelShark(file: string, timeoutMs = 60_000, more: readonly string[] = []): Promise<KernelSharkResult> {
   using dir = tempDir("ks");
   const display = await startXvfb(dir.path);
   try {
@@ -24,13 +28,15 @@ export async function openInKernelShark(file: string, timeoutMs = 60_000): Promi
     mkdirSync(`${dir.path}/run`, { mode: 0o700 });
     writeFileSync(`${dir.path}/cache/setting.ini`, "[General]\nnoRootWarn=true\n");
     const env = { ...process.env, DISPLAY: display.name, KS_USER_CACHE_DIR: `${dir.path}/cache`, XDG_RUNTIME_DIR: `${dir.path}/run`, QT_QPA_PLATFORM: "xcb" };
-    const ks = Bun.spawn(["kernelshark", file], { env, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+    const ks = Bun.spawn(["kernelshark", file, ...more.flatMap((f) => ["-a", f])], { env, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
     let log = "";
     const drain = (s: ReadableStream<Uint8Array>) => s.pipeTo(new WritableStream({ write: (c) => void (log += new TextDecoder().decode(c)) })).catch(() => {});
     void drain(ks.stdout);
     void drain(ks.stderr);
     try {
-      return await waitForWindow(ks, `Kernel Shark (${file})`, display.name, () => log, timeoutMs);
+      const title = more.length === 0 ? `Kernel Shark (${file})` : "Kernel Shark";
+      const loaded = () => [file, ...more].every((f) => log.includes(`Loading  "${f}"`));
+      return await waitForWindow(ks, title, display.name, () => log, timeoutMs, loaded);
     } finally {
       ks.kill("SIGKILL");
       await ks.exited;
@@ -41,14 +47,14 @@ export async function openInKernelShark(file: string, timeoutMs = 60_000): Promi
   }
 }
 
-async function waitForWindow(ks: Bun.Subprocess, title: string, display: string, log: () => string, timeoutMs: number): Promise<KernelSharkResult> {
+async function waitForWindow(ks: Bun.Subprocess, title: string, display: string, log: () => string, timeoutMs: number, loaded: () => boolean): Promise<KernelSharkResult> {
   const deadline = performance.now() + timeoutMs;
   while (performance.now() < deadline) {
     const error = /^ERROR.*$/m.exec(log());
     if (error) return { loaded: false, why: error[0] };
     if (ks.exitCode !== null || ks.signalCode !== null) return { loaded: false, why: `kernelshark exited (${ks.signalCode ?? ks.exitCode})` };
     const info = Bun.spawnSync(["xwininfo", "-display", display, "-name", title], { stderr: "ignore" });
-    if (/Map State: IsViewable/.test(info.stdout.toString())) {
+    if (/Map State: IsViewable/.test(info.stdout.toString()) && loaded()) {
       // An error dialog can follow the window: give it a moment to show.
       await Bun.sleep(500);
       const late = /^ERROR.*$/m.exec(log());

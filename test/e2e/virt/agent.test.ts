@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { startAgentGuests, type AgentGuests } from "../../helpers/agent-guests.ts";
 import { guestSupport, type RunningGuest } from "../../helpers/guest.ts";
 import { instanceName, missing, run, skipBecause, tempDir, VTRACE_BIN } from "../../helpers/env.ts";
+import { kernelSharkMissing, openInKernelShark } from "../../helpers/kernelshark.ts";
 import { eventLines, traceCmd } from "../../helpers/tracecmd.ts";
 
 const skip = skipBecause(guestSupport() ?? missing({ tracefs: true, traceCmd: true, binary: true }), "agent e2e");
@@ -72,6 +73,13 @@ describe.skipIf(skip)("agent mode with two QEMU guests", () => {
     expect(eventLines(tc.stdout).length).toBeGreaterThan(100);
     expect(vt.stdout === tc.stdout ? "same" : firstDifference(vt.stdout, tc.stdout)).toBe("same");
   }, 240_000);
+
+  test("KernelShark opens the host file with both guest files appended (-a)", async () => {
+    const why = kernelSharkMissing();
+    if (why) return void console.warn(`skip KernelShark host + guests: ${why}`);
+    const [host, ...guestFiles] = ["trace.dat", "trace-ga.dat", "trace-gb.dat"].map((f) => `${dir.path}/s1/${f}`);
+    expect(await openInKernelShark(host!, 60_000, guestFiles)).toEqual({ loaded: true });
+  }, 120_000);
 
   test("merge (the host file v7 zstd): host and guest files on one timeline, every clock-sync ping/pong in causal order (trace-cmd and vtrace report)", async () => {
     const out = `${dir.path}/m1/trace.dat`;
