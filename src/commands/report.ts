@@ -6,6 +6,7 @@ import { UsageError, VtraceError } from "../errors.ts";
 import { openFileSource, type FileSource } from "../io/file-source.ts";
 import { FdWriter } from "../io/stdout-writer.ts";
 import { parseCpuList } from "../report/cpu-list.ts";
+import { filtersByInput } from "../report/filter/args.ts";
 import { writeReport, type ReportInput, type ReportOptions } from "../report/report.ts";
 import { writePerfetto } from "../export/perfetto/export.ts";
 import { addContext } from "../tracedat/reader/error-context.ts";
@@ -36,6 +37,8 @@ export function registerReport(cli: CAC): void {
     .option("--ts-check", "Warn (on stderr) when time goes backwards within a CPU")
     .option("--format <format>", "'text' (trace-cmd's report) or 'perfetto' (Chrome trace JSON for ui.perfetto.dev)", { default: "text" })
     .option("--name-prefix <style>", "For a host + guests set: 'tag' prints (host)/(GUEST), 'file' the file names as trace-cmd", { default: "tag" })
+    .option("-F <filter>", "Show only events matching 'EVENTS[:EXPRESSION]' (repeatable; see trace-cmd report -F)", { type: [String] })
+    .option("-v", "The -F filters after -v hide the events they match")
     .option("--ts-offset <ns>", "Add ns to the timestamps of the preceding -i file (ignored for the first, as trace-cmd 3.1.6)", {
       type: [String],
     })
@@ -54,6 +57,11 @@ function runReport(flags: ReportFlags, rawArgs: string[]): void {
   if (paths.length === 0) paths.push(DEFAULT_INPUT);
   const offsets = tsOffsetsByInput(rawArgs, paths.length);
   const cpus = flags.cpu === undefined ? undefined : new Set(listOption(flags.cpu).flatMap(parseCpuList));
+  const filters = filtersByInput(rawArgs);
+  if (filters && flags.format !== "text") throw new UsageError("-F works with --format text only");
+  for (const f of filters?.ignored ?? []) {
+    process.stderr.write(`vtrace report: warning: -F '${f.text}' is ignored, as trace-cmd 3.1.6 ignores a -F after the only -i when none comes before it\n`);
+  }
   const sources: FileSource[] = [];
   try {
     const inputs = paths.map((path, i): ReportInput => {
@@ -68,7 +76,7 @@ function runReport(flags: ReportFlags, rawArgs: string[]): void {
       if (flags.namePrefix !== undefined && flags.namePrefix !== "file" && flags.namePrefix !== "tag") {
         throw new UsageError(`invalid --name-prefix '${String(flags.namePrefix)}': use 'tag' or 'file'`);
       }
-      const opts: ReportOptions = { nsec: flags.t === true, raw: flags.R === true, rawTs: flags.rawTs === true, cpus, namePrefix, tsCheck: flags.tsCheck === true };
+      const opts: ReportOptions = { nsec: flags.t === true, raw: flags.R === true, rawTs: flags.rawTs === true, cpus, namePrefix, tsCheck: flags.tsCheck === true, filters: filters?.lists };
       result = flags.format === "perfetto" ? writePerfetto(inputs, opts, out) : writeReport(inputs, opts, out);
     } finally {
       out.flush(); // what was printed before a failure still goes out
@@ -80,7 +88,7 @@ function runReport(flags: ReportFlags, rawArgs: string[]): void {
   }
 }
 
-const KNOWN_OPTIONS = new Set(["--", "i", "input", "t", "R", "cpu", "rawTs", "raw-ts", "tsOffset", "ts-offset", "namePrefix", "name-prefix", "tsCheck", "ts-check", "format", "h", "help", "v", "version"]);
+const KNOWN_OPTIONS = new Set(["--", "i", "input", "t", "R", "F", "cpu", "rawTs", "raw-ts", "tsOffset", "ts-offset", "namePrefix", "name-prefix", "tsCheck", "ts-check", "format", "h", "help", "v", "version"]);
 
 function checkOptions(flags: ReportFlags, rawArgs: string[]): void {
   const negativeOffsets = rawArgs.filter((a, i) => rawArgs[i - 1] === "--ts-offset" && /^-\d+$/.test(a)).join("");

@@ -3,8 +3,9 @@
 
 import { VtraceError } from "../errors.ts";
 import type { TraceDat } from "../tracedat/reader/trace-dat.ts";
-import { buildFileContext } from "./catalog.ts";
-import { addInstances, handlePrefix, initialHandles, type ReportInput } from "./handles.ts";
+import { buildFileContext, type FileContext } from "./catalog.ts";
+import { buildFileFilters, HandleFilter, type FileFilters, type FilterSpec } from "./filter/filter-set.ts";
+import { addInstances, handlePrefix, initialHandles, type Handle, type ReportInput } from "./handles.ts";
 import { LinePrinter } from "./printer.ts";
 import type { ByteSink } from "../lib/byte-sink.ts";
 import { forEachMerged, openStreams, type RecordStream } from "./streams.ts";
@@ -25,6 +26,8 @@ export interface ReportOptions {
   namePrefix?: "tag" | "file";
   /** --ts-check: warn when time goes backwards within a CPU. */
   tsCheck?: boolean;
+  /** -F / -v: per input (in inputs order), the filters its records must pass; none when absent or empty. */
+  filters?: readonly (readonly FilterSpec[])[];
 }
 
 export interface ReportResult {
@@ -36,6 +39,8 @@ export interface ReportResult {
 export function writeReport(inputs: ReportInput[], opts: ReportOptions, out: ByteSink): ReportResult {
   const repeatFormat = funcRepeatFormat(inputs.at(-1)?.dat, opts);
   const contexts = inputs.map((i) => buildFileContext(i.dat, repeatFormat));
+  // Filters are built before anything is printed: a bad one stops the report with nothing on stdout.
+  const fileFilters = opts.filters ? inputs.map((input, i) => fileFiltersOf(input.dat, contexts[i]!, opts.filters?.[i] ?? [])) : undefined;
   const warnings = inputs.flatMap((i) => i.dat.options.warnings);
   const { handles, state } = initialHandles(inputs, contexts, opts.namePrefix);
   for (const top of handles.slice()) {
@@ -50,7 +55,8 @@ export function writeReport(inputs: ReportInput[], opts: ReportOptions, out: Byt
   const printer = new LinePrinter(state, opts);
   const streams = openStreams(handles, opts);
   const check = opts.tsCheck ? new TimeCheck() : undefined;
-  const error = mergeAndPrint(streams, printer, out, check);
+  const filters = fileFilters && streamFilters(streams, inputs, fileFilters);
+  const error = filters ? mergeFilteredAndPrint(streams, filters, printer, out, check) : mergeAndPrint(streams, printer, out, check);
   return { warnings: [...warnings, ...contexts.flatMap((c) => c.warnings), ...(check?.report(streams) ?? [])], error };
 }
 
@@ -85,6 +91,48 @@ export class TimeCheck {
 
 function mergeAndPrint(streams: RecordStream[], printer: LinePrinter, out: ByteSink, check?: TimeCheck): VtraceError | undefined {
   return forEachMerged(streams, (s) => {
+    check?.see(s);
+    return printer.line(s, out);
+  });
+}
+
+function fileFiltersOf(dat: TraceDat, ctx: FileContext, specs: readonly FilterSpec[]): FileFilters | undefined {
+  if (specs.length === 0) return undefined;
+  const formats = [
+    ...dat.metadata.ftraceFormats.map((text) => ({ system: "ftrace", text })),
+    ...dat.metadata.eventSystems.flatMap((sys) => sys.formats.map((text) => ({ system: sys.name, text }))),
+  ];
+  return buildFileFilters(specs, { formats, event: (id) => ctx.event(id), longSize: dat.params.longSize });
+}
+
+/** Per stream (by index), its handle's filter; trace-cmd keeps one per handle, instances included. */
+function streamFilters(streams: RecordStream[], inputs: ReportInput[], fileFilters: (FileFilters | undefined)[]): (HandleFilter | undefined)[] {
+  const byHandle = new Map<Handle, HandleFilter | undefined>();
+  return streams.map((s) => {
+    const h = s.handle;
+    if (!byHandle.has(h)) {
+      const filters = fileFilters[inputs.indexOf(h.input)];
+      byHandle.set(h, filters && new HandleFilter(filters, h.input.dat.params.littleEndian, h.ctx.comms));
+    }
+    return byHandle.get(h);
+  });
+}
+
+/**
+ * As mergeAndPrint, with records that fail their handle's filters left out before anything else
+ * sees them: trace-cmd tests the filter before it prints (so a hidden record's "EVENTS DROPPED" line
+ * and the comm its sched_switch would teach are lost too) and before --ts-check looks at it.
+ */
+function mergeFilteredAndPrint(
+  streams: RecordStream[],
+  filters: (HandleFilter | undefined)[],
+  printer: LinePrinter,
+  out: ByteSink,
+  check?: TimeCheck,
+): VtraceError | undefined {
+  return forEachMerged(streams, (s, index) => {
+    const filter = filters[index];
+    if (filter && !filter.passes(s.records, s.cpu)) return true;
     check?.see(s);
     return printer.line(s, out);
   });
