@@ -32,13 +32,13 @@ export function splitFilter(filter: string): SplitFilter {
   const colon = filter.indexOf(":");
   const listEnd = colon < 0 ? filter.length : colon;
   const comma = filter.indexOf(",", listEnd);
-  if (colon >= 0 && comma >= 0) throw new UsageError(`a ',' after the ':' (at ${comma + 1}) is not supported: trace-cmd 3.1.6 fails on it too`);
+  if (colon >= 0 && comma >= 0) throw new UsageError(`a ',' after the ':' (at column ${comma + 1}) is not supported: trace-cmd 3.1.6 fails on it too`);
   const patterns = filter
     .slice(0, listEnd)
     .split(",")
     .map((entry) => {
       const [system, event] = entry.split("/").filter((part) => part !== "");
-      if (system === undefined) throw new UsageError(`an empty event name in '${filter.slice(0, listEnd)}'`);
+      if (system === undefined) throw new UsageError(listEnd === 0 ? "no event name before the ':'" : `an empty event name in '${filter.slice(0, listEnd)}'`);
       return event === undefined ? { event: trimC(system) } : { system: trimC(system), event: trimC(event) };
     });
   return colon < 0 ? { patterns, exprAt: filter.length } : { patterns, expr: filter.slice(colon + 1), exprAt: colon + 1 };
