@@ -31,6 +31,8 @@ export function filtersByInput(rawArgs: readonly string[]): FiltersByInput | und
       if (negate) throw new UsageError("only one -v can be used (the -F filters after it are all negated)");
       negate = true;
     }
+    // getopt would take "-FX" as the filter "X", but cac has already split it into flags.
+    if (arg.startsWith("-F") && arg !== "-F") throw new UsageError(`write -F and its filter as two arguments: -F '${arg.slice(2)}'`);
     if (arg !== "-F") continue;
     const text = rawArgs[++i];
     if (text === undefined) throw new UsageError("-F needs a filter");

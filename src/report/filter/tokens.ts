@@ -13,6 +13,11 @@ export interface Token {
 
 type CharType = TokenType | "space" | "newline";
 
+/** What __read_token() returns: also the spaces and newlines that filter_read_token() skips. */
+interface RawToken extends Omit<Token, "type"> {
+  type: CharType;
+}
+
 /** get_type(): a negative char (a byte >= 0x80 as C's signed char) or a non-printable one ends the input. */
 function charType(code: number): CharType {
   if (code === 10) return "newline";
@@ -36,24 +41,24 @@ export class Tokenizer {
   /** filter_read_token(): the next token, skipping spaces and newlines. */
   next(): Token {
     let tok = this.#read();
-    while (tok.type === ("space" as TokenType) || tok.type === ("newline" as TokenType)) tok = this.#read();
+    while (tok.type === "space" || tok.type === "newline") tok = this.#read();
     if (tok.type === "op" && (tok.text === "=" || tok.text === "!") && this.#peek() === 126) {
       this.#pos++;
       return { type: "op", text: `${tok.text}~`, end: this.#pos };
     }
-    return tok;
+    return { ...tok, type: tok.type };
   }
 
   #peek(): number {
     return this.#pos < this.input.length ? this.input.charCodeAt(this.#pos) : -1;
   }
 
-  #token(type: CharType, start: number): Token {
-    return { type: type as TokenType, text: this.input.slice(start, this.#pos), end: this.#pos };
+  #token(type: CharType, start: number): RawToken {
+    return { type, text: this.input.slice(start, this.#pos), end: this.#pos };
   }
 
   /** __read_token(). */
-  #read(): Token {
+  #read(): RawToken {
     const start = this.#pos;
     const ch = this.#peek();
     if (ch < 0) return { type: "none", text: "", end: start };
@@ -68,7 +73,7 @@ export class Tokenizer {
   }
 
   /** "->", doubled "++ -- || && >> <<", then an optional "=" after ! = < > << >> and the singles above. */
-  #readOp(ch: number, start: number): Token {
+  #readOp(ch: number, start: number): RawToken {
     const next = this.#peek();
     const doubles = ch === 43 || ch === 45 || ch === 124 || ch === 38 || ch === 62 || ch === 60; // + - | & > <
     if (ch === 45 && next === 62) {

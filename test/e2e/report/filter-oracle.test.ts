@@ -4,7 +4,8 @@
 // Also: parse trees against `trace-cmd report -T`, and bad filters (one stderr line, exit 2).
 
 import { describe, expect, test } from "bun:test";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openFileSource } from "../../../src/io/file-source.ts";
 import { buildFileContext } from "../../../src/report/catalog.ts";
@@ -100,6 +101,34 @@ describe.skipIf(skipWhy !== undefined)("report -F matches trace-cmd", () => {
     expect(firstDifference(expected.out, actual.out)).toBeUndefined();
     expect(expected.out).toBe(unfiltered.out);
     expect(actual.err).toBe("vtrace report: warning: -F 'sched_switch' is ignored, as trace-cmd 3.1.6 ignores a -F after the only -i when none comes before it\n");
+  }, T);
+});
+
+/** A copy of a v6 file whose saved cmdlines are blanked (same length, all newlines): comms must be learned. */
+function withoutCmdlines(path: string, dir: string): string {
+  const cmdlines = Buffer.from(openTraceDat(openFileSource(path)).metadata.cmdlines);
+  const bytes = Buffer.from(readFileSync(path));
+  const at = bytes.indexOf(cmdlines);
+  expect(at).toBeGreaterThan(0);
+  bytes.fill(10, at, at + cmdlines.length);
+  const out = join(dir, "no-cmdlines.dat");
+  writeFileSync(out, bytes);
+  return out;
+}
+
+describe.skipIf(skipWhy !== undefined)("comms", () => {
+  test("a hidden sched_switch / sched_wakeup teaches no comm (trace-cmd learns while printing)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "vtrace-filter-"));
+    try {
+      const file = withoutCmdlines(await corpusFile(CORPUS.schedLocal, "v6"), dir);
+      const args = ["-v", "-F", "sched_switch,sched_wakeup.*", "-i", file];
+      await compare(args, ["-i", file]);
+      // Not vacuous: had the hidden records taught comms, the task column would differ.
+      const all = (await traceCmd(["-i", file])).out.split("\n").filter((l) => !/sched_switch:|sched_wakeup/.test(l));
+      expect((await vtrace(args)).out).not.toBe(all.join("\n"));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, T);
 });
 

@@ -226,5 +226,6 @@ describe("filtersByInput(): trace-cmd's -F lists", () => {
     expect(lists("-F", "x", "-v", "-F", "y", "-i", "a")).toEqual({ lists: [["x", "-y"]], ignored: [] });
     expect(() => lists("-v", "-v")).toThrow("only one -v");
     expect(() => lists("-F")).toThrow("-F needs a filter");
+    expect(() => lists("-F=sched")).toThrow("write -F and its filter as two arguments: -F '=sched'");
   });
 });
