@@ -28,7 +28,7 @@ interface ReportFlags {
 
 export function registerReport(cli: CAC): void {
   cli
-    .command("report", "Print a trace.dat as text, as trace-cmd report does")
+    .command("report [file]", "Print a trace.dat as text, as trace-cmd report does (FILE or -i FILE; default trace.dat)")
     .option("-i, --input <file>", "Input file (repeat to merge files; default trace.dat)", { type: [String] })
     .option("-t", "Print timestamps in nanoseconds")
     .option("-R", "Print raw event fields instead of the event's format")
@@ -45,10 +45,17 @@ export function registerReport(cli: CAC): void {
     // cac would read "--ts-offset -5000" as flags -5 -0 …; the offsets come from the raw argv instead,
     // so unknown options are checked here rather than by cac.
     .allowUnknownOptions()
-    .action((flags: ReportFlags) => {
+    .action((file: string | undefined, flags: ReportFlags) => {
       checkOptions(flags, cli.rawArgs);
-      runReport(flags, cli.rawArgs);
+      runReport(withInputFile(flags, file), cli.rawArgs);
     });
+}
+
+/** `report FILE`, as `trace-cmd report FILE`: the same as -i FILE, and not together with -i (trace-cmd shows its usage). */
+function withInputFile(flags: ReportFlags, file: string | undefined): ReportFlags {
+  if (file === undefined) return flags;
+  if (listOption(flags.input).length > 0) throw new UsageError(`give the input as -i FILE or as 'report ${file}', not both`);
+  return { ...flags, input: [file] };
 }
 
 function runReport(flags: ReportFlags, rawArgs: string[]): void {

@@ -93,3 +93,12 @@ test("report() of a v7 file whose kallsyms is damaged: whole lines up to the fir
   expect(ours.length).toBeGreaterThan(1);
   expect(ours).toEqual(theirs.slice(0, ours.length));
 });
+
+test("report() FILE reads FILE as -i FILE does (trace-cmd report FILE); with -i too it is a usage error", async () => {
+  const path = file("positional.dat", buildTraceDat({ version: 6, buffers: [{ name: "", cpus: demoEvents(3) }] }));
+  const byArg = await run([path]);
+  expect(byArg.code).toBe(0);
+  expect(byArg.out.split("\n").length).toBeGreaterThan(5);
+  expect(byArg).toEqual(await run(["-i", path]));
+  expect(await run(["-i", path, path])).toEqual({ out: "", err: `vtrace report: give the input as -i FILE or as 'report ${path}', not both\n`, code: 2 });
+});
