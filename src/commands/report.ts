@@ -24,6 +24,7 @@ interface ReportFlags {
   namePrefix?: unknown;
   tsCheck?: boolean;
   format?: unknown;
+  l?: boolean;
 }
 
 export function registerReport(cli: CAC): void {
@@ -37,6 +38,7 @@ export function registerReport(cli: CAC): void {
     .option("--ts-check", "Warn (on stderr) when time goes backwards within a CPU")
     .option("--format <format>", "'text' (trace-cmd's report) or 'perfetto' (Chrome trace JSON for ui.perfetto.dev)", { default: "text" })
     .option("--name-prefix <style>", "For a host + guests set: 'tag' prints (host)/(GUEST), 'file' the file names as trace-cmd", { default: "tag" })
+    .option("-l", "Latency format: irqs-off, need-resched, hard/soft irq and preempt depth after the cpu")
     .option("-F <filter>", "Show only events matching 'EVENTS[:EXPRESSION]' (repeatable; see trace-cmd report -F)", { type: [String] })
     .option("-v", "The -F filters after -v hide the events they match")
     .option("--ts-offset <ns>", "Add ns to the timestamps of the preceding -i file (ignored for the first, as trace-cmd 3.1.6)", {
@@ -66,6 +68,7 @@ function runReport(flags: ReportFlags, rawArgs: string[]): void {
   const cpus = flags.cpu === undefined ? undefined : new Set(listOption(flags.cpu).flatMap(parseCpuList));
   const filters = filtersByInput(rawArgs);
   if (filters && flags.format !== "text") throw new UsageError("-F works with --format text only");
+  if (flags.l === true && flags.format !== "text") throw new UsageError("-l works with --format text only");
   for (const f of filters?.ignored ?? []) {
     process.stderr.write(`vtrace report: warning: -F '${f.text}' is ignored, as trace-cmd 3.1.6 ignores a -F after the only -i when none comes before it\n`);
   }
@@ -83,7 +86,7 @@ function runReport(flags: ReportFlags, rawArgs: string[]): void {
       if (flags.namePrefix !== undefined && flags.namePrefix !== "file" && flags.namePrefix !== "tag") {
         throw new UsageError(`invalid --name-prefix '${String(flags.namePrefix)}': use 'tag' or 'file'`);
       }
-      const opts: ReportOptions = { nsec: flags.t === true, raw: flags.R === true, rawTs: flags.rawTs === true, cpus, namePrefix, tsCheck: flags.tsCheck === true, filters: filters?.lists };
+      const opts: ReportOptions = { nsec: flags.t === true, raw: flags.R === true, rawTs: flags.rawTs === true, cpus, namePrefix, tsCheck: flags.tsCheck === true, filters: filters?.lists, latency: flags.l === true };
       result = flags.format === "perfetto" ? writePerfetto(inputs, opts, out) : writeReport(inputs, opts, out);
     } finally {
       out.flush(); // what was printed before a failure still goes out
@@ -95,7 +98,7 @@ function runReport(flags: ReportFlags, rawArgs: string[]): void {
   }
 }
 
-const KNOWN_OPTIONS = new Set(["--", "i", "input", "t", "R", "F", "cpu", "rawTs", "raw-ts", "tsOffset", "ts-offset", "namePrefix", "name-prefix", "tsCheck", "ts-check", "format", "h", "help", "v", "version"]);
+const KNOWN_OPTIONS = new Set(["--", "i", "input", "t", "R", "F", "l", "cpu", "rawTs", "raw-ts", "tsOffset", "ts-offset", "namePrefix", "name-prefix", "tsCheck", "ts-check", "format", "h", "help", "v", "version"]);
 
 function checkOptions(flags: ReportFlags, rawArgs: string[]): void {
   const negativeOffsets = rawArgs.filter((a, i) => rawArgs[i - 1] === "--ts-offset" && /^-\d+$/.test(a)).join("");

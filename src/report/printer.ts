@@ -11,12 +11,13 @@ import type { ReportOptions } from "./report.ts";
 import type { RecordStream } from "./streams.ts";
 import { printsInUsecs } from "./time.ts";
 import { addContext } from "../tracedat/reader/error-context.ts";
+import { latencyFields, latencyTask, putLatency, type LatencyFields } from "./latency.ts";
 
 /** Per-handle constant columns and caches, as bytes. */
 export interface HandleColumns {
   prefix: Uint8Array;
   time: TimeColumn;
-  /** "%16s-%-5d [" per pid. */
+  /** "%16s-%-5d [" (with -l "%8.8s-%-5d ") per pid. */
   tasks: Map<number, Uint8Array>;
   /** Per common_type: the format and its padded name column; null for ids with no format. */
   events: (EventColumn | null | undefined)[];
@@ -25,6 +26,8 @@ export interface HandleColumns {
 interface EventColumn {
   event: EventFormat;
   name: Uint8Array;
+  /** -l: where the latency columns' common fields are. */
+  latency?: LatencyFields;
   /** sched_switch (both tasks) and sched_wakeup(_new) teach the comm table, as the sched plugin does. */
   learn?: CommField[];
 }
@@ -100,7 +103,7 @@ export class LinePrinter {
     }
     const pid = r.commonPid;
     let task = cols.tasks.get(pid);
-    if (task === undefined) cols.tasks.set(pid, (task = encodeText(`${h.ctx.comms.comm(pid).padStart(16)}-${String(pid).padEnd(5)} [`)));
+    if (task === undefined) cols.tasks.set(pid, (task = encodeText(this.#taskText(h.ctx.comms.comm(pid), pid))));
     // One room for every column before the info (the dropped line already carried the prefix).
     if (!out.room(cols.prefix.length + task.length + column.name.length + HEAD_BYTES)) return false;
     // The line is held until it is whole: if its info fails (a damaged kallsyms read on first use),
@@ -108,7 +111,8 @@ export class LinePrinter {
     out.held = out.pos;
     if (r.missed === 0) putBytes(out, cols.prefix);
     putBytes(out, task);
-    putCpu(out, s.cpu);
+    if (column.latency) putLatency(out, s.cpu, r.page, r.payloadOffset, column.latency, this.opts.raw, h.input.dat.params.littleEndian);
+    else putCpu(out, s.cpu);
     cols.time.put(out, s.ts);
     putBytes(out, column.name);
     this.#record.set(s.cpu, s.ts);
@@ -149,9 +153,15 @@ export class LinePrinter {
     let column = cols.events[id];
     if (column === undefined) {
       const event = h.ctx.event(id);
-      column = cols.events[id] = event ? { event, name: encodeText(formatEventName(event.name)), learn: learnFields(event) } : null;
+      const latency = this.opts.latency && event ? latencyFields(event) : undefined;
+      column = cols.events[id] = event ? { event, name: encodeText(formatEventName(event.name)), learn: learnFields(event), latency } : null;
     }
     return column;
+  }
+
+  /** "%16s-%-5d [" before the cpu; with -l, "%8.8s-%-5d " (the latency columns follow). */
+  #taskText(comm: string, pid: number): string {
+    return this.opts.latency ? latencyTask(comm, pid) : `${comm.padStart(16)}-${String(pid).padEnd(5)} [`;
   }
 
   #columnsOf(h: Handle): HandleColumns {

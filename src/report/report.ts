@@ -26,6 +26,8 @@ export interface ReportOptions {
   namePrefix?: "tag" | "file";
   /** --ts-check: warn when time goes backwards within a CPU. */
   tsCheck?: boolean;
+  /** -l: the latency columns (irqs-off, need-resched, irq context, preempt depth) after the cpu. */
+  latency?: boolean;
   /** -F / -v: per input (in inputs order), the filters its records must pass; none when absent or empty. */
   filters?: readonly (readonly FilterSpec[])[];
 }

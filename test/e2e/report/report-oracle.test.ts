@@ -57,6 +57,10 @@ const CASES: [string, keyof typeof CORPUS, Variant, string[]][] = [
   ["--cpu 3 (the instance's cpu1)", "allLocal", "zstd", ["--cpu", "3"]],
   ["--cpu 0,2-3", "allLocal", "v6", ["--cpu", "0,2-3"]],
   ["--raw-ts", "schedLocal", "zstd", ["--raw-ts"]],
+  ["-l (latency columns)", "allLocal", "zstd", ["-l"]],
+  ["-l lost events", "lost", "zstd", ["-l"]],
+  ["-l -R two buffers", "twoBuffers", "v6", ["-l", "-R"]],
+  ["-l -t", "schedLocal", "zstd", ["-l", "-t"]],
 ];
 
 describe.skipIf(skipWhy !== undefined)("report matches trace-cmd", () => {
