@@ -13,8 +13,8 @@ import { checkChromeTrace, hasNear, indexByTrack, type CheckedTrace } from "../.
 const skipLocal = skipBecause(missing({ tracefs: true, binary: true }), "perfetto export e2e (local)");
 const skipGuest = skipBecause(guestSupport() ?? missing({ tracefs: true, binary: true }), "perfetto export e2e (host + guest)");
 
-/** One `report -t` line: optional (machine) tag, comm-pid, [cpu], ns (or clock ticks), event name, info. */
-const LINE = /^(?:\s*\((\S+)\):)?\s*(.*)-(\d+)\s+\[(\d+)\]\s+(\d+)(?:\.(\d{9}))?: ([\w-]+):\s*(.*)$/;
+/** One `report -t` line: optional (machine) tag, comm-pid, [cpu], ns (or clock ticks: "%12llu", no space left by 16 digits), event name, info. */
+const LINE = /^(?:\s*\((\S+)\):)?\s*(.*)-(\d+)\s+\[(\d+)\]\s*(\d+)(?:\.(\d{9}))?: ([\w-]+):\s*(.*)$/;
 
 interface TextRecord {
   tag?: string;
