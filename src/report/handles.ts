@@ -21,6 +21,11 @@ export interface Handle {
   isInstance: boolean;
   /** The tag printed before lines; undefined prints blanks. */
   label?: string;
+  /**
+   * Tag mode, host file: the note ending a line whose task is a guest's vCPU thread (" (g1 vCPU 0)"),
+   * by host thread id, from the GUEST options, so "(host) kvm_exit ... (g1 vCPU 0)" says whose exit.
+   */
+  vcpuNotes?: Map<number, string>;
 }
 
 export interface PrefixState {
@@ -54,9 +59,17 @@ export function initialHandles(inputs: ReportInput[], contexts: FileContext[], n
     buffer: input.dat.buffers[0]!,
     isInstance: false,
     label: multiInputs ? (tags?.[i] ?? basename(input.path)) : undefined,
+    vcpuNotes: tags?.[i] === "(host)" ? vcpuNotes(input.dat) : undefined,
   }));
   const maxFileSize = Math.max(0, ...handles.map((h) => h.label?.length ?? 0));
   return { handles, state: { multiInputs, maxFileSize, instances: 0 } };
+}
+
+/** " (NAME vCPU N)" by host thread id, for every vCPU the host file's GUEST options map to a thread. */
+function vcpuNotes(dat: TraceDat): Map<number, string> | undefined {
+  const notes = new Map<number, string>();
+  for (const g of dat.options.guests) for (const [vcpu, tid] of g.hostTids) notes.set(tid, ` (${g.name} vCPU ${vcpu})`);
+  return notes.size > 0 ? notes : undefined;
 }
 
 /** Appends the file's instance handles, as read_data_info() does after printing its cpus= line. */
@@ -66,7 +79,7 @@ export function addInstances(handles: Handle[], top: Handle, state: PrefixState)
   for (const buffer of instances) {
     const label = basename(buffer.name);
     state.maxFileSize = Math.max(state.maxFileSize, label.length);
-    handles.push({ input: top.input, ctx: top.ctx, buffer, isInstance: true, label });
+    handles.push({ input: top.input, ctx: top.ctx, buffer, isInstance: true, label, vcpuNotes: top.vcpuNotes });
   }
 }
 

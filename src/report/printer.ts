@@ -21,6 +21,8 @@ export interface HandleColumns {
   tasks: Map<number, Uint8Array>;
   /** Per common_type: the format and its padded name column; null for ids with no format. */
   events: (EventColumn | null | undefined)[];
+  /** Host file in tag mode: " (GUEST vCPU N)" for lines of a guest's vCPU thread, by host tid. */
+  vcpuNotes?: Map<number, Uint8Array>;
 }
 
 interface EventColumn {
@@ -126,7 +128,9 @@ export class LinePrinter {
       out.held = -1;
     }
     if (column.learn && !this.opts.raw) for (const at of column.learn) this.#learnComm(h, at, r.page, r.payloadOffset, r.payloadSize);
-    out.room(1);
+    const note = cols.vcpuNotes?.get(pid);
+    out.room(1 + (note?.length ?? 0));
+    if (note) putBytes(out, note);
     out.buf[out.pos++] = NEWLINE;
     return true;
   }
@@ -168,7 +172,8 @@ export class LinePrinter {
     let cols = this.#columns.get(h);
     if (cols === undefined) {
       const style: TimeStyle = !printsInUsecs(h.input.dat, this.opts.rawTs) ? "raw" : this.opts.nsec ? "nsecs" : "usecs";
-      cols = { prefix: encodeText(handlePrefix(h, this.state)), time: new TimeColumn(style), tasks: new Map(), events: [] };
+      const vcpuNotes = h.vcpuNotes && new Map([...h.vcpuNotes].map(([tid, note]) => [tid, encodeText(note)]));
+      cols = { prefix: encodeText(handlePrefix(h, this.state)), time: new TimeColumn(style), tasks: new Map(), events: [], vcpuNotes };
       this.#columns.set(h, cols);
     }
     return cols;

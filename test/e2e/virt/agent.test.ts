@@ -94,7 +94,16 @@ describe.skipIf(skip)("agent mode with two QEMU guests", () => {
     for (const tool of [["trace-cmd", "report"], [VTRACE_BIN, "report"]]) {
       const rep = await run([...tool, "-i", out, "-i", guestFile], { timeoutMs: 120_000 });
       expect(rep.code).toBe(0);
-      if (tool[0] === VTRACE_BIN) expect([rep.stdout.includes("(host): "), rep.stdout.includes("(ga): ")]).toEqual([true, true]);
+      if (tool[0] === VTRACE_BIN) {
+        expect([rep.stdout.includes("(host): "), rep.stdout.includes("(ga): ")]).toEqual([true, true]);
+        // Host lines of ga's vCPU threads (QEMU names them "CPU N/TCG") end with "(ga vCPU N)", the same N.
+        const noted = rep.stdout.split("\n").flatMap((l) => {
+          const m = /CPU (\d+)\/TCG-\d+ .* \(ga vCPU (\d+)\)$/.exec(l);
+          return m ? [[m[1], m[2]]] : [];
+        });
+        expect(noted.length).toBeGreaterThan(0);
+        expect(noted.filter(([thread, note]) => thread !== note)).toEqual([]);
+      }
       const order = [...rep.stdout.matchAll(/vtrace-sync(?:-(send|recv) ga)? (\d+)/g)].map((m) => `${m[1] ?? "guest"}:${m[2]}`);
       const seqs = new Set(order.map((o) => o.split(":")[1]));
       expect(seqs.size).toBeGreaterThanOrEqual(6);

@@ -8,6 +8,9 @@ import { MemorySink } from "../../../src/lib/byte-sink.ts";
 import { memorySource } from "../../../src/tracedat/reader/byte-source.ts";
 import { openTraceDat } from "../../../src/tracedat/reader/open.ts";
 import { buildTraceDat, demoEvents, demoFile, type DemoFile } from "../tracedat/reader/fixture-builder.ts";
+import { ByteWriter } from "../../../src/lib/writer.ts";
+import { TRACECMD_OPTION_TRACEID } from "../../../src/tracedat/model.ts";
+import { guestOption } from "../../../src/tracedat/options-encode.ts";
 
 const GOLDEN = `cpus=2
       CPU:0 [5 EVENTS DROPPED]
@@ -91,4 +94,24 @@ test("writeReport() --cpu selects trace-cmd's global stream numbers (top buffer 
     "inst:           worker-7     [001]     1.000014: demo:                 val=11",
     "",
   ]);
+});
+
+describe("writeReport() host + guest set", () => {
+  const te = (id: bigint) => ({ id: TRACECMD_OPTION_TRACEID, data: new ByteWriter(true).u64(id).finish() });
+  // pid 42 ("bash" in the demo records) is guest ga's vCPU 1 thread on the host.
+  const host = buildTraceDat({ version: 6, buffers: [{ name: "", cpus: demoEvents(1) }], extraOptions: [te(1n), guestOption("ga", 7n, [{ vcpu: 0, pid: 99 }, { vcpu: 1, pid: 42 }], true)] });
+  const guest = buildTraceDat({ version: 6, buffers: [{ name: "", cpus: demoEvents(1) }], extraOptions: [te(7n)] });
+
+  test("tags: (host) and (ga); host lines of a vCPU thread end with the guest and vCPU", () => {
+    const lines = report([host, guest], { namePrefix: "tag" }, ["trace.dat", "trace-ga.dat"]).text.split("\n");
+    const hostLines = lines.filter((l) => l.startsWith("(host)") && !l.endsWith("cpus=2"));
+    expect(hostLines.length).toBe(2);
+    expect(hostLines.find((l) => l.includes("bash-42"))).toEndWith("demo:                 val=0 (ga vCPU 1)");
+    expect(hostLines.find((l) => l.includes("worker-7"))).toEndWith("val=1");
+    expect(lines.filter((l) => l.startsWith("  (ga)")).every((l) => !l.includes("vCPU"))).toBe(true);
+  });
+
+  test("--name-prefix file keeps trace-cmd's lines: no notes", () => {
+    expect(report([host, guest], { namePrefix: "file" }, ["trace.dat", "trace-ga.dat"]).text).not.toContain("vCPU");
+  });
 });
