@@ -16,12 +16,14 @@ import { startGuests } from "../virt/host-guests.ts";
 import { DEFAULT_VIRT_DIR } from "../virt/paths.ts";
 import os from "node:os";
 import { COMPRESSION_NAMES, type CompressionName } from "../tracedat/compressors.ts";
+import type { EventFilter } from "../recorder/tracing-run.ts";
 import { intOption, listOption, singleOption } from "./options.ts";
 
 export function registerRecord(cli: CAC): void {
   cli
     .command("record [...command]", "Record ftrace events into a trace.dat (until the command exits, or Ctrl-C)")
     .option("-e, --event <event>", "Event to record: system, system:event or a glob (repeatable)", { type: [String] })
+    .option("-f <filter>", "Ftrace filter for the events of the -e before it (e.g. -e sched_switch -f 'prev_pid != 0'; repeatable)", { type: [String] })
     .option("-o, --output <file>", "Output file", { default: "trace.dat" })
     .option("-C, --clock <clock>", "Trace clock (local, global, mono, x86-tsc, ...; tsc2nsec = x86-tsc shown in ns)")
     .option("--tsc2nsec", "Record with x86-tsc and store the TSC → ns conversion; fail if the TSC frequency is unknown")
@@ -40,6 +42,7 @@ export function registerRecord(cli: CAC): void {
       const format = fileFormat(o.fileVersion, o.compression);
       const common = {
         events: listOption(o.event),
+        filters: eventFilters(process.argv.slice(process.argv.indexOf("record") + 1)),
         clock: singleOption(o.clock, "-C"),
         bufferKb: o.bufferSize === undefined ? undefined : intOption(o.bufferSize, "--buffer-size", 1, 1 << 22),
         instance: singleOption(o.instance, "-B"),
@@ -130,6 +133,29 @@ function guestLine(g: GuestReply): string {
   if (!g.ok) return `vtrace record: guest ${g.name}: ${g.error}`;
   const sync = g.sync ? `, ${describeSync(g.sync)}` : ", no clock sync";
   return `vtrace record: wrote ${g.file} (guest ${g.name}${sync})`;
+}
+
+/**
+ * -f FILTER pairs with the -e before it, as in trace-cmd record (cac keeps no order across options,
+ * so this reads the command line). Host options only: guests take -e, -C and -b.
+ */
+function eventFilters(argv: readonly string[]): EventFilter[] {
+  const out: EventFilter[] = [];
+  let spec: string | undefined;
+  let guest = false;
+  for (let i = 0; i < argv.length && argv[i] !== "--"; i++) {
+    const a = argv[i]!;
+    if (a === "-A" || a === "--agent") guest = true;
+    else if (a === "-e" || a === "--event") spec = argv[i + 1];
+    else if (a.startsWith("--event=")) spec = a.slice("--event=".length);
+    if (a !== "-f") continue;
+    const filter = argv[++i];
+    if (filter === undefined) throw new UsageError("-f needs a filter, e.g. -e sched_switch -f 'prev_pid != 0'");
+    if (guest) throw new UsageError(`-f '${filter}' after -A GUEST: guests take -e, -C and -b`);
+    if (spec === undefined) throw new UsageError(`-f '${filter}' must follow the -e EVENT it filters`);
+    out.push({ spec, filter });
+  }
+  return out;
 }
 
 /** --file-version and --compression: 6 unless 7 is asked for or a compression is named. */

@@ -2,7 +2,7 @@
 // start the per-CPU movers, trace until the command exits or a signal, stop the movers.
 
 import { processId } from "../../ffi/process.ts";
-import type { EventName } from "../tracefs/event-specs.ts";
+import { type EventName, filterTargets } from "../tracefs/event-specs.ts";
 import type { TraceInstance } from "../tracefs/instance.ts";
 import { pageSizeOf } from "../tracefs/snapshot.ts";
 import type { CpuSink } from "./cpu-protocol.ts";
@@ -22,6 +22,13 @@ export interface TracingSetup {
   beforeStop?(instanceDir: string): Promise<void>;
   /** Pre-started recorder Workers (the guest agent keeps some ready between sessions). */
   warmWorkers?: Worker[];
+  /** record -f: an ftrace filter for the events of the -e spec before it. */
+  filters?: readonly EventFilter[];
+}
+
+export interface EventFilter {
+  spec: string;
+  filter: string;
 }
 
 export interface TracingOutcome {
@@ -37,7 +44,19 @@ export function prepareInstance(inst: TraceInstance, events: readonly EventName[
   if (setup.bufferKb) inst.setBufferSizeKb(setup.bufferKb);
   inst.clearBuffer();
   inst.enableEvents(events);
+  if (setup.filters?.length) applyFilters(inst, setup.filters);
   return Array.from({ length: inst.cpuCount() }, (_, i) => i);
+}
+
+/** Each -f onto its -e spec's events or systems, as trace-cmd record -f writes them. */
+function applyFilters(inst: TraceInstance, filters: readonly EventFilter[]): void {
+  const available = inst.availableEvents();
+  for (const f of filters) {
+    for (const target of filterTargets(f.spec, available)) {
+      const systemEvents = available.filter((e) => e.system === target.system).map((e) => e.event);
+      inst.setEventFilter(target, f.filter, systemEvents);
+    }
+  }
 }
 
 export async function runTracing(

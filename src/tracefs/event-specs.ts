@@ -36,6 +36,26 @@ export function matchEventSpec(spec: string, available: readonly EventName[]): E
   return bySystem.length > 0 ? bySystem : available.filter((e) => re.test(e.event));
 }
 
+/** Where `record -f` writes a filter: one event's filter file, or a whole system's. */
+export interface FilterTarget {
+  system: string;
+  /** Undefined: the system's filter file, which the kernel applies to the events that have the fields. */
+  event?: string;
+}
+
+/**
+ * The filter files for the events one spec selects, as trace-cmd record -f uses them: a spec naming
+ * systems (`sched`, `sched:*`, `all`) filters each system as a whole, anything else each event.
+ */
+export function filterTargets(spec: string, available: readonly EventName[]): FilterTarget[] {
+  const matched = matchEventSpec(spec, available);
+  if (matched.length === 0) throw unknownEvent(spec, available);
+  const colon = spec.indexOf(":");
+  const wholeSystems = spec === "all" || (colon < 0 ? matched.every((e) => globToRegExp(spec).test(e.system)) : /^\*?$/.test(spec.slice(colon + 1)));
+  if (wholeSystems) return [...new Set(matched.map((e) => e.system))].map((system) => ({ system }));
+  return matched.map((e) => ({ system: e.system, event: e.event }));
+}
+
 /** All events selected by the specs, deduplicated; throws UsageError naming an unknown spec. */
 export function resolveEventSpecs(specs: readonly string[], available: readonly EventName[]): EventName[] {
   const seen = new Set<string>();

@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, readdirSync, rmdirSync } from "node:fs";
 import { closeFd, O_TRUNC, O_WRONLY, openFd } from "../../ffi/fd.ts";
 import { UsageError, VtraceError } from "../errors.ts";
-import { type EventName, closestNames, parseAvailableEvents } from "./event-specs.ts";
+import { type EventName, type FilterTarget, closestNames, parseAvailableEvents } from "./event-specs.ts";
 import { selectedClock } from "../tracedat/model.ts";
 import { readText, writeText } from "./files.ts";
 import { RestoreJournal } from "./journal.ts";
@@ -64,6 +64,31 @@ export class TraceInstance {
       for (const line of before.split("\n")) if (line.trim()) writeText(file, `${line.trim()}\n`, true);
     });
     for (const e of events) if (e.system !== "ftrace") writeText(file, `${e.system}:${e.event}\n`, true);
+  }
+
+  /**
+   * Writes an ftrace filter (record -f) to an event's or a system's filter file. Every filter it can
+   * change is journalled first, so restore() puts back what was there (a system write touches each
+   * of its events). A filter the kernel refuses becomes a UsageError with the kernel's parse error.
+   */
+  setEventFilter(target: FilterTarget, filter: string, systemEvents: readonly string[]): void {
+    const dir = `${this.dir}/events/${target.system}`;
+    const events = target.event === undefined ? systemEvents : [target.event];
+    for (const e of events) {
+      const file = `${dir}/${e}/filter`;
+      if (!existsSync(file)) continue;
+      const before = readText(file).split("\n")[0]!.trim();
+      this.journal.add(`restore ${target.system}:${e} filter`, () => writeText(file, before === "none" ? "0" : before));
+    }
+    const file = target.event === undefined ? `${dir}/filter` : `${dir}/${target.event}/filter`;
+    if (target.event === undefined) this.journal.add(`clear ${target.system} filter`, () => writeText(file, "0"));
+    try {
+      writeText(file, filter);
+    } catch {
+      const why = /parse_error: (.*)/.exec(readText(file))?.[1] ?? "refused by the kernel";
+      const name = target.event === undefined ? target.system : `${target.system}:${target.event}`;
+      throw new UsageError(`invalid filter '${filter}' for ${name}: ${why}`, { filter, event: name });
+    }
   }
 
   /** The selected clock: the bracketed name in trace_clock. */

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { closestNames, editDistance, matchEventSpec, parseAvailableEvents, resolveEventSpecs } from "../../../src/tracefs/event-specs.ts";
+import { closestNames, editDistance, filterTargets, matchEventSpec, parseAvailableEvents, resolveEventSpecs, type FilterTarget } from "../../../src/tracefs/event-specs.ts";
 import { UsageError } from "../../../src/errors.ts";
 
 const AVAILABLE = parseAvailableEvents("sched:sched_switch\nsched:sched_wakeup\nirq:irq_handler_entry\nirq:softirq_entry\nkvm:kvm_exit\n");
@@ -35,5 +35,23 @@ describe("closestNames()", () => {
   test("ranks by edit distance and drops far names", () => {
     expect(closestNames("kvm_exot", ["kvm_exit", "kvm_entry", "sched"], 3)).toEqual(["kvm_exit"]);
     expect(editDistance("kitten", "sitting")).toBe(3);
+  });
+});
+
+describe("filterTargets()", () => {
+  test.each([
+    ["sched", [{ system: "sched" }]],
+    ["sched:*", [{ system: "sched" }]],
+    ["all", [{ system: "sched" }, { system: "irq" }, { system: "kvm" }]],
+    ["sched:sched_switch", [{ system: "sched", event: "sched_switch" }]],
+    ["sched_switch", [{ system: "sched", event: "sched_switch" }]],
+    ["*irq*", [{ system: "irq" }]],
+    ["irq:soft*", [{ system: "irq", event: "softirq_entry" }]],
+  ] as [string, FilterTarget[]][])("-e %s -f ...: the system's filter file for whole systems, else each event's", (spec, want) => {
+    expect(filterTargets(spec, AVAILABLE)).toEqual(want);
+  });
+
+  test("an unknown spec is the usual unknown-event error", () => {
+    expect(() => filterTargets("nosuch", AVAILABLE)).toThrow(UsageError);
   });
 });

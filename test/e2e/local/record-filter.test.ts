@@ -1,0 +1,70 @@
+// End to end: `vtrace record -e EVENT -f FILTER` (trace-cmd record -f) on real ftrace: the kernel
+// filters what is recorded, a system spec filters the events that have the fields, bad filters are
+// one-line errors, and every filter file is put back afterwards.
+
+import { describe, expect, test } from "bun:test";
+import { readFileSync, writeFileSync } from "node:fs";
+import { instanceName, missing, run, skipBecause, tempDir, TRACEFS, VTRACE_BIN } from "../../helpers/env.ts";
+import { eventLines, traceCmd } from "../../helpers/tracecmd.ts";
+
+const skip = skipBecause(missing({ tracefs: true, traceCmd: true, binary: true }), "record -f e2e");
+const LOAD = ["--", "sh", "-c", "ls -R /usr/lib >/dev/null; sleep 0.1"];
+
+async function recordLines(args: string[]): Promise<string[]> {
+  using dir = tempDir("recf");
+  const out = `${dir.path}/t.dat`;
+  const r = await run([VTRACE_BIN, "record", "-B", instanceName("recf"), ...args, "-o", out, ...LOAD]);
+  expect({ code: r.code, stderr: r.stderr.includes(`wrote ${out}`) }).toEqual({ code: 0, stderr: true });
+  return eventLines((await traceCmd(["report", "-i", out])).stdout);
+}
+
+const event = (lines: string[], name: string) => lines.filter((l) => l.includes(` ${name}: `));
+
+describe.skipIf(skip)("vtrace record -f (compiled binary, real ftrace)", () => {
+  test("-e sched:sched_switch -f 'prev_pid == 0': only switches away from idle; the next -e stays unfiltered", async () => {
+    const lines = await recordLines(["-e", "sched:sched_switch", "-f", "prev_pid == 0", "-e", "sched:sched_wakeup"]);
+    const switches = event(lines, "sched_switch");
+    expect(switches.length).toBeGreaterThan(0);
+    expect(switches.filter((l) => !/sched_switch:\s+swapper\/\d+:0 /.test(l))).toEqual([]);
+    expect(event(lines, "sched_wakeup").length).toBeGreaterThan(0);
+  }, 60_000);
+
+  test("-e sched -f 'prev_pid != 0': the system filter applies to sched_switch, events without prev_pid stay unfiltered", async () => {
+    const lines = await recordLines(["-e", "sched", "-f", "prev_pid != 0"]);
+    const switches = event(lines, "sched_switch");
+    expect(switches.length).toBeGreaterThan(0);
+    expect(switches.filter((l) => /sched_switch:\s+swapper\/\d+:0 /.test(l))).toEqual([]);
+    expect(event(lines, "sched_waking").length + event(lines, "sched_wakeup").length).toBeGreaterThan(0);
+  }, 60_000);
+
+  test("an existing instance gets its filters back: the event's own and the system's", async () => {
+    const inst = instanceName("keepf");
+    const path = `${TRACEFS}/instances/${inst}`;
+    await run(["mkdir", path]);
+    using dir = tempDir("keepf");
+    try {
+      writeFileSync(`${path}/events/sched/sched_switch/filter`, "next_pid != 1");
+      const r = await run([VTRACE_BIN, "record", "-B", inst, "-e", "sched", "-f", "prev_pid != 0", "-o", `${dir.path}/k.dat`, "--", "true"]);
+      expect(r.code).toBe(0);
+      const filterOf = (e: string) => readFileSync(`${path}/events/sched/${e}/filter`, "utf8").split("\n")[0];
+      expect({ switch: filterOf("sched_switch"), wakeup: filterOf("sched_wakeup") }).toEqual({ switch: "next_pid != 1", wakeup: "none" });
+    } finally {
+      await run(["rmdir", path]);
+    }
+  }, 60_000);
+
+  const errors: [string, string[], string][] = [
+    ["a field the event lacks", ["-e", "sched:sched_switch", "-f", "bogus > 1"], "vtrace record: invalid filter 'bogus > 1' for sched:sched_switch: Field not found"],
+    ["-f before any -e", ["-f", "prev_pid != 0", "-e", "sched"], "vtrace record: -f 'prev_pid != 0' must follow the -e EVENT it filters"],
+    ["-f for a guest", ["-e", "sched", "-A", "g1", "-e", "sched", "-f", "pid > 1"], "vtrace record: -f 'pid > 1' after -A GUEST: guests take -e, -C and -b"],
+  ];
+  test.each(errors)("%s → one line, exit 2, no file, no instance left", async (_name, args, message) => {
+    using dir = tempDir("recferr");
+    const inst = instanceName("recferr");
+    const out = `${dir.path}/t.dat`;
+    const r = await run([VTRACE_BIN, "record", "-B", inst, ...args, "-o", out, "--", "true"]);
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 2, stderr: `${message}\n` });
+    expect(Bun.file(out).size).toBe(0);
+    expect(await Bun.file(`${TRACEFS}/instances/${inst}/trace`).exists()).toBe(false);
+  });
+});
