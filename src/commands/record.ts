@@ -16,7 +16,8 @@ import { startGuests } from "../virt/host-guests.ts";
 import { DEFAULT_VIRT_DIR } from "../virt/paths.ts";
 import os from "node:os";
 import { COMPRESSION_NAMES, type CompressionName } from "../tracedat/compressors.ts";
-import type { EventFilter } from "../recorder/tracing-run.ts";
+import type { EventFilter, TaskFilter } from "../recorder/tracing-run.ts";
+import { existsSync } from "node:fs";
 import { intOption, listOption, singleOption } from "./options.ts";
 
 export function registerRecord(cli: CAC): void {
@@ -24,6 +25,9 @@ export function registerRecord(cli: CAC): void {
     .command("record [...command]", "Record ftrace events into a trace.dat (until the command exits, or Ctrl-C)")
     .option("-e, --event <event>", "Event to record: system, system:event or a glob (repeatable)", { type: [String] })
     .option("-f <filter>", "Ftrace filter for the events of the -e before it (e.g. -e sched_switch -f 'prev_pid != 0'; repeatable)", { type: [String] })
+    .option("-F", "Trace only the command (its events, none of other tasks)")
+    .option("-P, --pid <pid>", "Trace only this existing pid (repeatable)", { type: [String] })
+    .option("-c", "With -F or -P: their children too")
     .option("-o, --output <file>", "Output file", { default: "trace.dat" })
     .option("-C, --clock <clock>", "Trace clock (local, global, mono, x86-tsc, ...; tsc2nsec = x86-tsc shown in ns)")
     .option("--tsc2nsec", "Record with x86-tsc and store the TSC → ns conversion; fail if the TSC frequency is unknown")
@@ -43,6 +47,7 @@ export function registerRecord(cli: CAC): void {
       const common = {
         events: listOption(o.event),
         filters: eventFilters(process.argv.slice(process.argv.indexOf("record") + 1)),
+        tasks: taskFilter(o, positional.length + listOption(o["--"]).length > 0),
         clock: singleOption(o.clock, "-C"),
         bufferKb: o.bufferSize === undefined ? undefined : intOption(o.bufferSize, "--buffer-size", 1, 1 << 22),
         instance: singleOption(o.instance, "-B"),
@@ -156,6 +161,19 @@ function eventFilters(argv: readonly string[]): EventFilter[] {
     out.push({ spec, filter });
   }
   return out;
+}
+
+/** -F, -P PID and -c as trace-cmd record takes them; undefined when none is given. */
+function taskFilter(o: Record<string, unknown>, hasCommand: boolean): TaskFilter | undefined {
+  const pids = listOption(o.pid).map((p) => {
+    const pid = intOption(p, "-P", 1, 2 ** 22);
+    if (!existsSync(`/proc/${pid}`)) throw new UsageError(`-P ${pid}: no such process`);
+    return pid;
+  });
+  const command = o.F === true;
+  if (command && !hasCommand) throw new UsageError("-F traces the command: give one after --, e.g. vtrace record -e sched -F -- ls");
+  if (o.c === true && !command && pids.length === 0) throw new UsageError("-c follows the children of -F or -P tasks: give one of them");
+  return command || pids.length > 0 ? { pids, command, children: o.c === true } : undefined;
 }
 
 /** --file-version and --compression: 6 unless 7 is asked for or a compression is named. */

@@ -2,6 +2,7 @@
 // start the per-CPU movers, trace until the command exits or a signal, stop the movers.
 
 import { processId } from "../../ffi/process.ts";
+import { VtraceError } from "../errors.ts";
 import { type EventName, filterTargets } from "../tracefs/event-specs.ts";
 import type { TraceInstance } from "../tracefs/instance.ts";
 import { pageSizeOf } from "../tracefs/snapshot.ts";
@@ -24,6 +25,17 @@ export interface TracingSetup {
   warmWorkers?: Worker[];
   /** record -f: an ftrace filter for the events of the -e spec before it. */
   filters?: readonly EventFilter[];
+  /** record -P / -F / -c: trace only these tasks. */
+  tasks?: TaskFilter;
+}
+
+export interface TaskFilter {
+  /** -P: existing pids. */
+  pids: readonly number[];
+  /** -F: the command run by the record. */
+  command: boolean;
+  /** -c: their children too. */
+  children: boolean;
 }
 
 export interface EventFilter {
@@ -45,6 +57,12 @@ export function prepareInstance(inst: TraceInstance, events: readonly EventName[
   inst.clearBuffer();
   inst.enableEvents(events);
   if (setup.filters?.length) applyFilters(inst, setup.filters);
+  // -F: the list holds our own pid (its threads are in the notrace list, so nothing of ours is
+  // recorded) until the command's shell adds itself, so nothing else slips in before it runs.
+  // With -F -c the command's shell turns event-fork on itself: were it on when we fork the shell, the
+  // shell would inherit our place in set_event_notrace_pid and nothing of the command would be traced.
+  const tasks = setup.tasks;
+  if (tasks) inst.setEventPids(tasks.command ? [processId(), ...tasks.pids] : tasks.pids, tasks.children && !tasks.command);
   return Array.from({ length: inst.cpuCount() }, (_, i) => i);
 }
 
@@ -81,7 +99,7 @@ export async function runTracing(
     inst.setNotracePids(threadIdsOfProcess(processId()));
     inst.setTracingOn(true);
     await setup.afterStart?.(inst.dir);
-    const outcome = await runOrWait(setup.command, stop);
+    const outcome = await runOrWait(setup.tasks?.command ? tracedCommand(setup.command, inst.dir, setup.tasks.children) : setup.command, stop);
     await setup.beforeStop?.(inst.dir).catch(() => undefined);
     inst.setTracingOn(false);
     clearInterval(ticker);
@@ -97,6 +115,17 @@ export async function runTracing(
       setup.progress.clear();
     }
   }
+}
+
+/**
+ * -F: the command runs through a shell that appends its own pid to set_event_pid and then execs it,
+ * so the command is traced from its first instruction (trace-cmd does this in its forked child).
+ */
+function tracedCommand(command: readonly string[], instanceDir: string, children: boolean): string[] {
+  const which = command[0]!.includes("/") ? command[0] : Bun.which(command[0]!);
+  if (!which) throw new VtraceError(`cannot start command '${command[0]}': ENOENT`);
+  const script = `echo $$ >> "$1" && ${children ? 'echo 1 > "$2" && ' : ""}shift 2 && exec "$@"`;
+  return ["/bin/sh", "-c", script, "vtrace-F", `${instanceDir}/set_event_pid`, `${instanceDir}/options/event-fork`, ...command];
 }
 
 async function runOrWait(command: readonly string[], stop: StopTrigger) {

@@ -139,6 +139,24 @@ export class TraceInstance {
     closeFd(openFd(`${this.dir}/trace`, O_WRONLY | O_TRUNC));
   }
 
+  /**
+   * Traces only these pids (set_event_pid), and with `fork` their children as they are born
+   * (options/event-fork); both put back on restore.
+   */
+  setEventPids(pids: readonly number[], fork: boolean): void {
+    const file = `${this.dir}/set_event_pid`;
+    const before = readText(file).split(/\s+/).filter((p) => /^\d+$/.test(p));
+    this.journal.add("restore set_event_pid", () => {
+      writeText(file, "");
+      if (before.length) writeText(file, before.join(" "), true);
+    });
+    const forkFile = `${this.dir}/options/event-fork`;
+    const forkBefore = readText(forkFile).trim();
+    this.journal.add("restore options/event-fork", () => writeText(forkFile, forkBefore));
+    writeText(forkFile, fork ? "1" : "0");
+    writeText(file, pids.join(" "));
+  }
+
   /** Keeps these threads' own syscalls and wakeups out of the trace (no feedback loop). */
   setNotracePids(pids: readonly number[]): void {
     const file = `${this.dir}/set_event_notrace_pid`;

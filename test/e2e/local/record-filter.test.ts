@@ -1,6 +1,6 @@
-// End to end: `vtrace record -e EVENT -f FILTER` (trace-cmd record -f) on real ftrace: the kernel
-// filters what is recorded, a system spec filters the events that have the fields, bad filters are
-// one-line errors, and every filter file is put back afterwards.
+// End to end: `vtrace record -e EVENT -f FILTER` (trace-cmd record -f) and the task filters -F, -P PID
+// and -c on real ftrace: the kernel filters what is recorded, a system spec filters the events that
+// have the fields, bad filters are one-line errors, and every filter file is put back afterwards.
 
 import { describe, expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -10,10 +10,12 @@ import { eventLines, traceCmd } from "../../helpers/tracecmd.ts";
 const skip = skipBecause(missing({ tracefs: true, traceCmd: true, binary: true }), "record -f e2e");
 const LOAD = ["--", "sh", "-c", "ls -R /usr/lib >/dev/null; sleep 0.1"];
 
+/** Records with `args` (and LOAD unless they bring their own `-- command`); the report's event lines. */
 async function recordLines(args: string[]): Promise<string[]> {
   using dir = tempDir("recf");
   const out = `${dir.path}/t.dat`;
-  const r = await run([VTRACE_BIN, "record", "-B", instanceName("recf"), ...args, "-o", out, ...LOAD]);
+  const command = args.includes("--") ? [] : LOAD;
+  const r = await run([VTRACE_BIN, "record", "-B", instanceName("recf"), "-o", out, ...args, ...command]);
   expect({ code: r.code, stderr: r.stderr.includes(`wrote ${out}`) }).toEqual({ code: 0, stderr: true });
   return eventLines((await traceCmd(["report", "-i", out])).stdout);
 }
@@ -53,7 +55,51 @@ describe.skipIf(skip)("vtrace record -f (compiled binary, real ftrace)", () => {
     }
   }, 60_000);
 
+  /** Task names of the sys_enter_openat lines. */
+  const openers = (lines: string[]) => new Set(event(lines, "sys_enter_openat").map((l) => /^\s*(.*)-\d+\s+\[/.exec(l)![1]!.trim()));
+  const SHELL = ["--", "sh", "-c", "ls /usr >/dev/null; cat /etc/hostname >/dev/null"];
+
+  test("-F traces only the command (a shell here, not its ls and cat); -F -c its children too", async () => {
+    const only = await recordLines(["-e", "syscalls:sys_enter_openat", "-F", ...SHELL]);
+    expect([...openers(only)]).toEqual(["sh"]);
+    const withChildren = await recordLines(["-e", "syscalls:sys_enter_openat", "-F", "-c", ...SHELL]);
+    expect([...openers(withChildren)].sort()).toEqual(["cat", "ls", "sh"]);
+  }, 60_000);
+
+  test("-P PID -c: an existing process and its children, nothing else", async () => {
+    const loop = Bun.spawn(["sh", "-c", "while :; do cat /etc/hostname >/dev/null; sleep 0.05; done"]);
+    try {
+      const lines = await recordLines(["-e", "syscalls:sys_enter_openat", "-P", String(loop.pid), "-c", "--", "sh", "-c", "ls /usr >/dev/null; sleep 0.5"]);
+      // The loop's children open files (its forked "sh" the redirection, then "cat" and "sleep"); the
+      // recorded command is not in the tree, so its ls opens nothing that is recorded.
+      expect([...openers(lines)].filter((n) => !["cat", "sh", "sleep"].includes(n))).toEqual([]);
+      expect(openers(lines).has("ls")).toBe(false);
+      expect(openers(lines).has("cat")).toBe(true);
+    } finally {
+      loop.kill();
+    }
+  }, 60_000);
+
+  test("an existing instance gets set_event_pid and event-fork back", async () => {
+    const inst = instanceName("keepp");
+    const path = `${TRACEFS}/instances/${inst}`;
+    await run(["mkdir", path]);
+    using dir = tempDir("keepp");
+    try {
+      writeFileSync(`${path}/set_event_pid`, "1");
+      const before = { pids: readFileSync(`${path}/set_event_pid`, "utf8"), fork: readFileSync(`${path}/options/event-fork`, "utf8") };
+      const r = await run([VTRACE_BIN, "record", "-B", inst, "-e", "sched", "-F", "-c", "-o", `${dir.path}/k.dat`, "--", "true"]);
+      expect(r.code).toBe(0);
+      expect({ pids: readFileSync(`${path}/set_event_pid`, "utf8"), fork: readFileSync(`${path}/options/event-fork`, "utf8") }).toEqual(before);
+    } finally {
+      await run(["rmdir", path]);
+    }
+  }, 60_000);
+
   const errors: [string, string[], string][] = [
+    ["-F without a command", ["-e", "sched", "-F"], "vtrace record: -F traces the command: give one after --, e.g. vtrace record -e sched -F -- ls"],
+    ["-c alone", ["-e", "sched", "-c"], "vtrace record: -c follows the children of -F or -P tasks: give one of them"],
+    ["-P of no process", ["-e", "sched", "-P", "4000000"], "vtrace record: -P 4000000: no such process"],
     ["a field the event lacks", ["-e", "sched:sched_switch", "-f", "bogus > 1"], "vtrace record: invalid filter 'bogus > 1' for sched:sched_switch: Field not found"],
     ["-f before any -e", ["-f", "prev_pid != 0", "-e", "sched"], "vtrace record: -f 'prev_pid != 0' must follow the -e EVENT it filters"],
     ["-f for a guest", ["-e", "sched", "-A", "g1", "-e", "sched", "-f", "pid > 1"], "vtrace record: -f 'pid > 1' after -A GUEST: guests take -e, -C and -b"],
@@ -62,7 +108,8 @@ describe.skipIf(skip)("vtrace record -f (compiled binary, real ftrace)", () => {
     using dir = tempDir("recferr");
     const inst = instanceName("recferr");
     const out = `${dir.path}/t.dat`;
-    const r = await run([VTRACE_BIN, "record", "-B", inst, ...args, "-o", out, "--", "true"]);
+    const command = args.includes("-F") ? [] : ["--", "true"];
+    const r = await run([VTRACE_BIN, "record", "-B", inst, ...args, "-o", out, ...command]);
     expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 2, stderr: `${message}\n` });
     expect(Bun.file(out).size).toBe(0);
     expect(await Bun.file(`${TRACEFS}/instances/${inst}/trace`).exists()).toBe(false);
