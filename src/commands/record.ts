@@ -38,7 +38,7 @@ export function registerRecord(cli: CAC): void {
     .option("-N, --connect <host:port>", "Send the recording live to a 'vtrace listen' or 'trace-cmd listen' server")
     .option("-t, --tcp", "With -N: send data over TCP instead of UDP")
     .option("--virt", "In a guest: send the recording to the host's virt-server over virtio-serial")
-    .option("-A, --agent <guest>", "Also record guest GUEST through its agent; the -e/-C/-b after it are the guest's (repeatable)", { type: [String] })
+    .option("-A, --agent <guest>", "Also record guest GUEST through its agent; the -e/-f/-C/-b after it are the guest's (repeatable)", { type: [String] })
     .option("--virt-dir <dir>", "Virt folder of the virt-server (for -A)", { default: DEFAULT_VIRT_DIR })
     .option("--sync-interval <seconds>", "With -A: clock-sync probe rounds also every SECONDS while recording (default: start and end only)")
     .example("vtrace record -e sched -e irq -o t.dat -- sleep 1")
@@ -142,21 +142,18 @@ function guestLine(g: GuestReply): string {
 
 /**
  * -f FILTER pairs with the -e before it, as in trace-cmd record (cac keeps no order across options,
- * so this reads the command line). Host options only: guests take -e, -C and -b.
+ * so this reads the command line). The host's: a -f after -A GUEST goes to that guest's agent.
  */
 function eventFilters(argv: readonly string[]): EventFilter[] {
   const out: EventFilter[] = [];
   let spec: string | undefined;
-  let guest = false;
-  for (let i = 0; i < argv.length && argv[i] !== "--"; i++) {
+  for (let i = 0; i < argv.length && argv[i] !== "--" && argv[i] !== "-A" && argv[i] !== "--agent"; i++) {
     const a = argv[i]!;
-    if (a === "-A" || a === "--agent") guest = true;
-    else if (a === "-e" || a === "--event") spec = argv[i + 1];
+    if (a === "-e" || a === "--event") spec = argv[i + 1];
     else if (a.startsWith("--event=")) spec = a.slice("--event=".length);
     if (a !== "-f") continue;
     const filter = argv[++i];
     if (filter === undefined) throw new UsageError("-f needs a filter, e.g. -e sched_switch -f 'prev_pid != 0'");
-    if (guest) throw new UsageError(`-f '${filter}' after -A GUEST: guests take -e, -C and -b`);
     if (spec === undefined) throw new UsageError(`-f '${filter}' must follow the -e EVENT it filters`);
     out.push({ spec, filter });
   }

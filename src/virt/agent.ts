@@ -85,6 +85,7 @@ async function session(ch: StreamChannel, req: MessageOf<"TRACE_REQ">, root: str
     const setup = {
       clock: rec.clock,
       bufferKb: rec.bufferKb,
+      filters: rec.filters,
       command: [],
       progress: new ProgressLine({ isTTY: false, write: () => true }),
       warmWorkers: warm,

@@ -102,7 +102,7 @@ describe.skipIf(skip)("vtrace record -f (compiled binary, real ftrace)", () => {
     ["-P of no process", ["-e", "sched", "-P", "4000000"], "vtrace record: -P 4000000: no such process"],
     ["a field the event lacks", ["-e", "sched:sched_switch", "-f", "bogus > 1"], "vtrace record: invalid filter 'bogus > 1' for sched:sched_switch: Field not found"],
     ["-f before any -e", ["-f", "prev_pid != 0", "-e", "sched"], "vtrace record: -f 'prev_pid != 0' must follow the -e EVENT it filters"],
-    ["-f for a guest", ["-e", "sched", "-A", "g1", "-e", "sched", "-f", "pid > 1"], "vtrace record: -f 'pid > 1' after -A GUEST: guests take -e, -C and -b"],
+    ["a guest's -f before its -e", ["-e", "sched", "-A", "g1", "-f", "pid > 1", "-e", "sched"], "vtrace record: -f 'pid > 1' must follow the guest's -e EVENT it filters"],
   ];
   test.each(errors)("%s → one line, exit 2, no file, no instance left", async (_name, args, message) => {
     using dir = tempDir("recferr");

@@ -74,6 +74,19 @@ describe.skipIf(skip)("agent mode with two QEMU guests", () => {
     expect(vt.stdout === tc.stdout ? "same" : firstDifference(vt.stdout, tc.stdout)).toBe("same");
   }, 240_000);
 
+  test("a guest's -e EVENT -f FILTER filters in the guest's kernel; the host's events are not filtered", async () => {
+    const out = `${dir.path}/gf/trace.dat`;
+    mkdirSync(`${dir.path}/gf`);
+    const args = ["-e", "sched:sched_switch", "-A", "ga", "-e", "sched:sched_switch", "-f", "prev_pid == 0", "-e", "sched:sched_wakeup"];
+    const r = await run([VTRACE_BIN, "record", "-B", instanceName("gf"), ...args, "-o", out, "--virt-dir", virtDir, "--", "sleep", "1"], { timeoutMs: 180_000 });
+    expect(r.code).toBe(0);
+    const switches = async (file: string) => eventLines((await traceCmd(["report", "-i", file])).stdout).filter((l) => l.includes(" sched_switch: "));
+    const [guest, host] = [await switches(`${dir.path}/gf/trace-ga.dat`), await switches(out)];
+    expect(guest.length).toBeGreaterThan(0);
+    expect(guest.filter((l) => !/sched_switch:\s+swapper\/\d+:0 /.test(l))).toEqual([]);
+    expect(host.some((l) => !/sched_switch:\s+swapper\/\d+:0 /.test(l))).toBe(true);
+  }, 240_000);
+
   test("KernelShark opens the host file with both guest files appended (-a)", async () => {
     const why = kernelSharkMissing();
     if (why) return void console.warn(`skip KernelShark host + guests: ${why}`);
