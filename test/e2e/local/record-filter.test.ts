@@ -22,6 +22,20 @@ async function recordLines(args: string[]): Promise<string[]> {
 
 const event = (lines: string[], name: string) => lines.filter((l) => l.includes(` ${name}: `));
 
+/** Runs `fn` on a fresh instance made beforehand (so vtrace finds it existing and must restore it), then removes it. */
+async function inExistingInstance(fn: (path: string, record: (args: string[]) => Promise<number>) => Promise<void>): Promise<void> {
+  const inst = instanceName("keep");
+  const path = `${TRACEFS}/instances/${inst}`;
+  await run(["mkdir", path]);
+  using dir = tempDir("keep");
+  try {
+    const command = (args: string[]) => (args.includes("--") ? [] : ["--", "true"]);
+    await fn(path, async (args) => (await run([VTRACE_BIN, "record", "-B", inst, "-o", `${dir.path}/k.dat`, ...args, ...command(args)])).code);
+  } finally {
+    await run(["rmdir", path]);
+  }
+}
+
 describe.skipIf(skip)("vtrace record -f (compiled binary, real ftrace)", () => {
   test("-e sched:sched_switch -f 'prev_pid == 0': only switches away from idle; the next -e stays unfiltered", async () => {
     const lines = await recordLines(["-e", "sched:sched_switch", "-f", "prev_pid == 0", "-e", "sched:sched_wakeup"]);
@@ -40,19 +54,12 @@ describe.skipIf(skip)("vtrace record -f (compiled binary, real ftrace)", () => {
   }, 60_000);
 
   test("an existing instance gets its filters back: the event's own and the system's", async () => {
-    const inst = instanceName("keepf");
-    const path = `${TRACEFS}/instances/${inst}`;
-    await run(["mkdir", path]);
-    using dir = tempDir("keepf");
-    try {
+    await inExistingInstance(async (path, record) => {
       writeFileSync(`${path}/events/sched/sched_switch/filter`, "next_pid != 1");
-      const r = await run([VTRACE_BIN, "record", "-B", inst, "-e", "sched", "-f", "prev_pid != 0", "-o", `${dir.path}/k.dat`, "--", "true"]);
-      expect(r.code).toBe(0);
+      expect(await record(["-e", "sched", "-f", "prev_pid != 0"])).toBe(0);
       const filterOf = (e: string) => readFileSync(`${path}/events/sched/${e}/filter`, "utf8").split("\n")[0];
       expect({ switch: filterOf("sched_switch"), wakeup: filterOf("sched_wakeup") }).toEqual({ switch: "next_pid != 1", wakeup: "none" });
-    } finally {
-      await run(["rmdir", path]);
-    }
+    });
   }, 60_000);
 
   /** Task names of the sys_enter_openat lines. */
@@ -81,19 +88,13 @@ describe.skipIf(skip)("vtrace record -f (compiled binary, real ftrace)", () => {
   }, 60_000);
 
   test("an existing instance gets set_event_pid and event-fork back", async () => {
-    const inst = instanceName("keepp");
-    const path = `${TRACEFS}/instances/${inst}`;
-    await run(["mkdir", path]);
-    using dir = tempDir("keepp");
-    try {
+    await inExistingInstance(async (path, record) => {
       writeFileSync(`${path}/set_event_pid`, "1");
-      const before = { pids: readFileSync(`${path}/set_event_pid`, "utf8"), fork: readFileSync(`${path}/options/event-fork`, "utf8") };
-      const r = await run([VTRACE_BIN, "record", "-B", inst, "-e", "sched", "-F", "-c", "-o", `${dir.path}/k.dat`, "--", "true"]);
-      expect(r.code).toBe(0);
-      expect({ pids: readFileSync(`${path}/set_event_pid`, "utf8"), fork: readFileSync(`${path}/options/event-fork`, "utf8") }).toEqual(before);
-    } finally {
-      await run(["rmdir", path]);
-    }
+      const state = () => ({ pids: readFileSync(`${path}/set_event_pid`, "utf8"), fork: readFileSync(`${path}/options/event-fork`, "utf8") });
+      const before = state();
+      expect(await record(["-e", "sched", "-F", "-c", "--", "true"])).toBe(0);
+      expect(state()).toEqual(before);
+    });
   }, 60_000);
 
   const errors: [string, string[], string][] = [
