@@ -57,3 +57,14 @@ export function secondsOption(v: unknown, name: string): number {
   if (!Number.isFinite(n) || n <= 0) throw new UsageError(`invalid ${name} '${String(v)}': expected a positive number of seconds`);
   return n;
 }
+
+/** -M: a hex CPU mask as tracing_cpumask takes it ("3", "f0", "ff,ffffffff"), selecting some CPU. */
+export function cpumaskOption(v: unknown, cpus: number): string | undefined {
+  const mask = singleOption(v, "-M");
+  if (mask === undefined) return undefined;
+  const hex = mask.replace(/^0x/i, "");
+  if (!/^[0-9a-f]+(,[0-9a-f]+)*$/i.test(hex)) throw new UsageError(`invalid -M '${mask}': expected a hex CPU mask such as 1 or f`);
+  const bits = BigInt(`0x${hex.replaceAll(",", "")}`);
+  if ((bits & ((1n << BigInt(cpus)) - 1n)) === 0n) throw new UsageError(`-M ${mask} selects none of this machine's CPUs (${cpus})`);
+  return hex;
+}

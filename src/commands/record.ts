@@ -15,7 +15,7 @@ import { describeSync } from "../virt/control-protocol.ts";
 import { startGuests } from "../virt/host-guests.ts";
 import { DEFAULT_VIRT_DIR } from "../virt/paths.ts";
 import os from "node:os";
-import { eventFilters, fileFormat, secondsOption, taskFilter } from "./record-options.ts";
+import { cpumaskOption, eventFilters, fileFormat, secondsOption, taskFilter } from "./record-options.ts";
 import { intOption, listOption, singleOption } from "./options.ts";
 
 export function registerRecord(cli: CAC): void {
@@ -26,6 +26,7 @@ export function registerRecord(cli: CAC): void {
     .option("-F", "Trace only the command (its events, none of other tasks)")
     .option("-P, --pid <pid>", "Trace only this existing pid (repeatable)", { type: [String] })
     .option("-c", "With -F or -P: their children too")
+    .option("-M <mask>", "Trace only the CPUs of this hex mask (e.g. 1 = CPU 0, c = CPUs 2 and 3)")
     .option("-o, --output <file>", "Output file", { default: "trace.dat" })
     .option("-C, --clock <clock>", "Trace clock (local, global, mono, x86-tsc, ...; tsc2nsec = x86-tsc shown in ns)")
     .option("--tsc2nsec", "Record with x86-tsc and store the TSC → ns conversion; fail if the TSC frequency is unknown")
@@ -46,6 +47,7 @@ export function registerRecord(cli: CAC): void {
         events: listOption(o.event),
         filters: eventFilters(process.argv.slice(process.argv.indexOf("record") + 1)),
         tasks: taskFilter(o, positional.length + listOption(o["--"]).length > 0),
+        cpumask: cpumaskOption(o.M, os.cpus().length),
         clock: singleOption(o.clock, "-C"),
         bufferKb: o.bufferSize === undefined ? undefined : intOption(o.bufferSize, "--buffer-size", 1, 1 << 22),
         instance: singleOption(o.instance, "-B"),

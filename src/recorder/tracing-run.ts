@@ -27,6 +27,8 @@ export interface TracingSetup {
   filters?: readonly EventFilter[];
   /** record -P / -F / -c: trace only these tasks. */
   tasks?: TaskFilter;
+  /** record -M: a hex mask of the CPUs to trace. */
+  cpumask?: string;
 }
 
 export interface TaskFilter {
@@ -54,6 +56,7 @@ export function prepareInstance(inst: TraceInstance, events: readonly EventName[
   inst.setTracingOn(false);
   if (setup.clock) inst.setClock(setup.clock);
   if (setup.bufferKb) inst.setBufferSizeKb(setup.bufferKb);
+  if (setup.cpumask) inst.setCpumask(setup.cpumask);
   inst.clearBuffer();
   inst.enableEvents(events);
   if (setup.filters?.length) applyFilters(inst, setup.filters);

@@ -157,6 +157,18 @@ export class TraceInstance {
     writeText(file, pids.join(" "));
   }
 
+  /** Records only on the CPUs of a hex mask (tracing_cpumask, as trace-cmd record -M); restored after. */
+  setCpumask(mask: string): void {
+    const file = `${this.dir}/tracing_cpumask`;
+    const before = readText(file).trim();
+    this.journal.add("restore tracing_cpumask", () => writeText(file, before));
+    try {
+      writeText(file, mask);
+    } catch (e) {
+      throw new UsageError(`invalid -M '${mask}': ${(e as Error).message.replace(/^.*: /, "")}`, { mask });
+    }
+  }
+
   /** Keeps these threads' own syscalls and wakeups out of the trace (no feedback loop). */
   setNotracePids(pids: readonly number[]): void {
     const file = `${this.dir}/set_event_notrace_pid`;

@@ -97,7 +97,20 @@ describe.skipIf(skip)("vtrace record -f (compiled binary, real ftrace)", () => {
     });
   }, 60_000);
 
+  test("-M 1: events of CPU 0 only; an existing instance gets its tracing_cpumask back", async () => {
+    const lines = await recordLines(["-M", "1", "-e", "sched"]);
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.filter((l) => !l.includes("[000]"))).toEqual([]);
+    await inExistingInstance(async (path, record) => {
+      const before = readFileSync(`${path}/tracing_cpumask`, "utf8");
+      expect(await record(["-M", "2", "-e", "sched"])).toBe(0);
+      expect(readFileSync(`${path}/tracing_cpumask`, "utf8")).toBe(before);
+    });
+  }, 60_000);
+
   const errors: [string, string[], string][] = [
+    ["-M that is not hex", ["-e", "sched", "-M", "zz"], "vtrace record: invalid -M 'zz': expected a hex CPU mask such as 1 or f"],
+    ["-M of no CPU here", ["-e", "sched", "-M", "100000"], `vtrace record: -M 100000 selects none of this machine's CPUs (${navigator.hardwareConcurrency})`],
     ["-F without a command", ["-e", "sched", "-F"], "vtrace record: -F traces the command: give one after --, e.g. vtrace record -e sched -F -- ls"],
     ["-c alone", ["-e", "sched", "-c"], "vtrace record: -c follows the children of -F or -P tasks: give one of them"],
     ["-P of no process", ["-e", "sched", "-P", "4000000"], "vtrace record: -P 4000000: no such process"],
