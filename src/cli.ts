@@ -21,6 +21,10 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   agent: async () => (await import("./commands/agent.ts")).registerAgent,
   "list-guests": async () => (await import("./commands/list-guests.ts")).registerListGuests,
   "sync-check": async () => (await import("./commands/sync-check.ts")).registerSyncCheck,
+  start: async () => (await import("./commands/start.ts")).registerStart,
+  stop: async () => (await import("./commands/stop.ts")).registerStop,
+  extract: async () => (await import("./commands/extract.ts")).registerExtract,
+  reset: async () => (await import("./commands/reset.ts")).registerReset,
 };
 
 /** The commands to register for these arguments: the named one, or all for help and mistakes. */

@@ -3,7 +3,7 @@
 import type { CAC } from "cac";
 import { UsageError } from "../errors.ts";
 import { formatBytes, ProgressLine } from "../recorder/progress.ts";
-import { type LocalRecordOptions, type RecordSummary, recordLocal } from "../recorder/local-session.ts";
+import { type LocalRecordOptions, recordLocal } from "../recorder/local-session.ts";
 import { type NetRecordOptions, parseHostPort, recordToListener } from "../net/net-session.ts";
 import { randomTraceId } from "../tracedat/model.ts";
 import { type ClockPlan, guestClockArgs, planClock, resolveTsc, TSC_CLOCK, type TscConversion } from "../recorder/tsc-clock.ts";
@@ -16,6 +16,7 @@ import { startGuests } from "../virt/host-guests.ts";
 import { DEFAULT_VIRT_DIR } from "../virt/paths.ts";
 import os from "node:os";
 import { cpumaskOption, eventFilters, fileFormat, secondsOption, taskFilter } from "./record-options.ts";
+import { formatSummary } from "./summary.ts";
 import { intOption, listOption, singleOption } from "./options.ts";
 
 export function registerRecord(cli: CAC): void {
@@ -156,13 +157,4 @@ async function recordGuest(common: Omit<VirtRecordOptions, "guestName">): Promis
   const cpus = r.results.map((c) => `  cpu${c.cpu}: ${formatBytes(c.bytes)}`);
   const ack = r.closeAcknowledged ? "the host wrote the file" : "no acknowledgement from the host";
   process.stderr.write(`vtrace record: sent to the host over virtio-serial${why}; ${ack}\n${cpus.join("\n")}\n`);
-}
-
-export function formatSummary(s: RecordSummary): string {
-  const lines = s.cpus.map((c) => {
-    const lost = c.stats.overrun + c.stats.droppedEvents;
-    return `  cpu${c.cpu}: ${formatBytes(c.bytes)}, ${c.pages} pages, ${c.stats.readEvents} events, ${lost} lost`;
-  });
-  const why = s.signal ? ` (stopped by ${s.signal})` : s.exitCode !== null ? ` (command exited with ${s.exitCode})` : "";
-  return `vtrace record: wrote ${s.output}${why}\n${lines.join("\n")}\n`;
 }

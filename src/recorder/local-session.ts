@@ -78,7 +78,7 @@ export async function recordLocal(opts: LocalRecordOptions): Promise<RecordSumma
   }
 }
 
-function openOutput(path: string): number {
+export function openOutput(path: string): number {
   try {
     return openFd(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644);
   } catch (e) {
@@ -89,7 +89,7 @@ function openOutput(path: string): number {
   }
 }
 
-interface TracingRun extends TracingOutcome {
+export interface TracingRun extends TracingOutcome {
   cpuFiles: string[];
 }
 
@@ -110,13 +110,16 @@ async function traceUntilStopped(
   }
 }
 
-function writeTraceFile(
+/** What writing the file needs of the record's options (extract gives the same). */
+export type TraceFileOptions = Pick<LocalRecordOptions, "output" | "version" | "progress" | "traceId" | "extraOptions" | "tsc2nsec" | "fileVersion" | "compression">;
+
+export function writeTraceFile(
   root: string,
   inst: TraceInstance,
   events: EventName[],
   outFd: number,
   run: TracingRun,
-  opts: LocalRecordOptions,
+  opts: TraceFileOptions,
 ): Omit<RecordSummary, "restoreFailures"> {
   const pageSize = pageSizeOf(root);
   const params: TraceFileParams = { version: opts.fileVersion ?? 6, littleEndian: os.endianness() === "LE", longSize: 8, pageSize };
@@ -159,7 +162,7 @@ function compressProgress(progress: ProgressLine): CompressProgress | undefined 
 }
 
 /** A run that failed before writing anything leaves no empty output behind. */
-function removeIfEmpty(path: string): void {
+export function removeIfEmpty(path: string): void {
   try {
     if (statSync(path).size === 0) unlinkSync(path);
   } catch {

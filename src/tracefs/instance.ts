@@ -41,6 +41,42 @@ export class TraceInstance {
     return inst;
   }
 
+  /** An instance that must exist already (stop, extract, reset); the top-level buffer when unnamed. */
+  static existing(root: string, name?: string): TraceInstance {
+    if (name !== undefined && !existsSync(`${root}/instances/${name}`)) {
+      throw new UsageError(`no ftrace instance '${name}' (${root}/instances/${name}): start one with vtrace start -B ${name}`);
+    }
+    return TraceInstance.open(root, name);
+  }
+
+  /** The events set_event lists (what `vtrace start` or anyone else enabled). */
+  enabledEvents(): EventName[] {
+    return parseAvailableEvents(readText(`${this.dir}/set_event`));
+  }
+
+  /**
+   * Back to the kernel's defaults, as trace-cmd reset does: an instance is removed; the top-level
+   * buffer gets no events, filters or pid lists, the local clock, every CPU, an empty buffer and
+   * tracing on. Not journalled: this is the point.
+   */
+  resetToDefaults(): void {
+    writeText(`${this.dir}/tracing_on`, "0");
+    if (this.name !== undefined) {
+      rmdirSync(this.dir);
+      return;
+    }
+    writeText(`${this.dir}/set_event`, "");
+    for (const sys of readdirSync(`${this.dir}/events`)) {
+      if (existsSync(`${this.dir}/events/${sys}/filter`)) writeText(`${this.dir}/events/${sys}/filter`, "0");
+    }
+    for (const f of ["set_event_pid", "set_event_notrace_pid"]) if (existsSync(`${this.dir}/${f}`)) writeText(`${this.dir}/${f}`, "");
+    writeText(`${this.dir}/options/event-fork`, "0");
+    writeText(`${this.dir}/trace_clock`, "local");
+    writeText(`${this.dir}/tracing_cpumask`, ((1n << BigInt(this.cpuCount())) - 1n).toString(16));
+    this.clearBuffer();
+    writeText(`${this.dir}/tracing_on`, "1");
+  }
+
   cpuCount(): number {
     return readdirSync(`${this.dir}/per_cpu`).filter((d) => /^cpu\d+$/.test(d)).length;
   }
