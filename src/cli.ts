@@ -25,6 +25,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   stop: async () => (await import("./commands/stop.ts")).registerStop,
   extract: async () => (await import("./commands/extract.ts")).registerExtract,
   reset: async () => (await import("./commands/reset.ts")).registerReset,
+  list: async () => (await import("./commands/list.ts")).registerList,
 };
 
 /** The commands to register for these arguments: the named one, or all for help and mistakes. */
