@@ -17,8 +17,25 @@ test("machineTags() keeps trace-cmd's file names for sets that are not host + gu
   expect(machineTags([host, input("other.dat", 3n)])).toBeUndefined();
 });
 
-test("Comms.learn() adds a comm for an unknown pid only, as tep_register_comm() does", () => {
+test("Comms.learn() after the first lookup adds a comm for an unknown pid only, as add_new_comm() does", () => {
   const c = new Comms("42 bash\n");
+  expect(c.comm(42)).toBe("bash"); // the first lookup sorts the list
   expect([c.learn(42, "other"), c.learn(7, "Worker"), c.learn(0, "x")]).toEqual([false, true, false]);
   expect([c.comm(42), c.comm(7), c.comm(0), c.comm(8)]).toEqual(["bash", "Worker", "<idle>", "<...>"]);
+});
+
+test("Comms before the first lookup: every registration is listed, and bsearch() picks among copies of a pid", () => {
+  // List newest first, stably sorted by pid: [10 a, 42 other, 42 bash]; bsearch's first probe is index 1.
+  const three = new Comms("10 a\n42 bash\n");
+  expect(three.learn(42, "other")).toBe(true);
+  expect(three.comm(42)).toBe("other");
+  // [42 other, 42 bash]: the first probe is index 1, the saved comm.
+  const two = new Comms("42 bash\n");
+  two.learn(42, "other");
+  expect(two.comm(42)).toBe("bash");
+  // sched_switch from idle registers swapper/0 (pid 0) too, which moves the probe: [0 swapper/0, 42 other, 42 bash].
+  const idle = new Comms("42 bash\n");
+  idle.learn(0, "swapper/0");
+  idle.learn(42, "other");
+  expect([idle.comm(42), idle.comm(0)]).toEqual(["other", "<idle>"]);
 });
