@@ -25,7 +25,7 @@ export interface Handle {
    * Tag mode, host file: the note ending a line whose task is a guest's vCPU thread (" (g1 vCPU 0)"),
    * by host thread id, from the GUEST options, so "(host) kvm_exit ... (g1 vCPU 0)" says whose exit.
    */
-  vcpuNotes?: Map<number, string>;
+  vcpuNotes?: Map<number, Uint8Array>;
 }
 
 export interface PrefixState {
@@ -66,9 +66,9 @@ export function initialHandles(inputs: ReportInput[], contexts: FileContext[], n
 }
 
 /** " (NAME vCPU N)" by host thread id, for every vCPU the host file's GUEST options map to a thread. */
-function vcpuNotes(dat: TraceDat): Map<number, string> | undefined {
-  const notes = new Map<number, string>();
-  for (const g of dat.options.guests) for (const [vcpu, tid] of g.hostTids) notes.set(tid, ` (${g.name} vCPU ${vcpu})`);
+function vcpuNotes(dat: TraceDat): Map<number, Uint8Array> | undefined {
+  const notes = new Map<number, Uint8Array>();
+  for (const g of dat.options.guests) for (const [vcpu, tid] of g.hostTids) notes.set(tid, new TextEncoder().encode(` (${g.name} vCPU ${vcpu})`));
   return notes.size > 0 ? notes : undefined;
 }
 

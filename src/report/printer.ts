@@ -172,8 +172,7 @@ export class LinePrinter {
     let cols = this.#columns.get(h);
     if (cols === undefined) {
       const style: TimeStyle = !printsInUsecs(h.input.dat, this.opts.rawTs) ? "raw" : this.opts.nsec ? "nsecs" : "usecs";
-      const vcpuNotes = h.vcpuNotes && new Map([...h.vcpuNotes].map(([tid, note]) => [tid, encodeText(note)]));
-      cols = { prefix: encodeText(handlePrefix(h, this.state)), time: new TimeColumn(style), tasks: new Map(), events: [], vcpuNotes };
+      cols = { prefix: encodeText(handlePrefix(h, this.state)), time: new TimeColumn(style), tasks: new Map(), events: [], vcpuNotes: h.vcpuNotes };
       this.#columns.set(h, cols);
     }
     return cols;

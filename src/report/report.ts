@@ -58,7 +58,7 @@ export function writeReport(inputs: ReportInput[], opts: ReportOptions, out: Byt
   const streams = openStreams(handles, opts);
   const check = opts.tsCheck ? new TimeCheck() : undefined;
   const filters = fileFilters && streamFilters(streams, inputs, fileFilters);
-  const error = filters ? mergeFilteredAndPrint(streams, filters, printer, out, check) : mergeAndPrint(streams, printer, out, check);
+  const error = mergeAndPrint(streams, printer, out, check, filters);
   return { warnings: [...warnings, ...contexts.flatMap((c) => c.warnings), ...(check?.report(streams) ?? [])], error };
 }
 
@@ -91,8 +91,16 @@ export class TimeCheck {
   }
 }
 
-function mergeAndPrint(streams: RecordStream[], printer: LinePrinter, out: ByteSink, check?: TimeCheck): VtraceError | undefined {
-  return forEachMerged(streams, (s) => {
+/**
+ * Prints every record in time order. With -F, records that fail their handle's filters are left out
+ * before anything else sees them: trace-cmd tests the filter before it prints (so a hidden record's
+ * "EVENTS DROPPED" line and the comm its sched_switch would teach are lost too) and before
+ * --ts-check looks at it.
+ */
+function mergeAndPrint(streams: RecordStream[], printer: LinePrinter, out: ByteSink, check?: TimeCheck, filters?: (HandleFilter | undefined)[]): VtraceError | undefined {
+  return forEachMerged(streams, (s, index) => {
+    const filter = filters?.[index];
+    if (filter && !filter.passes(s.records, s.cpu)) return true;
     check?.see(s);
     return printer.line(s, out);
   });
@@ -117,26 +125,6 @@ function streamFilters(streams: RecordStream[], inputs: ReportInput[], fileFilte
       byHandle.set(h, filters && new HandleFilter(filters, h.input.dat.params.littleEndian, h.ctx.comms));
     }
     return byHandle.get(h);
-  });
-}
-
-/**
- * As mergeAndPrint, with records that fail their handle's filters left out before anything else
- * sees them: trace-cmd tests the filter before it prints (so a hidden record's "EVENTS DROPPED" line
- * and the comm its sched_switch would teach are lost too) and before --ts-check looks at it.
- */
-function mergeFilteredAndPrint(
-  streams: RecordStream[],
-  filters: (HandleFilter | undefined)[],
-  printer: LinePrinter,
-  out: ByteSink,
-  check?: TimeCheck,
-): VtraceError | undefined {
-  return forEachMerged(streams, (s, index) => {
-    const filter = filters[index];
-    if (filter && !filter.passes(s.records, s.cpu)) return true;
-    check?.see(s);
-    return printer.line(s, out);
   });
 }
 

@@ -2,7 +2,7 @@
 // trace-cmd 3.1.6: zstd at its default level (ZSTD_compress2), zlib at Z_BEST_COMPRESSION (compress2);
 // "any" picks the highest-weighted available one, which is zstd.
 
-import type * as Zlib from "node:zlib";
+import { view, zlib as nodeZlib } from "./reader/compress.ts";
 import type { Compressor } from "./writer-v7.ts";
 
 export const COMPRESSION_NAMES = ["zstd", "zlib", "any", "none"] as const;
@@ -20,15 +20,11 @@ const zlib: Compressor = {
   // A reader takes zlib files whose major version is at most its own (zlib_is_supported()); Bun's
   // process.versions.zlib is a commit hash, so the version is the stream format's, zlib 1.x.
   version: "1.3.1",
-  compress: (data) => view((require("node:zlib") as typeof Zlib).deflateSync(data, { level: 9 })),
+  compress: (data) => view(nodeZlib().deflateSync(data, { level: 9 })),
 };
 
 /** The compressor for a --compression name; undefined for "none". */
 export function compressorFor(name: CompressionName): Compressor | undefined {
   if (name === "none") return undefined;
   return name === "zlib" ? zlib : zstd;
-}
-
-function view(b: Uint8Array): Uint8Array {
-  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }

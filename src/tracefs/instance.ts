@@ -180,26 +180,14 @@ export class TraceInstance {
    * (options/event-fork); both put back on restore.
    */
   setEventPids(pids: readonly number[], fork: boolean): void {
-    const file = `${this.dir}/set_event_pid`;
-    const before = readText(file).split(/\s+/).filter((p) => /^\d+$/.test(p));
-    this.journal.add("restore set_event_pid", () => {
-      writeText(file, "");
-      if (before.length) writeText(file, before.join(" "), true);
-    });
-    const forkFile = `${this.dir}/options/event-fork`;
-    const forkBefore = readText(forkFile).trim();
-    this.journal.add("restore options/event-fork", () => writeText(forkFile, forkBefore));
-    writeText(forkFile, fork ? "1" : "0");
-    writeText(file, pids.join(" "));
+    this.#setValue("options/event-fork", fork ? "1" : "0");
+    writeText(this.#journalPidList("set_event_pid"), pids.join(" "));
   }
 
   /** Records only on the CPUs of a hex mask (tracing_cpumask, as trace-cmd record -M); restored after. */
   setCpumask(mask: string): void {
-    const file = `${this.dir}/tracing_cpumask`;
-    const before = readText(file).trim();
-    this.journal.add("restore tracing_cpumask", () => writeText(file, before));
     try {
-      writeText(file, mask);
+      this.#setValue("tracing_cpumask", mask);
     } catch (e) {
       throw new UsageError(`invalid -M '${mask}': ${(e as Error).message.replace(/^.*: /, "")}`, { mask });
     }
@@ -207,14 +195,27 @@ export class TraceInstance {
 
   /** Keeps these threads' own syscalls and wakeups out of the trace (no feedback loop). */
   setNotracePids(pids: readonly number[]): void {
-    const file = `${this.dir}/set_event_notrace_pid`;
-    if (!existsSync(file)) return;
-    const before = readText(file).split("\n").filter((l) => l.trim() && !l.startsWith("no pid"));
-    this.journal.add("restore set_event_notrace_pid", () => {
+    if (!existsSync(`${this.dir}/set_event_notrace_pid`)) return;
+    writeText(this.#journalPidList("set_event_notrace_pid"), pids.join(" "), true);
+  }
+
+  /** Journals a pid list file (its pids now, put back by truncating and appending them); returns its path. */
+  #journalPidList(name: string): string {
+    const file = `${this.dir}/${name}`;
+    const before = readText(file).split(/\s+/).filter((p) => /^\d+$/.test(p));
+    this.journal.add(`restore ${name}`, () => {
       writeText(file, "");
       if (before.length) writeText(file, before.join(" "), true);
     });
-    writeText(file, pids.join(" "), true);
+    return file;
+  }
+
+  /** Writes a one-value control file, journalling the value it had. */
+  #setValue(name: string, value: string): void {
+    const file = `${this.dir}/${name}`;
+    const before = readText(file).trim();
+    this.journal.add(`restore ${name}`, () => writeText(file, before));
+    writeText(file, value);
   }
 
   cpuStats(cpu: number): CpuStats {

@@ -75,7 +75,8 @@ function withFilterName<T>(text: string, fn: () => T): T {
   }
 }
 
-function fieldLookup(format: EventFormat, longSize: number): (name: string) => FieldRef | undefined {
+/** tep_find_any_field(): a common field or the event's own, by name, as the parser resolves names. */
+export function fieldLookup(format: EventFormat, longSize: number): (name: string) => FieldRef | undefined {
   return (name) => {
     const f = format.commonFields.find((c) => c.name === name) ?? format.fields.find((c) => c.name === name);
     return f ? { kind: "field", name, info: toFieldInfo(f, longSize) } : undefined;

@@ -9,7 +9,7 @@ import { FormatError } from "../../errors.ts";
  * node:zlib, loaded on first use: loading it (and the node:stream it pulls in) costs ~40 ms of
  * startup, which an uncompressed file never needs.
  */
-function zlib(): typeof Zlib {
+export function zlib(): typeof Zlib {
   return require("node:zlib") as typeof Zlib;
 }
 
@@ -44,6 +44,6 @@ export function decompressBlock(fn: Decompress, data: Uint8Array, size: number, 
 }
 
 /** A plain Uint8Array over a Buffer's bytes, without copying. */
-function view(b: Uint8Array): Uint8Array {
+export function view(b: Uint8Array): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }

@@ -6,10 +6,9 @@ import { FormatError, TruncatedError } from "../../../src/errors.ts";
 import { writePerfetto } from "../../../src/export/perfetto/export.ts";
 import { Cursor } from "../../../src/lib/cursor.ts";
 import { decodeGuestOption } from "../../../src/tracedat/reader/options.ts";
-import { ByteWriter } from "../../../src/lib/writer.ts";
 import type { ReportInput } from "../../../src/report/handles.ts";
 import { TRACECMD_OPTION_TRACEID } from "../../../src/tracedat/model.ts";
-import { guestOption, timeShiftOption } from "../../../src/tracedat/options-encode.ts";
+import { guestOption, timeShiftOption, u64Option } from "../../../src/tracedat/options-encode.ts";
 import { memorySource } from "../../../src/tracedat/reader/byte-source.ts";
 import { openTraceDat } from "../../../src/tracedat/reader/open.ts";
 import { buildTraceDat, demoEvents, demoFile, type DemoFile } from "../tracedat/reader/fixture-builder.ts";
@@ -22,7 +21,7 @@ function exportFiles(files: Uint8Array[], names = files.map((_, i) => `f${i}.dat
   return { text, ...result, checked: checkChromeTrace(text) };
 }
 
-const traceId = (id: bigint) => ({ id: TRACECMD_OPTION_TRACEID, data: new ByteWriter(true).u64(id).finish() });
+const traceId = (id: bigint) => u64Option(TRACECMD_OPTION_TRACEID, id, true);
 const VCPUS = [
   { vcpu: 0, pid: 1234 },
   { vcpu: 1, pid: 1235 },

@@ -1,55 +1,48 @@
 // Event formats and record bytes for the filter unit tests.
-import { toFieldInfo } from "../../../src/events/field-info.ts";
 import { parseEventFormat, type EventFormat } from "../../../src/events/format.ts";
-import type { FieldRef } from "../../../src/report/filter/ast.ts";
+import { fieldLookup } from "../../../src/report/filter/filter-set.ts";
+import { formatFile } from "../../helpers/v6-file.ts";
+
+const td = new TextDecoder();
 
 export const SCHED_SWITCH = parseEventFormat(
-  `name: sched_switch
-ID: 372
-format:
-\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;
-\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;
-\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;
-\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;
-
-\tfield:char prev_comm[16];\toffset:8;\tsize:16;\tsigned:0;
-\tfield:pid_t prev_pid;\toffset:24;\tsize:4;\tsigned:1;
-\tfield:int prev_prio;\toffset:28;\tsize:4;\tsigned:1;
-\tfield:long prev_state;\toffset:32;\tsize:8;\tsigned:1;
-\tfield:char next_comm[16];\toffset:40;\tsize:16;\tsigned:0;
-\tfield:pid_t next_pid;\toffset:56;\tsize:4;\tsigned:1;
-\tfield:int next_prio;\toffset:60;\tsize:4;\tsigned:1;
-
-print fmt: "prev_comm=%s", REC->prev_comm
-`,
+  td.decode(
+    formatFile(
+      "sched_switch",
+      372,
+      [
+        "\tfield:char prev_comm[16];\toffset:8;\tsize:16;\tsigned:0;",
+        "\tfield:pid_t prev_pid;\toffset:24;\tsize:4;\tsigned:1;",
+        "\tfield:int prev_prio;\toffset:28;\tsize:4;\tsigned:1;",
+        "\tfield:long prev_state;\toffset:32;\tsize:8;\tsigned:1;",
+        "\tfield:char next_comm[16];\toffset:40;\tsize:16;\tsigned:0;",
+        "\tfield:pid_t next_pid;\toffset:56;\tsize:4;\tsigned:1;",
+        "\tfield:int next_prio;\toffset:60;\tsize:4;\tsigned:1;",
+      ].join("\n"),
+      `"prev_comm=%s", REC->prev_comm`,
+    ),
+  ),
   "sched",
 );
 
 export const PROCESS_EXEC = parseEventFormat(
-  `name: sched_process_exec
-ID: 365
-format:
-\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;
-\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;
-\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;
-\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;
-
-\tfield:__data_loc char[] filename;\toffset:8;\tsize:4;\tsigned:0;
-\tfield:pid_t pid;\toffset:12;\tsize:4;\tsigned:1;
-\tfield:pid_t old_pid;\toffset:16;\tsize:4;\tsigned:1;
-
-print fmt: "filename=%s", __get_str(filename)
-`,
+  td.decode(
+    formatFile(
+      "sched_process_exec",
+      365,
+      [
+        "\tfield:__data_loc char[] filename;\toffset:8;\tsize:4;\tsigned:0;",
+        "\tfield:pid_t pid;\toffset:12;\tsize:4;\tsigned:1;",
+        "\tfield:pid_t old_pid;\toffset:16;\tsize:4;\tsigned:1;",
+      ].join("\n"),
+      `"filename=%s", __get_str(filename)`,
+    ),
+  ),
   "sched",
 );
 
-/** tep_find_any_field() over a format, as filter-set.ts builds it. */
-export function lookupIn(format: EventFormat): (name: string) => FieldRef | undefined {
-  return (name) => {
-    const f = format.commonFields.find((c) => c.name === name) ?? format.fields.find((c) => c.name === name);
-    return f ? { kind: "field", name, info: toFieldInfo(f, 8) } : undefined;
-  };
-}
+/** The field lookup filter-set.ts gives the parser, for an 8-byte-long kernel. */
+export const lookupIn = (format: EventFormat) => fieldLookup(format, 8);
 
 export interface SwitchRecord {
   pid: number;

@@ -8,9 +8,8 @@ import { MemorySink } from "../../../src/lib/byte-sink.ts";
 import { memorySource } from "../../../src/tracedat/reader/byte-source.ts";
 import { openTraceDat } from "../../../src/tracedat/reader/open.ts";
 import { buildTraceDat, demoEvents, demoFile, type DemoFile } from "../tracedat/reader/fixture-builder.ts";
-import { ByteWriter } from "../../../src/lib/writer.ts";
 import { TRACECMD_OPTION_TRACEID } from "../../../src/tracedat/model.ts";
-import { guestOption } from "../../../src/tracedat/options-encode.ts";
+import { guestOption, u64Option } from "../../../src/tracedat/options-encode.ts";
 
 const GOLDEN = `cpus=2
       CPU:0 [5 EVENTS DROPPED]
@@ -97,7 +96,7 @@ test("writeReport() --cpu selects trace-cmd's global stream numbers (top buffer 
 });
 
 describe("writeReport() host + guest set", () => {
-  const te = (id: bigint) => ({ id: TRACECMD_OPTION_TRACEID, data: new ByteWriter(true).u64(id).finish() });
+  const te = (id: bigint) => u64Option(TRACECMD_OPTION_TRACEID, id, true);
   // pid 42 ("bash" in the demo records) is guest ga's vCPU 1 thread on the host.
   const host = buildTraceDat({ version: 6, buffers: [{ name: "", cpus: demoEvents(1) }], extraOptions: [te(1n), guestOption("ga", 7n, [{ vcpu: 0, pid: 99 }, { vcpu: 1, pid: 42 }], true)] });
   const guest = buildTraceDat({ version: 6, buffers: [{ name: "", cpus: demoEvents(1) }], extraOptions: [te(7n)] });
