@@ -25,6 +25,13 @@ interface ReportFlags {
   tsCheck?: boolean;
   format?: unknown;
   l?: boolean;
+  tsDiff?: boolean;
+  alignTs?: boolean;
+  nodate?: boolean;
+  I?: boolean;
+  S?: boolean;
+  w?: boolean;
+  q?: boolean;
 }
 
 export function registerReport(cli: CAC): void {
@@ -44,6 +51,14 @@ export function registerReport(cli: CAC): void {
     .option("--ts-offset <ns>", "Add ns to the timestamps of the preceding -i file (ignored for the first, as trace-cmd 3.1.6)", {
       type: [String],
     })
+    .option("--ts2secs <hz>", "Timestamps are ticks of HZ: convert them to seconds (after a second -i: for that file only)", { type: [String] })
+    .option("--ts-diff", "Show the time since the previous event after each timestamp")
+    .option("--align-ts", "Shift all times so the trace starts at 0")
+    .option("--nodate", "Ignore the date offset that 'record --date' stored")
+    .option("-I", "Hide events recorded in hard interrupt context")
+    .option("-S", "Hide events recorded in soft interrupt context")
+    .option("-w", "Wakeup latencies: after each sched_switch that ends a wakeup, and totals at the end (one input only)")
+    .option("-q", "Quiet: no warnings on stderr")
     // cac would read "--ts-offset -5000" as flags -5 -0 …; the offsets come from the raw argv instead,
     // so unknown options are checked here rather than by cac.
     .allowUnknownOptions()
@@ -65,6 +80,8 @@ function runReport(flags: ReportFlags, rawArgs: string[]): void {
   const paths = listOption(flags.input);
   if (paths.length === 0) paths.push(DEFAULT_INPUT);
   const offsets = tsOffsetsByInput(rawArgs, paths.length);
+  const ts2secs = ts2secsByInput(rawArgs, paths.length);
+  if (flags.w === true && paths.length > 1) throw new UsageError("-w (wakeup latency) works on a single input file");
   const cpus = flags.cpu === undefined ? undefined : new Set(listOption(flags.cpu).flatMap(parseCpuList));
   const filters = filtersByInput(rawArgs);
   if (filters && flags.format !== "text") throw new UsageError("-F works with --format text only");
@@ -77,7 +94,7 @@ function runReport(flags: ReportFlags, rawArgs: string[]): void {
     const inputs = paths.map((path, i): ReportInput => {
       const source = openInput(path);
       sources.push(source);
-      return { path, dat: inFile(path, () => openTraceDat(source)), userOffsetNs: offsets[i] ?? 0n };
+      return { path, dat: inFile(path, () => openTraceDat(source)), userOffsetNs: offsets[i] ?? 0n, ts2secsHz: ts2secs[i], noDate: flags.nodate === true };
     });
     const out = new FdWriter(1);
     let result: ReturnType<typeof writeReport>;
@@ -86,22 +103,37 @@ function runReport(flags: ReportFlags, rawArgs: string[]): void {
       if (flags.namePrefix !== undefined && flags.namePrefix !== "file" && flags.namePrefix !== "tag") {
         throw new UsageError(`invalid --name-prefix '${String(flags.namePrefix)}': use 'tag' or 'file'`);
       }
-      const opts: ReportOptions = { nsec: flags.t === true, raw: flags.R === true, rawTs: flags.rawTs === true, cpus, namePrefix, tsCheck: flags.tsCheck === true, filters: filters?.lists, latency: flags.l === true };
+      const opts: ReportOptions = {
+        nsec: flags.t === true,
+        raw: flags.R === true,
+        rawTs: flags.rawTs === true,
+        cpus,
+        namePrefix,
+        tsCheck: flags.tsCheck === true,
+        filters: filters?.lists,
+        latency: flags.l === true,
+        tsDiff: flags.tsDiff === true,
+        alignTs: flags.alignTs === true,
+        noIrqs: flags.I === true,
+        noSoftirqs: flags.S === true,
+        wakeup: flags.w === true,
+      };
       result = flags.format === "perfetto" ? writePerfetto(inputs, opts, out) : writeReport(inputs, opts, out);
     } finally {
       out.flush(); // what was printed before a failure still goes out
     }
-    for (const w of result.warnings) process.stderr.write(`vtrace report: warning: ${w}\n`);
+    if (flags.q !== true) for (const w of result.warnings) process.stderr.write(`vtrace report: warning: ${w}\n`);
     if (result.error && !out.closed) throw result.error;
   } finally {
     for (const s of sources) s[Symbol.dispose]();
   }
 }
 
-const KNOWN_OPTIONS = new Set(["--", "i", "input", "t", "R", "F", "l", "cpu", "rawTs", "raw-ts", "tsOffset", "ts-offset", "namePrefix", "name-prefix", "tsCheck", "ts-check", "format", "h", "help", "v", "version"]);
+const KNOWN_OPTIONS = new Set(["--", "i", "input", "t", "R", "F", "l", "cpu", "rawTs", "raw-ts", "tsOffset", "ts-offset", "namePrefix", "name-prefix", "tsCheck", "ts-check", "format", "h", "help", "v", "version",
+  "ts2secs", "tsDiff", "ts-diff", "alignTs", "align-ts", "nodate", "I", "S", "w", "q"]);
 
 function checkOptions(flags: ReportFlags, rawArgs: string[]): void {
-  const negativeOffsets = rawArgs.filter((a, i) => rawArgs[i - 1] === "--ts-offset" && /^-\d+$/.test(a)).join("");
+  const negativeOffsets = rawArgs.filter((a, i) => (rawArgs[i - 1] === "--ts-offset" || rawArgs[i - 1] === "--ts2secs") && /^-\d+$/.test(a)).join("");
   for (const key of Object.keys(flags)) {
     if (KNOWN_OPTIONS.has(key)) continue;
     if (/^\d$/.test(key) && negativeOffsets.includes(key)) continue;
@@ -143,4 +175,24 @@ function tsOffsetsByInput(rawArgs: string[], count: number): bigint[] {
     if (input > 0 && input < count) offsets[input] = BigInt(value);
   }
   return offsets;
+}
+
+/**
+ * --ts2secs HZ: trace-cmd 3.1.6 applies it to the last -i file once there are two or more -i, and
+ * before that to every file that has none of its own.
+ */
+function ts2secsByInput(rawArgs: string[], count: number): (number | undefined)[] {
+  const own: (number | undefined)[] = Array.from({ length: count }, () => undefined);
+  let all: number | undefined;
+  let input = -1;
+  for (let i = 0; i < rawArgs.length; i++) {
+    const arg = rawArgs[i]!;
+    if (arg === "-i" || arg === "--input" || arg.startsWith("--input=")) input++;
+    const value = arg === "--ts2secs" ? rawArgs[i + 1] : arg.startsWith("--ts2secs=") ? arg.slice(10) : undefined;
+    if (value === undefined) continue;
+    if (!/^\d+$/.test(value) || BigInt(value) === 0n || BigInt(value) >= 1n << 63n) throw new UsageError(`invalid --ts2secs '${value}': expected a frequency in Hz`);
+    if (input >= 1 && input < count) own[input] = Number(value);
+    else all = Number(value);
+  }
+  return own.map((hz) => hz ?? all);
 }

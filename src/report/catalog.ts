@@ -48,6 +48,15 @@ export class FileContext {
     return event;
   }
 
+  /** The format of system:name (tep_find_event_by_name()), or undefined. */
+  eventByName(system: string, name: string): EventFormat | undefined {
+    const nameLine = new TextEncoder().encode(`name: ${name}\n`);
+    for (const [id, p] of this.#pending) {
+      if (p.system === system && Buffer.from(p.text.buffer, p.text.byteOffset, p.text.byteLength).indexOf(nameLine) === 0) return this.event(id);
+    }
+    return undefined;
+  }
+
   #index(system: string, text: Uint8Array): void {
     let id = scanFormatId(text);
     if (id < 0) {

@@ -12,6 +12,10 @@ export interface ReportInput {
   dat: TraceDat;
   /** --ts-offset that applies to this file. */
   userOffsetNs: bigint;
+  /** --ts2secs HZ that applies to this file. */
+  ts2secsHz?: number;
+  /** --nodate: ignore the file's DATE options. */
+  noDate?: boolean;
 }
 
 export interface Handle {

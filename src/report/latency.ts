@@ -37,6 +37,10 @@ export function latencyTask(comm: string, pid: number): string {
   return `${comm.slice(0, 8).padStart(8)}-${String(pid).padEnd(5)} `;
 }
 
+/** The hard/soft irq bits of common_flags, for report -I and -S. */
+export const TRACE_FLAG_HARDIRQ = HARDIRQ;
+export const TRACE_FLAG_SOFTIRQ = SOFTIRQ;
+
 /** "%3d" cpu, then the flags of the record whose payload starts at page[offset]; the caller made room. */
 export function putLatency(out: ByteSink, cpu: number, page: Uint8Array, offset: number, fields: LatencyFields, raw: boolean, littleEndian: boolean): void {
   let text = String(cpu).padStart(3);
@@ -62,8 +66,8 @@ function depth(v: number): string {
   return v < 0 ? "." : String(v);
 }
 
-/** A common field of up to 4 bytes, unsigned unless `signed` (0 when the event lacks it). */
-function readField(page: Uint8Array, offset: number, f: EventField | undefined, littleEndian: boolean, signed = false): number {
+/** A field of up to 4 bytes, unsigned unless `signed` (0 when the event lacks it). */
+export function readField(page: Uint8Array, offset: number, f: EventField | undefined, littleEndian: boolean, signed = false): number {
   if (!f || f.size < 1 || f.size > 4) return 0;
   let v = 0;
   for (let i = 0; i < f.size; i++) {

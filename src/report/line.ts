@@ -6,7 +6,7 @@
 import { encodeText, putBytes, type ByteSink } from "../lib/byte-sink.ts";
 
 const NAME_COLUMNS = 20;
-const UNKNOWN_EVENT = "[UNKNOWN EVENT]";
+export const UNKNOWN_EVENT = "[UNKNOWN EVENT]";
 
 export type TimeStyle = "usecs" | "nsecs" | "raw";
 

@@ -6,11 +6,12 @@
 import type { EventFormat, RecordInfo } from "./events.ts";
 import { handlePrefix, type Handle, type PrefixState } from "./handles.ts";
 import { encodeText, putBytes, writeText, type ByteSink } from "../lib/byte-sink.ts";
-import { droppedLine, formatEventName, TIME_BYTES, TimeColumn, unknownEventLine, type TimeStyle } from "./line.ts";
+import { droppedLine, formatEventName, TIME_BYTES, TimeColumn, UNKNOWN_EVENT, unknownEventLine, type TimeStyle } from "./line.ts";
 import type { ReportOptions } from "./report.ts";
 import type { RecordStream } from "./streams.ts";
 import { printsInUsecs } from "./time.ts";
 import { addContext } from "../tracedat/reader/error-context.ts";
+import type { WakeupLatency } from "./wakeup.ts";
 import { latencyFields, latencyTask, putLatency, type LatencyFields } from "./latency.ts";
 
 /** Per-handle constant columns and caches, as bytes. */
@@ -23,6 +24,8 @@ export interface HandleColumns {
   events: (EventColumn | null | undefined)[];
   /** Host file in tag mode: " (GUEST vCPU N)" for lines of a guest's vCPU thread, by host tid. */
   vcpuNotes?: Map<number, Uint8Array>;
+  /** --ts-diff counts in µs (trace-cmd: the file names its trace clock, no --ts2secs, no -t). */
+  diffInUsecs: boolean;
 }
 
 interface EventColumn {
@@ -79,15 +82,24 @@ class RecordView implements RecordInfo {
 const HEAD_BYTES = 64 + TIME_BYTES;
 const NEWLINE = 10;
 const UNKNOWN_LINE = encodeText(`${unknownEventLine()}\n`);
+/** The unknown-event line cut where --ts-diff goes: after the task and time columns. */
+const UNKNOWN_HEAD = encodeText(`${UNKNOWN_EVENT}${UNKNOWN_EVENT}`);
+const UNKNOWN_TAIL = UNKNOWN_LINE.subarray(UNKNOWN_HEAD.length);
+/** Room for " %-8s" of "(+N)" with N a 64-bit number. */
+const TS_DIFF_BYTES = 32;
 
 export class LinePrinter {
   #record = new RecordView();
   #columns = new Map<Handle, HandleColumns>();
   readonly #decoder = new TextDecoder();
+  /** --ts-diff: the previous printed record's time (trace-cmd's static last_ts; 0 means none yet). */
+  #lastDiffTs = 0n;
 
   constructor(
     readonly state: PrefixState,
     readonly opts: ReportOptions,
+    /** -w: wakeup latencies, appended to the sched_switch lines that end a wait. */
+    readonly wakeup?: WakeupLatency,
   ) {}
 
   /** Writes the current record of s as one line; false once the reader of the output has gone. */
@@ -97,17 +109,12 @@ export class LinePrinter {
     const r = s.records;
     if (r.missed !== 0 && !this.#dropped(out, cols.prefix, s.cpu, r.missed)) return false;
     const column = r.payloadSize >= 8 ? this.#event(cols, h, r.commonType) : null;
-    if (!column) {
-      if (!out.room(cols.prefix.length + UNKNOWN_LINE.length)) return false;
-      if (r.missed === 0) putBytes(out, cols.prefix);
-      putBytes(out, UNKNOWN_LINE);
-      return true;
-    }
+    if (!column) return this.#unknown(out, cols, s);
     const pid = r.commonPid;
     let task = cols.tasks.get(pid);
     if (task === undefined) cols.tasks.set(pid, (task = encodeText(this.#taskText(h.ctx.comms.comm(pid), pid))));
     // One room for every column before the info (the dropped line already carried the prefix).
-    if (!out.room(cols.prefix.length + task.length + column.name.length + HEAD_BYTES)) return false;
+    if (!out.room(cols.prefix.length + task.length + column.name.length + HEAD_BYTES + TS_DIFF_BYTES)) return false;
     // The line is held until it is whole: if its info fails (a damaged kallsyms read on first use),
     // no half line reaches the output before the error.
     out.held = out.pos;
@@ -116,6 +123,7 @@ export class LinePrinter {
     if (column.latency) putLatency(out, s.cpu, r.page, r.payloadOffset, column.latency, this.opts.raw, h.input.dat.params.littleEndian);
     else putCpu(out, s.cpu);
     cols.time.put(out, s.ts);
+    if (this.opts.tsDiff) this.#putTsDiff(out, s.ts, cols.diffInUsecs);
     putBytes(out, column.name);
     this.#record.set(s.cpu, s.ts);
     try {
@@ -128,11 +136,35 @@ export class LinePrinter {
       out.held = -1;
     }
     if (column.learn && !this.opts.raw) for (const at of column.learn) this.#learnComm(h, at, r.page, r.payloadOffset, r.payloadSize);
+    if (this.wakeup) writeText(out, this.wakeup.see(r.commonType, r.page, r.payloadOffset, BigInt(s.ts), h.input.dat.params.littleEndian));
     const note = cols.vcpuNotes?.get(pid);
     out.room(1 + (note?.length ?? 0));
     if (note) putBytes(out, note);
     out.buf[out.pos++] = NEWLINE;
     return true;
+  }
+
+  /** A record whose event has no format: "[UNKNOWN EVENT]" in the task, time and info columns. */
+  #unknown(out: ByteSink, cols: HandleColumns, s: RecordStream): boolean {
+    if (!out.room(cols.prefix.length + UNKNOWN_LINE.length + TS_DIFF_BYTES)) return false;
+    if (s.records.missed === 0) putBytes(out, cols.prefix);
+    if (!this.opts.tsDiff) {
+      putBytes(out, UNKNOWN_LINE);
+      return true;
+    }
+    putBytes(out, UNKNOWN_HEAD);
+    this.#putTsDiff(out, s.ts, cols.diffInUsecs);
+    putBytes(out, UNKNOWN_TAIL);
+    return true;
+  }
+
+  /** --ts-diff: " %-8s" of "(+N)", N the time since the previous printed record; blank for the first. */
+  #putTsDiff(out: ByteSink, ts: number | bigint, inUsecs: boolean): void {
+    let t = BigInt(ts);
+    if (inUsecs && !this.opts.nsec) t = (t + 500n) / 1000n;
+    const diff = this.#lastDiffTs === 0n ? "" : `(+${BigInt.asIntN(64, t - this.#lastDiffTs)})`;
+    this.#lastDiffTs = t;
+    writeText(out, ` ${diff.padEnd(8)}`);
   }
 
   /** The prefix, then "CPU:N [.. EVENTS DROPPED]" on its own line; the record's line follows unprefixed. */
@@ -172,7 +204,8 @@ export class LinePrinter {
     let cols = this.#columns.get(h);
     if (cols === undefined) {
       const style: TimeStyle = !printsInUsecs(h.input.dat, this.opts.rawTs) ? "raw" : this.opts.nsec ? "nsecs" : "usecs";
-      cols = { prefix: encodeText(handlePrefix(h, this.state)), time: new TimeColumn(style), tasks: new Map(), events: [], vcpuNotes: h.vcpuNotes };
+      const diffInUsecs = h.input.dat.options.traceClock !== undefined && h.input.ts2secsHz === undefined;
+      cols = { prefix: encodeText(handlePrefix(h, this.state)), time: new TimeColumn(style), tasks: new Map(), events: [], vcpuNotes: h.vcpuNotes, diffInUsecs };
       this.#columns.set(h, cols);
     }
     return cols;

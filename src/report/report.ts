@@ -10,6 +10,10 @@ import { LinePrinter } from "./printer.ts";
 import type { ByteSink } from "../lib/byte-sink.ts";
 import { forEachMerged, openStreams, type RecordStream } from "./streams.ts";
 import { printsInUsecs } from "./time.ts";
+import { alignOffsetNs } from "./align.ts";
+import { latencyFields, readField, TRACE_FLAG_HARDIRQ, TRACE_FLAG_SOFTIRQ, type LatencyFields } from "./latency.ts";
+import { WakeupLatency } from "./wakeup.ts";
+import type { EventFormat } from "./events.ts";
 
 export type { ReportInput };
 
@@ -30,6 +34,15 @@ export interface ReportOptions {
   latency?: boolean;
   /** -F / -v: per input (in inputs order), the filters its records must pass; none when absent or empty. */
   filters?: readonly (readonly FilterSpec[])[];
+  /** --ts-diff: " (+N)" after the time, N the time since the previous line. */
+  tsDiff?: boolean;
+  /** --align-ts: times start at 0 (at the earliest file's first page). */
+  alignTs?: boolean;
+  /** -I / -S: hide records taken in hard / soft interrupt context. */
+  noIrqs?: boolean;
+  noSoftirqs?: boolean;
+  /** -w: wakeup latencies (one input only). */
+  wakeup?: boolean;
 }
 
 export interface ReportResult {
@@ -54,11 +67,15 @@ export function writeReport(inputs: ReportInput[], opts: ReportOptions, out: Byt
     }
     addInstances(handles, top, state);
   }
-  const printer = new LinePrinter(state, opts);
-  const streams = openStreams(handles, opts);
+  const wakeup = opts.wakeup ? WakeupLatency.for(contexts[0]!) : undefined;
+  const printer = new LinePrinter(state, opts, wakeup);
+  const alignNs = opts.alignTs ? alignOffsetNs(handles.filter((h) => !h.isInstance), opts) : undefined;
+  const streams = openStreams(handles, { ...opts, alignNs });
   const check = opts.tsCheck ? new TimeCheck() : undefined;
   const filters = fileFilters && streamFilters(streams, inputs, fileFilters);
-  const error = mergeAndPrint(streams, printer, out, check, filters);
+  const irqs = irqFilter(opts);
+  const error = mergeAndPrint(streams, printer, out, check, filters, irqs);
+  if (wakeup) out.write(wakeup.summary());
   return { warnings: [...warnings, ...contexts.flatMap((c) => c.warnings), ...(check?.report(streams) ?? [])], error };
 }
 
@@ -97,13 +114,42 @@ export class TimeCheck {
  * "EVENTS DROPPED" line and the comm its sched_switch would teach are lost too) and before
  * --ts-check looks at it.
  */
-function mergeAndPrint(streams: RecordStream[], printer: LinePrinter, out: ByteSink, check?: TimeCheck, filters?: (HandleFilter | undefined)[]): VtraceError | undefined {
+function mergeAndPrint(
+  streams: RecordStream[],
+  printer: LinePrinter,
+  out: ByteSink,
+  check?: TimeCheck,
+  filters?: (HandleFilter | undefined)[],
+  irqs?: (s: RecordStream) => boolean,
+): VtraceError | undefined {
   return forEachMerged(streams, (s, index) => {
     const filter = filters?.[index];
     if (filter && !filter.passes(s.records, s.cpu)) return true;
+    if (irqs && !irqs(s)) return true;
     check?.see(s);
     return printer.line(s, out);
   });
+}
+
+/** -I / -S: whether a record passes, by the irq bits of its common_flags (skip_record() in trace-cmd). */
+function irqFilter(opts: ReportOptions): ((s: RecordStream) => boolean) | undefined {
+  const hidden = (opts.noIrqs ? TRACE_FLAG_HARDIRQ : 0) | (opts.noSoftirqs ? TRACE_FLAG_SOFTIRQ : 0);
+  if (hidden === 0) return undefined;
+  return (s) => {
+    const r = s.records;
+    const flags = r.payloadSize >= 8 ? latencyFieldsOf(s.handle, r.commonType)?.flags : undefined;
+    return (readField(r.page, r.payloadOffset, flags, s.handle.input.dat.params.littleEndian) & hidden) === 0;
+  };
+}
+
+const latencyFieldsByEvent = new WeakMap<EventFormat, LatencyFields>();
+
+function latencyFieldsOf(h: Handle, id: number): LatencyFields | undefined {
+  const event = h.ctx.event(id);
+  if (!event) return undefined;
+  let fields = latencyFieldsByEvent.get(event);
+  if (!fields) latencyFieldsByEvent.set(event, (fields = latencyFields(event)));
+  return fields;
 }
 
 function fileFiltersOf(dat: TraceDat, ctx: FileContext, specs: readonly FilterSpec[]): FileFilters | undefined {

@@ -9,7 +9,7 @@ import { addContext } from "../tracedat/reader/error-context.ts";
 import type { Handle } from "./handles.ts";
 import { StreamHeap, type MergeStream } from "./kway.ts";
 import type { HandleColumns } from "./printer.ts";
-import { makeReportTime } from "./time.ts";
+import { makeReportTime, type TimeSettings } from "./time.ts";
 
 export class RecordStream implements MergeStream {
   /** Report time of the current record; a double while exact. */
@@ -41,14 +41,27 @@ export class RecordStream implements MergeStream {
  * Opens every (handle, cpu) stream in merge order. trace-cmd 3.1.6 numbers the streams of all handles
  * in one sequence (each handle takes max_cpu slots) and --cpu filters on that number, not the cpu.
  */
-export function openStreams(handles: Handle[], opts: { rawTs: boolean; cpus?: ReadonlySet<number> }): RecordStream[] {
+export interface StreamOptions {
+  rawTs: boolean;
+  cpus?: ReadonlySet<number>;
+  /** --align-ts: added to every handle's offset (minus the earliest first-page time). */
+  alignNs?: bigint;
+}
+
+/** How a handle's timestamps map to report time. */
+export function timeSettings(h: Handle, opts: StreamOptions): TimeSettings {
+  const { input } = h;
+  return { rawTs: opts.rawTs, userOffsetNs: input.userOffsetNs + (opts.alignNs ?? 0n), isInstance: h.isInstance, ts2secsHz: input.ts2secsHz, noDate: input.noDate };
+}
+
+export function openStreams(handles: Handle[], opts: StreamOptions): RecordStream[] {
   const streams: RecordStream[] = [];
   let start = 0;
   for (const h of handles) {
     const slots = handleSlots(h);
     const { dat } = h.input;
     const layout: PageLayout = { littleEndian: dat.params.littleEndian, longSize: dat.kernelLongSize };
-    const toTime = makeReportTime(dat, { rawTs: opts.rawTs, userOffsetNs: h.input.userOffsetNs, isInstance: h.isInstance });
+    const toTime = makeReportTime(dat, timeSettings(h, opts));
     const label = h.buffer.name === "" ? "" : `buffer '${h.buffer.name}' `;
     const first = start;
     start += slots;

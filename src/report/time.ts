@@ -18,6 +18,10 @@ export interface TimeSettings {
   userOffsetNs: bigint;
   /** Instances do not inherit the guest TIME_SHIFT (trace-cmd clears handle->host). */
   isInstance: boolean;
+  /** --ts2secs HZ: timestamps are ticks of HZ, converted in doubles instead of by TSC2NSEC. */
+  ts2secsHz?: number;
+  /** --nodate: the DATE options are ignored. */
+  noDate?: boolean;
 }
 
 /** The clock name in trace_clock text: the token in brackets, e.g. "[local] global" → "local". */
@@ -39,15 +43,43 @@ export function printsInUsecs(file: TraceDat, rawTs: boolean): boolean {
 export function makeToTime(file: TraceDat, s: TimeSettings): ToTime | undefined {
   if (s.rawTs) return undefined;
   const o = file.options;
-  const offset = o.dateNs + o.offsetNs + s.userOffsetNs;
+  const offset = fileOffsetNs(file, s);
   const shift = s.isInstance ? undefined : o.timeShift;
-  const tsc = o.tsc2nsec && o.tsc2nsec.mult !== 0 ? o.tsc2nsec : undefined;
-  if (!shift && !tsc && offset === 0n) return undefined;
+  const tsc = tscOf(file, s);
+  const factor = ts2secsFactor(s);
+  if (!shift && !tsc && factor === undefined && offset === 0n) return undefined;
   return (ts, cpu) => {
     let t = shift ? hostSync(ts, cpu, shift) : ts;
-    if (tsc) t = tscToNs(t, tsc);
+    if (factor !== undefined) t = timesDouble(t, factor);
+    else if (tsc) t = tscToNs(t, tsc);
     return (t + offset) & U64;
   };
+}
+
+/** DATE (unless --nodate), OFFSET and --ts-offset, as one offset in ns. */
+function fileOffsetNs(file: TraceDat, s: TimeSettings): bigint {
+  const o = file.options;
+  return (s.noDate ? 0n : o.dateNs) + o.offsetNs + s.userOffsetNs;
+}
+
+/** TSC2NSEC, unless --ts2secs replaces it. */
+function tscOf(file: TraceDat, s: TimeSettings): Tsc2Nsec | undefined {
+  const tsc = file.options.tsc2nsec;
+  return s.ts2secsHz === undefined && tsc && tsc.mult !== 0 ? tsc : undefined;
+}
+
+/** trace-cmd's ts2secs: NSEC_PER_SEC / hz as a double. */
+function ts2secsFactor(s: TimeSettings): number | undefined {
+  return s.ts2secsHz === undefined ? undefined : 1e9 / s.ts2secsHz;
+}
+
+/**
+ * C's `u64 ts *= double`: ts rounded to a double, multiplied, truncated back. Past 2^64 the result is
+ * what x86-64 code gives for the undefined conversion, and what trace-cmd prints: 0.
+ */
+function timesDouble(ts: bigint, factor: number): bigint {
+  const v = Math.trunc(Number(ts) * factor);
+  return v >= 0 && v < 2 ** 64 ? BigInt(v) : 0n;
 }
 
 /** Below this, doubles hold the values and their sums exactly. */
@@ -65,10 +97,11 @@ export function makeReportTime(file: TraceDat, s: TimeSettings): ((ts: number | 
   const exact = makeToTime(file, s);
   if (!exact) return undefined;
   const o = file.options;
-  const offset = Number(o.dateNs + o.offsetNs + s.userOffsetNs);
+  const offset = Number(fileOffsetNs(file, s));
   const shift = s.isInstance ? undefined : o.timeShift;
   const shifts = shift?.cpus.map((samples) => doubleShift(samples, shift.flags));
-  const tsc = o.tsc2nsec && o.tsc2nsec.mult !== 0 ? o.tsc2nsec : undefined;
+  const tsc = tscOf(file, s);
+  const factor = ts2secsFactor(s);
   const toBig = (ts: number | bigint, cpu: number) => {
     const t = exact(BigInt(ts), cpu);
     return t < EXACT_BIG ? Number(t) : t;
@@ -82,7 +115,8 @@ export function makeReportTime(file: TraceDat, s: TimeSettings): ((ts: number | 
       t = f === undefined ? NaN : f(ts);
       if (!(t >= 0 && t < EXACT)) return toBig(ts, cpu);
     }
-    if (tsc) t = tscToNsExact(t, tsc.mult, tsc.shift);
+    if (factor !== undefined) t = Math.trunc(t * factor);
+    else if (tsc) t = tscToNsExact(t, tsc.mult, tsc.shift);
     t += offset;
     return t >= 0 && t < EXACT ? t : toBig(ts, cpu);
   };
