@@ -69,8 +69,9 @@ export async function main(argv: string[]): Promise<number> {
       }
       throw new UsageError(`unknown command '${given}': see 'vtrace --help'`);
     }
-    await cli.runMatchedCommand();
-    return 0;
+    // An action may return its exit status (report --check-events); otherwise success is 0.
+    const status: unknown = await cli.runMatchedCommand();
+    return typeof status === "number" ? status : 0;
   } catch (e) {
     return reportError(name, e);
   }

@@ -12,6 +12,7 @@ import { writePerfetto } from "../export/perfetto/export.ts";
 import { addContext } from "../tracedat/reader/error-context.ts";
 import { openTraceDat } from "../tracedat/reader/open.ts";
 import { listOption } from "./options.ts";
+import { infoMode, writeInfo, type InfoModeName } from "../report/info/index.ts";
 
 const DEFAULT_INPUT = "trace.dat";
 
@@ -32,6 +33,18 @@ interface ReportFlags {
   S?: boolean;
   w?: boolean;
   q?: boolean;
+  e?: boolean;
+  events?: boolean;
+  event?: unknown;
+  checkEvents?: boolean;
+  f?: boolean;
+  P?: boolean;
+  E?: boolean;
+  cpus?: boolean;
+  firstEvent?: boolean;
+  lastEvent?: boolean;
+  stat?: boolean;
+  uname?: boolean;
 }
 
 export function registerReport(cli: CAC): void {
@@ -59,12 +72,31 @@ export function registerReport(cli: CAC): void {
     .option("-S", "Hide events recorded in soft interrupt context")
     .option("-w", "Wakeup latencies: after each sched_switch that ends a wakeup, and totals at the end (one input only)")
     .option("-q", "Quiet: no warnings on stderr")
+    // Information about the file instead of its events (the first of these given wins, as in trace-cmd).
+    .option("-e", "Show the file's endianness")
+    .option("--events", "Show the event formats stored in the file")
+    .option("--event <regex>", "Show the stored formats of the events or systems matching REGEX")
+    .option("--check-events", "Exit 0 if every event format parses, 22 (EINVAL) if not")
+    .option("-f", "Show the function map (kallsyms) stored in the file")
+    .option("-P", "Show the printk formats stored in the file")
+    .option("-E", "List the events the file has formats for, as system:name")
+    .option("--cpus", "List the CPUs that have data")
+    .option("--first-event", "With --cpus: the time of each CPU's first event")
+    .option("--last-event", "With --cpus: the time of each CPU's last event")
+    .option("--stat", "Show the kernel buffer statistics stored at the end of the recording")
+    .option("--uname", "Show the uname of the recording machine (and the version)")
+    .option("--version", "Show the version of the tool that wrote the file")
     // cac would read "--ts-offset -5000" as flags -5 -0 …; the offsets come from the raw argv instead,
     // so unknown options are checked here rather than by cac.
     .allowUnknownOptions()
-    .action((file: string | undefined, flags: ReportFlags) => {
+    .action((file: string | undefined, flags: ReportFlags): number => {
       checkOptions(flags, cli.rawArgs);
-      runReport(withInputFile(flags, file), cli.rawArgs);
+      const input = withInputFile(flags, file);
+      // cac sets `version` for -v (the -F negation) too: only a literal --version asks for the file's.
+      const info = infoMode({ ...input, event: typeof input.event === "string" ? input.event : undefined, version: cli.rawArgs.includes("--version") });
+      if (info) return runInfo(info, input, cli.rawArgs);
+      runReport(input, cli.rawArgs);
+      return 0;
     });
 }
 
@@ -129,8 +161,43 @@ function runReport(flags: ReportFlags, rawArgs: string[]): void {
   }
 }
 
+/**
+ * An information mode. Those trace-cmd answers inside its file loop read only the first file, so a
+ * later file is not even opened (a broken one does not fail the command, as in trace-cmd).
+ */
+function runInfo(mode: InfoModeName, flags: ReportFlags, rawArgs: string[]): number {
+  const paths = listOption(flags.input);
+  if (paths.length === 0) paths.push(DEFAULT_INPUT);
+  const offsets = tsOffsetsByInput(rawArgs, paths.length);
+  const ts2secs = ts2secsByInput(rawArgs, paths.length);
+  const opened = READS_EVERY_FILE.has(mode) ? paths : paths.slice(0, 1);
+  const sources: FileSource[] = [];
+  try {
+    const inputs = opened.map((path, i) => {
+      const source = openInput(path);
+      sources.push(source);
+      return { path, dat: inFile(path, () => openTraceDat(source)), userOffsetNs: offsets[i] ?? 0n, ts2secsHz: ts2secs[i], noDate: flags.nodate === true };
+    });
+    const out = new FdWriter(1);
+    let result: ReturnType<typeof writeInfo>;
+    try {
+      const event = typeof flags.event === "string" ? flags.event : undefined;
+      result = writeInfo(mode, inputs, out, { ...flags, event, t: flags.t === true, rawTs: flags.rawTs === true });
+    } finally {
+      out.flush();
+    }
+    if (flags.q !== true) for (const w of result.warnings) process.stderr.write(`vtrace report: warning: ${w}\n`);
+    return result.exitCode;
+  } finally {
+    for (const s of sources) s[Symbol.dispose]();
+  }
+}
+
+const READS_EVERY_FILE = new Set<InfoModeName>(["cpus", "stat", "uname", "version"]);
+
 const KNOWN_OPTIONS = new Set(["--", "i", "input", "t", "R", "F", "l", "cpu", "rawTs", "raw-ts", "tsOffset", "ts-offset", "namePrefix", "name-prefix", "tsCheck", "ts-check", "format", "h", "help", "v", "version",
-  "ts2secs", "tsDiff", "ts-diff", "alignTs", "align-ts", "nodate", "I", "S", "w", "q"]);
+  "ts2secs", "tsDiff", "ts-diff", "alignTs", "align-ts", "nodate", "I", "S", "w", "q",
+  "e", "events", "event", "checkEvents", "check-events", "f", "P", "E", "cpus", "firstEvent", "first-event", "lastEvent", "last-event", "stat", "uname"]);
 
 function checkOptions(flags: ReportFlags, rawArgs: string[]): void {
   const negativeOffsets = rawArgs.filter((a, i) => (rawArgs[i - 1] === "--ts-offset" || rawArgs[i - 1] === "--ts2secs") && /^-\d+$/.test(a)).join("");

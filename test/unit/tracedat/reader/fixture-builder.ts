@@ -32,6 +32,14 @@ export interface DemoFile {
   eventsPerPage?: number;
   /** The demo event's print fmt; default "val=%d", REC->val. */
   printFmt?: string;
+  /** Extra event systems (format texts) after "demo_sys". */
+  extraSystems?: { name: string; formats: string[] }[];
+  /** ftrace event formats (none by default). */
+  ftraceFormats?: string[];
+  /** /proc/kallsyms text (empty by default). */
+  kallsyms?: string;
+  /** printk_formats text (empty by default). */
+  printk?: string;
 }
 
 export const PAGE_SIZE = 4096;
@@ -110,15 +118,35 @@ function metadata(f: DemoFile, le: boolean, longSize: number): Meta {
   const fmt = te.encode(demoFormat(f.printFmt));
   return {
     headerInfo: new ByteWriter(le).cstring("header_page").u64(hp.length).bytes(hp).cstring("header_event").u64(he.length).bytes(he).finish(),
-    ftrace: new ByteWriter(le).u32(0).finish(),
-    events: new ByteWriter(le).u32(1).cstring("demo_sys").u32(1).u64(fmt.length).bytes(fmt).finish(),
-    kallsyms: new ByteWriter(le).u32(0).finish(),
-    printk: new ByteWriter(le).u32(0).finish(),
+    ftrace: formatList(new ByteWriter(le), f.ftraceFormats ?? []).finish(),
+    events: eventSystems(le, fmt, f.extraSystems ?? []),
+    kallsyms: sized32(le, f.kallsyms ?? ""),
+    printk: sized32(le, f.printk ?? ""),
     cmdlines: (() => {
       const c = te.encode(f.cmdlines ?? "42 bash\n7 worker\n");
       return new ByteWriter(le).u64(c.length).bytes(c).finish();
     })(),
   };
+}
+
+function formatList(w: ByteWriter, formats: string[]): ByteWriter {
+  w.u32(formats.length);
+  for (const text of formats) {
+    const bytes = te.encode(text);
+    w.u64(bytes.length).bytes(bytes);
+  }
+  return w;
+}
+
+function eventSystems(le: boolean, demo: Uint8Array, extra: { name: string; formats: string[] }[]): Uint8Array {
+  const w = new ByteWriter(le).u32(1 + extra.length).cstring("demo_sys").u32(1).u64(demo.length).bytes(demo);
+  for (const sys of extra) formatList(w.cstring(sys.name), sys.formats);
+  return w.finish();
+}
+
+function sized32(le: boolean, text: string): Uint8Array {
+  const bytes = te.encode(text);
+  return new ByteWriter(le).u32(bytes.length).bytes(bytes).finish();
 }
 
 function initialHeader(w: ByteWriter, f: DemoFile, longSize: number): void {
