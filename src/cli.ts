@@ -26,6 +26,8 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   extract: async () => (await import("./commands/extract.ts")).registerExtract,
   reset: async () => (await import("./commands/reset.ts")).registerReset,
   list: async () => (await import("./commands/list.ts")).registerList,
+  stat: async () => (await import("./commands/stat.ts")).registerStat,
+  convert: async () => (await import("./commands/convert.ts")).registerConvert,
 };
 
 /** The commands to register for these arguments: the named one, or all for help and mistakes. */

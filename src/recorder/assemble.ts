@@ -6,7 +6,7 @@ import { statSync, unlinkSync } from "node:fs";
 import { closeFd, copyRange, O_RDONLY, openFd, preadFd, pwriteAll, writeAll } from "../../ffi/fd.ts";
 import { VtraceError } from "../errors.ts";
 import { ByteWriter } from "../lib/writer.ts";
-import { type TraceFileParams, type TraceMetadata, type TraceOption, wholePages } from "../tracedat/model.ts";
+import { TRACECMD_OPTION_BUFFER, type TraceFileParams, type TraceMetadata, type TraceOption, wholePages } from "../tracedat/model.ts";
 import { alignUp, encodeV6Head, layoutFlyrecord } from "../tracedat/writer-v6.ts";
 import * as V7 from "../tracedat/writer-v7.ts";
 
@@ -18,6 +18,14 @@ export interface AssembleInput {
   clock: string;
   /** Temporary per-CPU files, index = cpu. */
   cpuFiles: readonly string[];
+  /** Buffer instances (convert), each with a file per CPU of the file's CPU count. */
+  instances?: readonly InstanceFiles[];
+}
+
+export interface InstanceFiles {
+  name: string;
+  clock: string;
+  cpuFiles: readonly string[];
 }
 
 export interface AssembledCpu {
@@ -27,8 +35,37 @@ export interface AssembledCpu {
 }
 
 export function assembleTraceDat(input: AssembleInput): AssembledCpu[] {
-  const head = encodeV6Head(input.params, input.meta, input.cpuFiles.length, input.options);
-  return appendFlyrecord(input.outFd, head, input.cpuFiles, input.clock, input.params);
+  const { params } = input;
+  const instances = input.instances ?? [];
+  const headWith = (offsets: readonly number[]) => encodeV6Head(params, input.meta, input.cpuFiles.length, [...input.options, ...instances.map((b, i) => v6BufferOption(params.littleEndian, offsets[i] ?? 0, b.name))]);
+  // Each instance's flyrecord section follows the data before it; the head (whose length does not
+  // depend on the offsets) names where each one starts.
+  const headLength = headWith([]).length;
+  let end = flyrecordEnd(headLength, input.cpuFiles, input.clock, params);
+  const offsets = instances.map((b) => {
+    const at = end;
+    end = flyrecordEnd(at, b.cpuFiles, b.clock, params);
+    return at;
+  });
+  const top = appendFlyrecord(input.outFd, headWith(offsets), input.cpuFiles, input.clock, params);
+  instances.forEach((b, i) => writeFlyrecord(input.outFd, offsets[i]!, b.cpuFiles, b.clock, params));
+  return top;
+}
+
+/** A v6 BUFFER option: where the instance's flyrecord section starts, and its name. */
+function v6BufferOption(littleEndian: boolean, offset: number, name: string): TraceOption {
+  return { id: TRACECMD_OPTION_BUFFER, data: new ByteWriter(littleEndian, 16 + name.length).u64(offset).cstring(name).finish() };
+}
+
+/** Where a flyrecord section written at `at` ends (after its last CPU's data). */
+function flyrecordEnd(at: number, cpuFiles: readonly string[], clock: string, params: Pick<TraceFileParams, "littleEndian" | "pageSize">): number {
+  const sizes = cpuSizes(cpuFiles, params.pageSize);
+  const fly = layoutFlyrecord(at, sizes, clock, params);
+  return sizes.reduce((last, size, cpu) => (size > 0 ? Math.max(last, fly.dataOffsets[cpu]! + size) : last), at + fly.table.length);
+}
+
+function cpuSizes(cpuFiles: readonly string[], pageSize: number): number[] {
+  return cpuFiles.map((f) => wholePages(statSync(f).size, pageSize));
 }
 
 /**
@@ -41,28 +78,53 @@ export function assembleTraceDatV7(input: AssembleInput, compressor?: V7.Compres
   const le = params.littleEndian;
   const strings = new V7.SectionStrings();
   const head = V7.encodeV7Head(params, input.meta, input.options, strings, compressor);
-  const bufferId = strings.id(V7.bufferDescription(""));
-  const bufferAt = head.bytes.length;
   writeAll(outFd, head.bytes);
+  const buffers = [{ name: "", clock: input.clock, cpuFiles: input.cpuFiles }, ...(input.instances ?? [])];
+  const total = buffers.reduce((sum, b) => sum + cpuSizes(b.cpuFiles, params.pageSize).reduce((a, n) => a + n, 0), 0);
+  const progress = { done: 0, total, onBytes };
+  let at = head.bytes.length;
+  const written = buffers.map((b) => {
+    const section = writeBufferSection(outFd, at, b, strings, params, compressor, progress);
+    at = section.end;
+    return section;
+  });
+  writeAll(outFd, V7.encodeV7Tail(le, written.map((w) => w.option), strings, compressor));
+  pwriteAll(outFd, new ByteWriter(le, 8).u64(at).finish(), head.doneNextAt);
+  return written[0]!.cpus;
+}
+
+interface CompressTally {
+  done: number;
+  total: number;
+  onBytes?: CompressProgress;
+}
+
+/** One BUFFER section at `at`: its header (size patched once known), then each CPU's data page aligned. */
+function writeBufferSection(
+  outFd: number,
+  bufferAt: number,
+  buffer: InstanceFiles,
+  strings: V7.SectionStrings,
+  params: TraceFileParams,
+  compressor: V7.Compressor | undefined,
+  tally: CompressTally,
+): { cpus: AssembledCpu[]; option: TraceOption; end: number } {
+  const le = params.littleEndian;
+  const bufferId = strings.id(V7.bufferDescription(buffer.name));
   writeAll(outFd, V7.bufferSectionHeader(le, bufferId, 0, compressor !== undefined));
   let at = bufferAt + V7.SECTION_HEADER_SIZE;
-  const sizes = input.cpuFiles.map((file) => wholePages(statSync(file).size, params.pageSize));
-  const total = sizes.reduce((a, b) => a + b, 0);
-  let done = 0;
-  const cpus = input.cpuFiles.map((file, cpu) => {
+  const sizes = cpuSizes(buffer.cpuFiles, params.pageSize);
+  const cpus = buffer.cpuFiles.map((file, cpu) => {
     const offset = alignUp(at, params.pageSize);
     if (offset > at) writeAll(outFd, new Uint8Array(offset - at));
-    const pages = sizes[cpu]!;
-    const progress = (n: number) => onBytes?.(cpu, (done += n), total);
-    const stored = compressor ? writeChunks(outFd, file, pages, params, compressor, progress) : copyWhole(file, outFd, pages);
+    const progress = (n: number) => tally.onBytes?.(cpu, (tally.done += n), tally.total);
+    const stored = compressor ? writeChunks(outFd, file, sizes[cpu]!, params, compressor, progress) : copyWhole(file, outFd, sizes[cpu]!);
     at = offset + stored.bytes;
     return { cpu, offset, size: stored.size };
   });
   pwriteAll(outFd, V7.bufferSectionHeader(le, bufferId, at - bufferAt - V7.SECTION_HEADER_SIZE, compressor !== undefined), bufferAt);
-  const buffer = V7.bufferOption(le, { offset: bufferAt, name: "", clock: input.clock, pageSize: params.pageSize }, cpus);
-  writeAll(outFd, V7.encodeV7Tail(le, buffer, strings, compressor));
-  pwriteAll(outFd, new ByteWriter(le, 8).u64(at).finish(), head.doneNextAt);
-  return cpus;
+  const option = V7.bufferOption(le, { offset: bufferAt, name: buffer.name, clock: buffer.clock, pageSize: params.pageSize }, cpus);
+  return { cpus, option, end: at };
 }
 
 /** Called after each compressed chunk: the CPU, bytes compressed so far (all CPUs), and the total. */
@@ -126,11 +188,16 @@ export function appendFlyrecord(
   clock: string,
   params: Pick<TraceFileParams, "littleEndian" | "pageSize">,
 ): AssembledCpu[] {
-  const sizes = cpuFiles.map((f) => wholePages(statSync(f).size, params.pageSize));
-  const fly = layoutFlyrecord(head.length, sizes, clock, params);
   writeAll(outFd, head);
+  return writeFlyrecord(outFd, head.length, cpuFiles, clock, params);
+}
+
+/** "flyrecord", the CPU table and clock, then each CPU's pages; the output is at offset `start`. */
+function writeFlyrecord(outFd: number, start: number, cpuFiles: readonly string[], clock: string, params: Pick<TraceFileParams, "littleEndian" | "pageSize">): AssembledCpu[] {
+  const sizes = cpuSizes(cpuFiles, params.pageSize);
+  const fly = layoutFlyrecord(start, sizes, clock, params);
   writeAll(outFd, fly.table);
-  let at = head.length + fly.table.length;
+  let at = start + fly.table.length;
   cpuFiles.forEach((file, cpu) => {
     const size = sizes[cpu]!;
     if (size === 0) return;

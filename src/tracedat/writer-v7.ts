@@ -142,10 +142,10 @@ export function encodeChunk(littleEndian: boolean, pages: Uint8Array, compressor
   return new ByteWriter(littleEndian, 8 + packed.length).u32(packed.length).u32(pages.length).bytes(packed).finish();
 }
 
-/** After the CPU data: an OPTIONS section with the BUFFER option, then the STRINGS section. */
-export function encodeV7Tail(littleEndian: boolean, buffer: M.TraceOption, strings: SectionStrings, compressor?: Compressor): Uint8Array {
+/** After the CPU data: an OPTIONS section with the BUFFER options (top first), then the STRINGS section. */
+export function encodeV7Tail(littleEndian: boolean, buffers: readonly M.TraceOption[], strings: SectionStrings, compressor?: Compressor): Uint8Array {
   const w = new ByteWriter(littleEndian, 1024);
-  putOptionsSection(w, [buffer], 0n, strings);
+  putOptionsSection(w, buffers, 0n, strings);
   const stringsId = strings.id("strings");
   putSection(w, M.TRACECMD_OPTION_STRINGS, stringsId, strings.encode(), compressor);
   return w.finish();

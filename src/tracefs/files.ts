@@ -15,6 +15,15 @@ export function readText(path: string): string {
   }
 }
 
+/** The text of a file, or null when it is missing or cannot be read (EPERM on a locked-down kernel). */
+export function readTextOrNull(path: string): string | null {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return null;
+  }
+}
+
 export function readBytes(path: string): Uint8Array {
   try {
     return new Uint8Array(readFileSync(path));

@@ -61,10 +61,12 @@ export interface FileOptions {
   warnings: string[];
   /** GUEST options: the guests recorded alongside this (host) file. */
   guests: GuestInfo[];
+  /** Every option as stored, in file order (DONE left out): what `convert` carries over. */
+  stored: M.TraceOption[];
 }
 
 export function emptyOptions(): FileOptions {
-  return { dateNs: 0n, offsetNs: 0n, cpustats: [], buffersV6: [], buffersV7: [], sections: new Map(), warnings: [], guests: [] };
+  return { dateNs: 0n, offsetNs: 0n, cpustats: [], buffersV6: [], buffersV7: [], sections: new Map(), warnings: [], guests: [], stored: [] };
 }
 
 export interface OptionContext {
@@ -112,6 +114,7 @@ const SECTION_IDS = [
 
 /** Applies one option to `opts`. DONE is handled by the caller (its framing differs between v6 and v7). */
 export function applyOption(opts: FileOptions, id: number, data: Uint8Array, ctx: OptionContext): void {
+  opts.stored.push({ id, data: data.slice() }); // a copy: cursors may reuse their read buffer
   if (SECTION_IDS.includes(id)) {
     if (data.length >= 8) opts.sections.set(id, cursor(data, ctx).u64n("section offset"));
     return;

@@ -1,0 +1,124 @@
+// `convert`: a trace.dat rewritten as v6 or v7 (any compression): the same metadata, options and
+// pages, every buffer instance included. Each CPU's pages go through a temporary file (decompressed
+// when the input is v7), then the recorder's writers assemble the output.
+// Source of truth: trace-cmd 3.1.6 tracecmd/trace-convert.c, trace-output.c tracecmd_copy().
+
+import { existsSync, realpathSync } from "node:fs";
+import { closeFd, O_CREAT, O_TRUNC, O_WRONLY, openFd, writeAll } from "../../ffi/fd.ts";
+import { UsageError, VtraceError } from "../errors.ts";
+import { openFileSource } from "../io/file-source.ts";
+import { assembleTraceDat, assembleTraceDatV7, type AssembleInput, type CompressProgress, removeFiles } from "../recorder/assemble.ts";
+import { parseClockName } from "../report/time.ts";
+import { compressorFor, type CompressionName } from "../tracedat/compressors.ts";
+import * as M from "../tracedat/model.ts";
+import { openPageStream } from "../tracedat/reader/cpu-pages.ts";
+import { openTraceDat } from "../tracedat/reader/open.ts";
+import type { BufferData, TraceDat } from "../tracedat/reader/trace-dat.ts";
+
+export interface ConvertOptions {
+  input: string;
+  output: string;
+  fileVersion: 6 | 7;
+  compression?: CompressionName;
+  onCompress?: CompressProgress;
+}
+
+export interface ConvertSummary {
+  /** Buffers written, the top one included. */
+  buffers: number;
+  /** Pages of CPU data copied. */
+  pages: number;
+}
+
+/** Options the writers make anew: framing, section pointers and buffer descriptions. */
+const REBUILT = new Set([
+  M.TRACECMD_OPTION_DONE,
+  M.TRACECMD_OPTION_BUFFER,
+  M.TRACECMD_OPTION_STRINGS,
+  M.TRACECMD_OPTION_HEADER_INFO,
+  M.TRACECMD_OPTION_FTRACE_EVENTS,
+  M.TRACECMD_OPTION_EVENT_FORMATS,
+  M.TRACECMD_OPTION_KALLSYMS,
+  M.TRACECMD_OPTION_PRINTK,
+  M.TRACECMD_OPTION_CMDLINES,
+  M.TRACECMD_OPTION_BUFFER_TEXT,
+]);
+
+export function convertFile(opts: ConvertOptions): ConvertSummary {
+  using source = openInput(opts.input);
+  if (existsSync(opts.output) && realpathSync(opts.output) === realpathSync(opts.input)) {
+    throw new UsageError(`the output '${opts.output}' is the input file`);
+  }
+  const dat = openTraceDat(source);
+  if (dat.latencyText) throw new VtraceError(`${opts.input} is a latency-format trace (text, no buffers): nothing to convert`, { file: opts.input });
+  const topClock = parseClockName(dat.clockText) ?? dat.buffers[0]?.clock ?? "local";
+  const temp: string[] = [];
+  const tally = { pages: 0 };
+  try {
+    const buffers = dat.buffers.map((b, i) => ({ name: b.name, clock: b.clock ?? topClock, cpuFiles: spillPages(dat, b, `${opts.output}.convert-b${i}`, temp, tally) }));
+    const [top, ...instances] = buffers;
+    writeOutput(opts, {
+      params: { ...dat.params, version: opts.fileVersion },
+      meta: dat.metadata,
+      options: dat.options.stored.filter((o) => !REBUILT.has(o.id)),
+      clock: top?.clock ?? topClock,
+      cpuFiles: top?.cpuFiles ?? [],
+      instances,
+    });
+    return { buffers: buffers.length, pages: tally.pages };
+  } finally {
+    removeFiles(temp);
+  }
+}
+
+function openInput(path: string) {
+  try {
+    return openFileSource(path);
+  } catch (e) {
+    throw new VtraceError(`cannot open '${path}': ${(e as { code?: string }).code ?? "error"}`, { file: path });
+  }
+}
+
+/** Writes each CPU's pages of one buffer (decompressed) to `${base}.cpuN`, one file per CPU of the file. */
+function spillPages(dat: TraceDat, buffer: BufferData, base: string, temp: string[], tally: { pages: number }): string[] {
+  return Array.from({ length: dat.cpuCount }, (_, cpu) => {
+    const path = `${base}.cpu${cpu}`;
+    temp.push(path);
+    const fd = openFd(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600);
+    try {
+      const ref = buffer.cpus.find((c) => c.cpu === cpu && c.size > 0);
+      if (ref) tally.pages += copyPages(dat, buffer, ref, fd);
+    } finally {
+      closeFd(fd);
+    }
+    return path;
+  });
+}
+
+/** Copies one CPU's pages; returns how many. */
+function copyPages(dat: TraceDat, buffer: BufferData, ref: M.CpuDataRef, fd: number): number {
+  const pages = openPageStream({
+    source: dat.source,
+    littleEndian: dat.params.littleEndian,
+    pageSize: buffer.pageSize,
+    offset: ref.offset,
+    size: ref.size,
+    decompress: buffer.compressed ? dat.decompress : undefined,
+  });
+  let count = 0;
+  for (let page = pages.next(); page; page = pages.next(), count++) writeAll(fd, page);
+  return count;
+}
+
+function writeOutput(opts: ConvertOptions, input: Omit<AssembleInput, "outFd">): void {
+  const outFd = openFd(opts.output, O_WRONLY | O_CREAT | O_TRUNC, 0o644);
+  try {
+    if (opts.fileVersion === 7) assembleTraceDatV7({ ...input, outFd }, compressorFor(opts.compression ?? "any"), opts.onCompress);
+    else assembleTraceDat({ ...input, outFd });
+  } catch (e) {
+    removeFiles([opts.output]);
+    throw e;
+  } finally {
+    closeFd(outFd);
+  }
+}
