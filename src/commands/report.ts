@@ -107,13 +107,41 @@ function withInputFile(flags: ReportFlags, file: string | undefined): ReportFlag
   return { ...flags, input: [file] };
 }
 
-function runReport(flags: ReportFlags, rawArgs: string[]): void {
-  if (flags.format !== "text" && flags.format !== "perfetto") throw new UsageError(`invalid --format '${String(flags.format)}': use 'text' or 'perfetto'`);
+/** The -i paths, default trace.dat. */
+function inputPaths(flags: ReportFlags): string[] {
   const paths = listOption(flags.input);
-  if (paths.length === 0) paths.push(DEFAULT_INPUT);
+  return paths.length > 0 ? paths : [DEFAULT_INPUT];
+}
+
+/**
+ * Opens the first `count` -i files as report inputs with their per-file time settings (--ts-offset,
+ * --ts2secs, --nodate), runs `use`, and closes them.
+ */
+function withInputs<T>(flags: ReportFlags, rawArgs: string[], count: number, use: (inputs: ReportInput[]) => T): T {
+  const paths = inputPaths(flags);
   const offsets = tsOffsetsByInput(rawArgs, paths.length);
   const ts2secs = ts2secsByInput(rawArgs, paths.length);
-  if (flags.w === true && paths.length > 1) throw new UsageError("-w (wakeup latency) works on a single input file");
+  const sources: FileSource[] = [];
+  try {
+    const inputs = paths.slice(0, count).map((path, i): ReportInput => {
+      const source = openInput(path);
+      sources.push(source);
+      return { path, dat: inFile(path, () => openTraceDat(source)), userOffsetNs: offsets[i] ?? 0n, ts2secsHz: ts2secs[i], noDate: flags.nodate === true };
+    });
+    return use(inputs);
+  } finally {
+    for (const s of sources) s[Symbol.dispose]();
+  }
+}
+
+function printWarnings(flags: ReportFlags, warnings: readonly string[]): void {
+  if (flags.q !== true) for (const w of warnings) process.stderr.write(`vtrace report: warning: ${w}\n`);
+}
+
+function runReport(flags: ReportFlags, rawArgs: string[]): void {
+  if (flags.format !== "text" && flags.format !== "perfetto") throw new UsageError(`invalid --format '${String(flags.format)}': use 'text' or 'perfetto'`);
+  const count = inputPaths(flags).length;
+  if (flags.w === true && count > 1) throw new UsageError("-w (wakeup latency) works on a single input file");
   const cpus = flags.cpu === undefined ? undefined : new Set(listOption(flags.cpu).flatMap(parseCpuList));
   const filters = filtersByInput(rawArgs);
   if (filters && flags.format !== "text") throw new UsageError("-F works with --format text only");
@@ -121,13 +149,7 @@ function runReport(flags: ReportFlags, rawArgs: string[]): void {
   for (const f of filters?.ignored ?? []) {
     process.stderr.write(`vtrace report: warning: -F '${f.text}' is ignored, as trace-cmd 3.1.6 ignores a -F after the only -i when none comes before it\n`);
   }
-  const sources: FileSource[] = [];
-  try {
-    const inputs = paths.map((path, i): ReportInput => {
-      const source = openInput(path);
-      sources.push(source);
-      return { path, dat: inFile(path, () => openTraceDat(source)), userOffsetNs: offsets[i] ?? 0n, ts2secsHz: ts2secs[i], noDate: flags.nodate === true };
-    });
+  withInputs(flags, rawArgs, count, (inputs) => {
     const out = new FdWriter(1);
     let result: ReturnType<typeof writeReport>;
     try {
@@ -154,11 +176,9 @@ function runReport(flags: ReportFlags, rawArgs: string[]): void {
     } finally {
       out.flush(); // what was printed before a failure still goes out
     }
-    if (flags.q !== true) for (const w of result.warnings) process.stderr.write(`vtrace report: warning: ${w}\n`);
+    printWarnings(flags, result.warnings);
     if (result.error && !out.closed) throw result.error;
-  } finally {
-    for (const s of sources) s[Symbol.dispose]();
-  }
+  });
 }
 
 /**
@@ -166,18 +186,8 @@ function runReport(flags: ReportFlags, rawArgs: string[]): void {
  * later file is not even opened (a broken one does not fail the command, as in trace-cmd).
  */
 function runInfo(mode: InfoModeName, flags: ReportFlags, rawArgs: string[]): number {
-  const paths = listOption(flags.input);
-  if (paths.length === 0) paths.push(DEFAULT_INPUT);
-  const offsets = tsOffsetsByInput(rawArgs, paths.length);
-  const ts2secs = ts2secsByInput(rawArgs, paths.length);
-  const opened = READS_EVERY_FILE.has(mode) ? paths : paths.slice(0, 1);
-  const sources: FileSource[] = [];
-  try {
-    const inputs = opened.map((path, i) => {
-      const source = openInput(path);
-      sources.push(source);
-      return { path, dat: inFile(path, () => openTraceDat(source)), userOffsetNs: offsets[i] ?? 0n, ts2secsHz: ts2secs[i], noDate: flags.nodate === true };
-    });
+  const count = READS_EVERY_FILE.has(mode) ? inputPaths(flags).length : 1;
+  return withInputs(flags, rawArgs, count, (inputs) => {
     const out = new FdWriter(1);
     let result: ReturnType<typeof writeInfo>;
     try {
@@ -186,11 +196,9 @@ function runInfo(mode: InfoModeName, flags: ReportFlags, rawArgs: string[]): num
     } finally {
       out.flush();
     }
-    if (flags.q !== true) for (const w of result.warnings) process.stderr.write(`vtrace report: warning: ${w}\n`);
+    printWarnings(flags, result.warnings);
     return result.exitCode;
-  } finally {
-    for (const s of sources) s[Symbol.dispose]();
-  }
+  });
 }
 
 const READS_EVERY_FILE = new Set<InfoModeName>(["cpus", "stat", "uname", "version"]);

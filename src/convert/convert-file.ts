@@ -11,8 +11,9 @@ import { assembleTraceDat, assembleTraceDatV7, type AssembleInput, type Compress
 import { parseClockName } from "../report/time.ts";
 import { compressorFor, type CompressionName } from "../tracedat/compressors.ts";
 import * as M from "../tracedat/model.ts";
-import { openPageStream } from "../tracedat/reader/cpu-pages.ts";
+import { bufferCpuPages } from "../tracedat/reader/cpu-pages.ts";
 import { openTraceDat } from "../tracedat/reader/open.ts";
+import { SECTION_IDS } from "../tracedat/reader/options.ts";
 import type { BufferData, TraceDat } from "../tracedat/reader/trace-dat.ts";
 
 export interface ConvertOptions {
@@ -31,18 +32,7 @@ export interface ConvertSummary {
 }
 
 /** Options the writers make anew: framing, section pointers and buffer descriptions. */
-const REBUILT = new Set([
-  M.TRACECMD_OPTION_DONE,
-  M.TRACECMD_OPTION_BUFFER,
-  M.TRACECMD_OPTION_STRINGS,
-  M.TRACECMD_OPTION_HEADER_INFO,
-  M.TRACECMD_OPTION_FTRACE_EVENTS,
-  M.TRACECMD_OPTION_EVENT_FORMATS,
-  M.TRACECMD_OPTION_KALLSYMS,
-  M.TRACECMD_OPTION_PRINTK,
-  M.TRACECMD_OPTION_CMDLINES,
-  M.TRACECMD_OPTION_BUFFER_TEXT,
-]);
+const REBUILT = new Set([M.TRACECMD_OPTION_DONE, M.TRACECMD_OPTION_BUFFER, M.TRACECMD_OPTION_STRINGS, M.TRACECMD_OPTION_BUFFER_TEXT, ...SECTION_IDS]);
 
 export function convertFile(opts: ConvertOptions): ConvertSummary {
   using source = openInput(opts.input);
@@ -97,14 +87,7 @@ function spillPages(dat: TraceDat, buffer: BufferData, base: string, temp: strin
 
 /** Copies one CPU's pages; returns how many. */
 function copyPages(dat: TraceDat, buffer: BufferData, ref: M.CpuDataRef, fd: number): number {
-  const pages = openPageStream({
-    source: dat.source,
-    littleEndian: dat.params.littleEndian,
-    pageSize: buffer.pageSize,
-    offset: ref.offset,
-    size: ref.size,
-    decompress: buffer.compressed ? dat.decompress : undefined,
-  });
+  const pages = bufferCpuPages(dat, buffer, ref);
   let count = 0;
   for (let page = pages.next(); page; page = pages.next(), count++) writeAll(fd, page);
   return count;

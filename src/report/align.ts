@@ -5,7 +5,7 @@
 // tracecmd_get_first_ts() and update_page_info().
 
 import { decodePageHeader } from "../ringbuf/page.ts";
-import { openPageStream } from "../tracedat/reader/cpu-pages.ts";
+import { bufferCpuPages } from "../tracedat/reader/cpu-pages.ts";
 import type { Handle } from "./handles.ts";
 import { timeSettings, type StreamOptions } from "./streams.ts";
 import { makeToTime } from "./time.ts";
@@ -27,14 +27,7 @@ function firstPageTime(h: Handle, opts: StreamOptions): bigint {
   let first: bigint | undefined;
   for (const ref of h.buffer.cpus) {
     if (ref.size === 0) continue;
-    const page = openPageStream({
-      source: dat.source,
-      littleEndian: dat.params.littleEndian,
-      pageSize: h.buffer.pageSize,
-      offset: ref.offset,
-      size: ref.size,
-      decompress: h.buffer.compressed ? dat.decompress : undefined,
-    }).next();
+    const page = bufferCpuPages(dat, h.buffer, ref).next();
     if (!page) continue;
     const raw = decodePageHeader(page, { littleEndian: dat.params.littleEndian, longSize: dat.kernelLongSize }).ts;
     const ts = toTime ? toTime(raw, ref.cpu) : raw;

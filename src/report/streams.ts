@@ -3,7 +3,7 @@
 
 import { VtraceError } from "../errors.ts";
 import type { PageLayout } from "../ringbuf/page.ts";
-import { openPageStream } from "../tracedat/reader/cpu-pages.ts";
+import { bufferCpuPages } from "../tracedat/reader/cpu-pages.ts";
 import { CpuRecords } from "../tracedat/reader/cpu-records.ts";
 import { addContext } from "../tracedat/reader/error-context.ts";
 import type { Handle } from "./handles.ts";
@@ -67,14 +67,7 @@ export function openStreams(handles: Handle[], opts: StreamOptions): RecordStrea
     start += slots;
     const refs = [...h.buffer.cpus].filter((c) => c.size > 0 && c.cpu < slots && (!opts.cpus || opts.cpus.has(first + c.cpu)));
     for (const ref of refs.sort((a, b) => a.cpu - b.cpu)) {
-      const pages = openPageStream({
-        source: dat.source,
-        littleEndian: dat.params.littleEndian,
-        pageSize: h.buffer.pageSize,
-        offset: ref.offset,
-        size: ref.size,
-        decompress: h.buffer.compressed ? dat.decompress : undefined,
-      });
+      const pages = bufferCpuPages(dat, h.buffer, ref);
       streams.push(new RecordStream(h, ref.cpu, new CpuRecords(ref.cpu, pages, layout, `${label}cpu${ref.cpu}`), toTime));
     }
   }

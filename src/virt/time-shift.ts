@@ -4,7 +4,7 @@
 // host time, interpolated between rounds when there are several).
 
 import { openFileSource } from "../io/file-source.ts";
-import { openPageStream } from "../tracedat/reader/cpu-pages.ts";
+import { bufferCpuPages } from "../tracedat/reader/cpu-pages.ts";
 import type { HandshakeOffset } from "../merge/clock-map.ts";
 import { type Marker, pairSyncSamples, printLayout, syncMarkers } from "../merge/sync-markers.ts";
 import { bestRound, kvmShiftPoints, roundOffsets, timeShiftPoints, tscOffsetShiftPoints } from "../merge/time-shift-samples.ts";
@@ -37,7 +37,7 @@ function markersOf(dat: TraceDat, pages: Iterable<Uint8Array>): Marker[] {
 function* hostPages(host: TraceDat): Generator<Uint8Array> {
   const b = host.buffers[0]!;
   for (const c of b.cpus) {
-    const stream = openPageStream({ source: host.source, littleEndian: host.params.littleEndian, pageSize: b.pageSize, offset: c.offset, size: c.size, decompress: b.compressed ? host.decompress : undefined });
+    const stream = bufferCpuPages(host, b, c);
     for (let page = stream.next(); page; page = stream.next()) yield page;
   }
 }

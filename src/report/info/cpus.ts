@@ -4,7 +4,7 @@
 // trace-input.c tracecmd_read_cpu_first() / tracecmd_read_cpu_last() (cpu_data by index, not by cpu).
 
 import type { ByteSink } from "../../lib/byte-sink.ts";
-import { openPageStream } from "../../tracedat/reader/cpu-pages.ts";
+import { bufferCpuPages } from "../../tracedat/reader/cpu-pages.ts";
 import { CpuRecords } from "../../tracedat/reader/cpu-records.ts";
 import type { TraceDat } from "../../tracedat/reader/trace-dat.ts";
 import { formatTime } from "../line.ts";
@@ -61,14 +61,7 @@ export function firstAndLast(dat: TraceDat, index: number): { cpu: number; first
   const top = dat.buffers[0];
   const ref = top?.cpus[index];
   if (!top || !ref || ref.size === 0) return undefined;
-  const pages = openPageStream({
-    source: dat.source,
-    littleEndian: dat.params.littleEndian,
-    pageSize: top.pageSize,
-    offset: ref.offset,
-    size: ref.size,
-    decompress: top.compressed ? dat.decompress : undefined,
-  });
+  const pages = bufferCpuPages(dat, top, ref);
   const records = new CpuRecords(ref.cpu, pages, { littleEndian: dat.params.littleEndian, longSize: dat.kernelLongSize }, `cpu${ref.cpu}`);
   if (!records.next()) return undefined;
   const first = records.tsRaw;

@@ -6,6 +6,8 @@ import { FormatError, TruncatedError } from "../../errors.ts";
 import { Cursor } from "../../lib/cursor.ts";
 import type { ByteSource } from "./byte-source.ts";
 import { decompressBlock, type Decompress } from "./compress.ts";
+import type { CpuDataRef } from "../model.ts";
+import type { BufferData, TraceDat } from "./trace-dat.ts";
 
 /** Pages read per pread from uncompressed data. */
 const READ_PAGES = 32;
@@ -31,6 +33,18 @@ export interface CpuDataSpec {
 
 export function openPageStream(spec: CpuDataSpec): PageStream {
   return spec.decompress ? new ChunkPages(spec, spec.decompress) : new RawPages(spec);
+}
+
+/** The pages of one CPU of one buffer of an open file, decompressed when the buffer is compressed. */
+export function bufferCpuPages(dat: TraceDat, buffer: BufferData, ref: CpuDataRef): PageStream {
+  return openPageStream({
+    source: dat.source,
+    littleEndian: dat.params.littleEndian,
+    pageSize: buffer.pageSize,
+    offset: ref.offset,
+    size: ref.size,
+    decompress: buffer.compressed ? dat.decompress : undefined,
+  });
 }
 
 class RawPages implements PageStream {

@@ -103,7 +103,8 @@ const DECODERS: Record<number, OptionDecoder> = {
   [M.TRACECMD_OPTION_BUFFER_TEXT]: () => {},
 };
 
-const SECTION_IDS = [
+/** Options that point at a v7 metadata section. */
+export const SECTION_IDS = [
   M.TRACECMD_OPTION_HEADER_INFO,
   M.TRACECMD_OPTION_FTRACE_EVENTS,
   M.TRACECMD_OPTION_EVENT_FORMATS,
