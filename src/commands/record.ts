@@ -9,6 +9,7 @@ import { randomTraceId } from "../tracedat/model.ts";
 import { type ClockPlan, guestClockArgs, planClock, resolveTsc, TSC_CLOCK, type TscConversion } from "../recorder/tsc-clock.ts";
 import { VTRACE_VERSION } from "../version.ts";
 import { recordVirt, type VirtRecordOptions } from "../virt/guest-record.ts";
+import { convertInPlace } from "../convert/convert-file.ts";
 import { parseAgentArgs, splitGuestArgs } from "../virt/agent-args.ts";
 import type { GuestReply } from "../virt/control-protocol.ts";
 import { describeSync } from "../virt/control-protocol.ts";
@@ -122,9 +123,26 @@ async function recordWithGuests(output: string, virtDir: string, common: LocalRe
     process.stderr.write(formatSummary(summary));
   } finally {
     stoppedMs ||= performance.now();
-    for (const g of (await guests?.stop()) ?? []) process.stderr.write(`${guestLine(g)}\n`);
+    const replies = (await guests?.stop()) ?? [];
     const closedMs = performance.now() - stoppedMs;
+    for (const g of replies) {
+      convertGuestFile(g, common);
+      process.stderr.write(`${guestLine(g)}\n`);
+    }
     process.stderr.write(`vtrace record: guests tracing ${startedMs.toFixed(0)} ms after start; guest files closed ${closedMs.toFixed(0)} ms after stop\n`);
+  }
+}
+
+/**
+ * Guests stream v6 pages to the host; with --file-version 7 their files are rewritten as v7 once
+ * closed, so the host and guest files of a session share one format. A failure keeps the v6 file.
+ */
+function convertGuestFile(g: GuestReply, opts: Pick<LocalRecordOptions, "fileVersion" | "compression">): void {
+  if (!g.ok || g.file === undefined || opts.fileVersion !== 7) return;
+  try {
+    convertInPlace(g.file, 7, opts.compression);
+  } catch (e) {
+    process.stderr.write(`vtrace record: guest ${g.name}: ${g.file} stays version 6: ${(e as Error).message}\n`);
   }
 }
 

@@ -3,7 +3,7 @@
 // when the input is v7), then the recorder's writers assemble the output.
 // Source of truth: trace-cmd 3.1.6 tracecmd/trace-convert.c, trace-output.c tracecmd_copy().
 
-import { existsSync, realpathSync } from "node:fs";
+import { existsSync, realpathSync, renameSync } from "node:fs";
 import { closeFd, O_CREAT, O_TRUNC, O_WRONLY, openFd, writeAll } from "../../ffi/fd.ts";
 import { UsageError, VtraceError } from "../errors.ts";
 import { openFileSource } from "../io/file-source.ts";
@@ -103,5 +103,20 @@ function writeOutput(opts: ConvertOptions, input: Omit<AssembleInput, "outFd">):
     throw e;
   } finally {
     closeFd(outFd);
+  }
+}
+
+/**
+ * Rewrites `path` in place (through a temporary file beside it, renamed over it): the guest files of
+ * `record -A --file-version 7`, which the host writes as v6 while the guests stream.
+ */
+export function convertInPlace(path: string, fileVersion: 6 | 7, compression?: CompressionName): ConvertSummary {
+  const temp = `${path}.convert.tmp`;
+  try {
+    const summary = convertFile({ input: path, output: temp, fileVersion, compression });
+    renameSync(temp, path);
+    return summary;
+  } finally {
+    removeFiles([temp]);
   }
 }

@@ -94,7 +94,7 @@ describe.skipIf(skip)("agent mode with two QEMU guests", () => {
     expect(await openInKernelShark(host!, 60_000, guestFiles)).toEqual({ loaded: true });
   }, 120_000);
 
-  test("merge (the host file v7 zstd): host and guest files on one timeline, every clock-sync ping/pong in causal order (trace-cmd and vtrace report)", async () => {
+  test("merge (host and guest files v7 zstd): host and guest files on one timeline, every clock-sync ping/pong in causal order (trace-cmd and vtrace report)", async () => {
     const out = `${dir.path}/m1/trace.dat`;
     mkdirSync(`${dir.path}/m1`);
     const r = await run([VTRACE_BIN, "record", "-B", instanceName("merge"), "-e", "sched", "--file-version", "7", "-A", "ga", "-e", "sched", "-o", out, "--virt-dir", virtDir, "--", "sleep", "1"], { timeoutMs: 180_000 });
@@ -104,6 +104,9 @@ describe.skipIf(skip)("agent mode with two QEMU guests", () => {
     console.log(`merge: clock offset ${bound![1]} ± ${bound![2]} cycles from ${bound![3]} probes`);
     const guestFile = `${dir.path}/m1/trace-ga.dat`;
     expect(readFileSync(out).subarray(10, 12).toString()).toBe("7\0");
+    // The guest streamed v6 pages; its file is rewritten as v7 zstd once closed.
+    expect(readFileSync(guestFile).subarray(10, 12).toString()).toBe("7\0");
+    expect(readFileSync(guestFile).subarray(18, 23).toString()).toBe("zstd\0");
     for (const tool of [["trace-cmd", "report"], [VTRACE_BIN, "report"]]) {
       const rep = await run([...tool, "-i", out, "-i", guestFile], { timeoutMs: 120_000 });
       expect(rep.code).toBe(0);
