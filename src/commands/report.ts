@@ -7,6 +7,9 @@ import { openFileSource, type FileSource } from "../io/file-source.ts";
 import { FdWriter } from "../io/stdout-writer.ts";
 import { parseCpuList } from "../report/cpu-list.ts";
 import { filtersByInput } from "../report/filter/args.ts";
+import type { FilterSpec } from "../report/filter/filter-set.ts";
+import { pidFilterText, pidsOfComm } from "../report/filter/pid-filter.ts";
+import { decodeText } from "../lib/cursor.ts";
 import { writeReport, type ReportInput, type ReportOptions } from "../report/report.ts";
 import { writePerfetto } from "../export/perfetto/export.ts";
 import { addContext } from "../tracedat/reader/error-context.ts";
@@ -45,6 +48,8 @@ interface ReportFlags {
   lastEvent?: boolean;
   stat?: boolean;
   uname?: boolean;
+  pid?: unknown;
+  comm?: unknown;
 }
 
 export function registerReport(cli: CAC): void {
@@ -72,6 +77,8 @@ export function registerReport(cli: CAC): void {
     .option("-S", "Hide events recorded in soft interrupt context")
     .option("-w", "Wakeup latencies: after each sched_switch that ends a wakeup, and totals at the end (one input only)")
     .option("-q", "Quiet: no warnings on stderr")
+    .option("--pid <pids>", "Only events of these pids (comma list): their own, wakeups of them, switches to them (first input)", { type: [String] })
+    .option("--comm <names>", "As --pid, for the pids the saved cmdlines give these comms (comma list)", { type: [String] })
     // Information about the file instead of its events (the first of these given wins, as in trace-cmd).
     .option("-e", "Show the file's endianness")
     .option("--events", "Show the event formats stored in the file")
@@ -105,6 +112,36 @@ function withInputFile(flags: ReportFlags, file: string | undefined): ReportFlag
   if (file === undefined) return flags;
   if (listOption(flags.input).length > 0) throw new UsageError(`give the input as -i FILE or as 'report ${file}', not both`);
   return { ...flags, input: [file] };
+}
+
+/** --pid values: comma lists of decimal pids. */
+function pidList(v: unknown): number[] {
+  return listOption(v)
+    .flatMap((p) => p.split(","))
+    .map((p) => {
+      if (!/^\d+$/.test(p)) throw new UsageError(`invalid --pid '${p}': expected a process id`);
+      return Number(p);
+    });
+}
+
+/**
+ * The -F lists with trace-cmd's --pid/--comm filter added to the first input's list (trace-cmd
+ * builds it once, for the first file it opens). A comm the saved cmdlines lack is a warning.
+ */
+function withPidFilter(lists: FilterSpec[][] | undefined, inputs: ReportInput[], pids: number[], comms: string[]): FilterSpec[][] | undefined {
+  const first = inputs[0];
+  if (!first || (pids.length === 0 && comms.length === 0)) return lists;
+  const cmdlines = decodeText(first.dat.metadata.cmdlines);
+  const all = [...pids];
+  for (const comm of comms) {
+    const found = pidsOfComm(cmdlines, comm);
+    if (found.length === 0) process.stderr.write(`vtrace report: warning: comm: ${comm} not in cmdline list\n`);
+    all.push(...found);
+  }
+  if (all.length === 0) return lists;
+  const out = lists ? lists.map((l) => [...l]) : inputs.map(() => []);
+  out[0]!.push({ text: pidFilterText(all), negate: false });
+  return out;
 }
 
 /** The -i paths, default trace.dat. */
@@ -149,7 +186,10 @@ function runReport(flags: ReportFlags, rawArgs: string[]): void {
   for (const f of filters?.ignored ?? []) {
     process.stderr.write(`vtrace report: warning: -F '${f.text}' is ignored, as trace-cmd 3.1.6 ignores a -F after the only -i when none comes before it\n`);
   }
+  const pids = pidList(flags.pid);
   withInputs(flags, rawArgs, count, (inputs) => {
+    const lists = withPidFilter(filters?.lists, inputs, pids, listOption(flags.comm).flatMap((c) => c.split(",")));
+    if (lists && flags.format !== "text") throw new UsageError("--pid and --comm work with --format text only");
     const out = new FdWriter(1);
     let result: ReturnType<typeof writeReport>;
     try {
@@ -164,7 +204,7 @@ function runReport(flags: ReportFlags, rawArgs: string[]): void {
         cpus,
         namePrefix,
         tsCheck: flags.tsCheck === true,
-        filters: filters?.lists,
+        filters: lists,
         latency: flags.l === true,
         tsDiff: flags.tsDiff === true,
         alignTs: flags.alignTs === true,
@@ -205,7 +245,7 @@ const READS_EVERY_FILE = new Set<InfoModeName>(["cpus", "stat", "uname", "versio
 
 const KNOWN_OPTIONS = new Set(["--", "i", "input", "t", "R", "F", "l", "cpu", "rawTs", "raw-ts", "tsOffset", "ts-offset", "namePrefix", "name-prefix", "tsCheck", "ts-check", "format", "h", "help", "v", "version",
   "ts2secs", "tsDiff", "ts-diff", "alignTs", "align-ts", "nodate", "I", "S", "w", "q",
-  "e", "events", "event", "checkEvents", "check-events", "f", "P", "E", "cpus", "firstEvent", "first-event", "lastEvent", "last-event", "stat", "uname"]);
+  "e", "events", "event", "checkEvents", "check-events", "f", "P", "E", "cpus", "firstEvent", "first-event", "lastEvent", "last-event", "stat", "uname", "pid", "comm"]);
 
 function checkOptions(flags: ReportFlags, rawArgs: string[]): void {
   const negativeOffsets = rawArgs.filter((a, i) => (rawArgs[i - 1] === "--ts-offset" || rawArgs[i - 1] === "--ts2secs") && /^-\d+$/.test(a)).join("");

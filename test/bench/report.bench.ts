@@ -7,11 +7,10 @@ import { join } from "node:path";
 import { openFileSource } from "../../src/io/file-source.ts";
 import { openTraceDat } from "../../src/tracedat/reader/open.ts";
 import { corpusFile, corpusUnavailable } from "../helpers/corpus.ts";
-import { bestOf, layersOnlyCommand, SMALL_HEAP_ENV, type Run } from "./timing.ts";
+import { BENCH_SPEC, bestOf, layersOnlyCommand, SMALL_HEAP_ENV, type Run } from "./timing.ts";
 
 const ROOT = join(import.meta.dir, "..", "..");
 const VTRACE = existsSync(join(ROOT, "dist", "vtrace")) ? [join(ROOT, "dist", "vtrace")] : [process.execPath, join(ROOT, "src", "cli.ts")];
-const BENCH_SPEC = { buffers: [{ name: "bench", events: ["*:*"], clock: "local" as const, bufferKb: 65536 }], load: 5 };
 
 async function countEvents(file: string): Promise<number> {
   const p = Bun.spawn(["sh", "-c", `trace-cmd report -i '${file}' 2>/dev/null | wc -l`], { stdout: "pipe" });

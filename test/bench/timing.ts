@@ -7,6 +7,9 @@ import { join } from "node:path";
 
 const ROOT = join(import.meta.dir, "..", "..");
 
+/** The recorded *:* corpus file the report and convert benchmarks use (~277k events). */
+export const BENCH_SPEC = { buffers: [{ name: "bench", events: ["*:*"], clock: "local" as const, bufferKb: 65536 }], load: 5 };
+
 export interface Run {
   /** Wall-clock seconds. */
   seconds: number;

@@ -94,6 +94,24 @@ describe.skipIf(skipWhy !== undefined)("report -F matches trace-cmd", () => {
     await compare(["-i", a, "-i", b, "-F", "irq"], all);
   }, T);
 
+  test("--pid and --comm (trace-cmd's filter over common_pid, pid and next_pid), alone, with -F, -v and two files", async () => {
+    const file = await corpusFile(CORPUS.schedLocal);
+    const other = await corpusFile(CORPUS.mono, "v6");
+    // The recording process is the first task of the corpus (it forks the load).
+    const pid = /-(\d+) +\[/.exec((await vtrace(["-i", file])).out.split("\n")[1] ?? "")?.[1];
+    expect(pid).toMatch(/^[1-9]\d*$/);
+    const all = ["-i", file];
+    await compare(["--pid", pid!, ...all], all);
+    await compare(["--pid", `${pid},0`, ...all], all);
+    await compare(["--comm", "bun", ...all], all);
+    await compare(["-F", "sched_switch", "--pid", pid!, ...all], all);
+    await compare(["--pid", pid!, "-v", "-F", "sched_switch", ...all], all);
+    await compare(["--pid", pid!, ...all, "-i", other], [...all, "-i", other]);
+    const missing = await vtrace(["--comm", "no-such-comm", ...all]);
+    expect(missing.err).toBe("vtrace report: warning: comm: no-such-comm not in cmdline list\n");
+    expect(await vtrace(["--pid", "x1", ...all])).toEqual({ out: "", err: "vtrace report: invalid --pid 'x1': expected a process id\n", code: 2 });
+  }, T);
+
   test("a -F after the only -i, with none before, is ignored as trace-cmd ignores it, with a warning", async () => {
     const file = await corpusFile(CORPUS.schedLocal);
     const args = ["-i", file, "-F", "sched_switch"];
