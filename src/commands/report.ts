@@ -9,6 +9,7 @@ import { parseCpuList } from "../report/cpu-list.ts";
 import { filtersByInput } from "../report/filter/args.ts";
 import type { FilterSpec } from "../report/filter/filter-set.ts";
 import { pidFilterText, pidsOfComm } from "../report/filter/pid-filter.ts";
+import { eventMatcher } from "../report/event-flags.ts";
 import { decodeText } from "../lib/cursor.ts";
 import { writeReport, type ReportInput, type ReportOptions } from "../report/report.ts";
 import { writePerfetto } from "../export/perfetto/export.ts";
@@ -50,6 +51,8 @@ interface ReportFlags {
   uname?: boolean;
   pid?: unknown;
   comm?: unknown;
+  r?: unknown;
+  n?: unknown;
 }
 
 export function registerReport(cli: CAC): void {
@@ -77,6 +80,8 @@ export function registerReport(cli: CAC): void {
     .option("-S", "Hide events recorded in soft interrupt context")
     .option("-w", "Wakeup latencies: after each sched_switch that ends a wakeup, and totals at the end (one input only)")
     .option("-q", "Quiet: no warnings on stderr")
+    .option("-r <event>", "Print events matching EVENT (a regex on the name or system) raw, as -R does (repeatable)", { type: [String] })
+    .option("-n <event>", "Print events matching EVENT by their print fmt, not by a plugin (repeatable)", { type: [String] })
     .option("--pid <pids>", "Only events of these pids (comma list): their own, wakeups of them, switches to them (first input)", { type: [String] })
     .option("--comm <names>", "As --pid, for the pids the saved cmdlines give these comms (comma list)", { type: [String] })
     // Information about the file instead of its events (the first of these given wins, as in trace-cmd).
@@ -211,6 +216,8 @@ function runReport(flags: ReportFlags, rawArgs: string[]): void {
         noIrqs: flags.I === true,
         noSoftirqs: flags.S === true,
         wakeup: flags.w === true,
+        rawEvents: eventMatcher(listOption(flags.r), "-r"),
+        noHandlerEvents: eventMatcher(listOption(flags.n), "-n"),
       };
       result = flags.format === "perfetto" ? writePerfetto(inputs, opts, out) : writeReport(inputs, opts, out);
     } finally {
@@ -245,7 +252,7 @@ const READS_EVERY_FILE = new Set<InfoModeName>(["cpus", "stat", "uname", "versio
 
 const KNOWN_OPTIONS = new Set(["--", "i", "input", "t", "R", "F", "l", "cpu", "rawTs", "raw-ts", "tsOffset", "ts-offset", "namePrefix", "name-prefix", "tsCheck", "ts-check", "format", "h", "help", "v", "version",
   "ts2secs", "tsDiff", "ts-diff", "alignTs", "align-ts", "nodate", "I", "S", "w", "q",
-  "e", "events", "event", "checkEvents", "check-events", "f", "P", "E", "cpus", "firstEvent", "first-event", "lastEvent", "last-event", "stat", "uname", "pid", "comm"]);
+  "e", "events", "event", "checkEvents", "check-events", "f", "P", "E", "cpus", "firstEvent", "first-event", "lastEvent", "last-event", "stat", "uname", "pid", "comm", "r", "n"]);
 
 function checkOptions(flags: ReportFlags, rawArgs: string[]): void {
   const negativeOffsets = rawArgs.filter((a, i) => (rawArgs[i - 1] === "--ts-offset" || rawArgs[i - 1] === "--ts2secs") && /^-\d+$/.test(a)).join("");

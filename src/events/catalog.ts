@@ -27,6 +27,8 @@ export interface EventContext {
    * default), "%9.1d" (ns, report -t), "%d" (raw timestamps) or "%12d" (counter clocks).
    */
   funcRepeatTimeFormat?: string;
+  /** report -n: events printed by their print fmt even where a plugin would print them. */
+  noPlugin?: (event: EventFormat) => boolean;
 }
 
 /** What the record carries besides its payload, for the plugins that use it. */
@@ -226,7 +228,7 @@ export class EventCatalog {
     const fields = new Map<string, FieldInfo>();
     for (const f of [...event.commonFields.map((f) => toFieldInfo(f, longSize)), ...own]) fields.set(f.name, f);
     const file = { longSize, bigEndian: !this.#ctx.littleEndian };
-    const plugin = pluginFor(event.system, event.name, file);
+    const plugin = this.#ctx.noPlugin?.(event) ? undefined : pluginFor(event.system, event.name, file);
     const pluginCtx: PluginCtx | undefined = plugin && {
       fields,
       symbols: this.#ctx.symbols,

@@ -19,13 +19,14 @@ export class FileContext {
   #events = new Map<number, EventFormat | undefined>();
 
   /** `funcRepeatTimeFormat`: trace-cmd's tep_func_repeat_format (see funcRepeatFormat()). */
-  constructor(dat: TraceDat, funcRepeatTimeFormat?: string) {
+  constructor(dat: TraceDat, funcRepeatTimeFormat?: string, noPlugin?: (event: EventFormat) => boolean) {
     this.catalog = new EventCatalog({
       littleEndian: dat.params.littleEndian,
       longSize: dat.params.longSize,
       symbols: lazySymbols(() => dat.metadata.kallsyms),
       printk: parsePrintkFormats(decodeText(dat.metadata.printk)),
       funcRepeatTimeFormat,
+      noPlugin,
     });
     this.comms = new Comms(decodeText(dat.metadata.cmdlines));
     for (const f of dat.metadata.ftraceFormats) this.#index("ftrace", f);
@@ -117,6 +118,6 @@ function view(b: Uint8Array): Buffer {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 }
 
-export function buildFileContext(dat: TraceDat, funcRepeatTimeFormat?: string): FileContext {
-  return new FileContext(dat, funcRepeatTimeFormat);
+export function buildFileContext(dat: TraceDat, funcRepeatTimeFormat?: string, noPlugin?: (event: EventFormat) => boolean): FileContext {
+  return new FileContext(dat, funcRepeatTimeFormat, noPlugin);
 }

@@ -31,6 +31,8 @@ export interface HandleColumns {
 interface EventColumn {
   event: EventFormat;
   name: Uint8Array;
+  /** -R, or -r matched this event: its fields, not its print fmt. */
+  raw: boolean;
   /** -l: where the latency columns' common fields are. */
   latency?: LatencyFields;
   /** sched_switch (both tasks) and sched_wakeup(_new) teach the comm table, as the sched plugin does. */
@@ -128,14 +130,14 @@ export class LinePrinter {
     this.#record.set(s.cpu, s.ts);
     try {
       // writeRecord() already drops one trailing newline and stops at a NUL, as trace-cmd does.
-      h.ctx.catalog.writeRecord(out, column.event, r.page, r.payloadOffset, r.payloadSize, this.opts.raw, this.#record);
+      h.ctx.catalog.writeRecord(out, column.event, r.page, r.payloadOffset, r.payloadSize, column.raw, this.#record);
     } catch (e) {
       out.pos = out.held;
       throw addContext(e, "file", h.input.path, h.input.path);
     } finally {
       out.held = -1;
     }
-    if (column.learn && !this.opts.raw) for (const at of column.learn) this.#learnComm(h, at, r.page, r.payloadOffset, r.payloadSize);
+    if (column.learn) for (const at of column.learn) this.#learnComm(h, at, r.page, r.payloadOffset, r.payloadSize);
     if (this.wakeup) writeText(out, this.wakeup.see(r.commonType, r.page, r.payloadOffset, BigInt(s.ts), h.input.dat.params.littleEndian));
     const note = cols.vcpuNotes?.get(pid);
     out.room(1 + (note?.length ?? 0));
@@ -190,9 +192,16 @@ export class LinePrinter {
     if (column === undefined) {
       const event = h.ctx.event(id);
       const latency = this.opts.latency && event ? latencyFields(event) : undefined;
-      column = cols.events[id] = event ? { event, name: encodeText(formatEventName(event.name)), learn: learnFields(event), latency } : null;
+      column = cols.events[id] = event ? this.#column(event, latency) : null;
     }
     return column;
+  }
+
+  #column(event: EventFormat, latency: LatencyFields | undefined): EventColumn {
+    const raw = this.opts.raw || this.opts.rawEvents?.(event) === true;
+    // The sched plugin learns comms in its handler, which neither a raw print nor -n calls.
+    const learn = raw || this.opts.noHandlerEvents?.(event) ? undefined : learnFields(event);
+    return { event, name: encodeText(formatEventName(event.name)), raw, learn, latency };
   }
 
   /** "%16s-%-5d [" before the cpu; with -l, "%8.8s-%-5d " (the latency columns follow). */

@@ -14,6 +14,7 @@ import { alignOffsetNs } from "./align.ts";
 import { latencyFields, readField, TRACE_FLAG_HARDIRQ, TRACE_FLAG_SOFTIRQ, type LatencyFields } from "./latency.ts";
 import { WakeupLatency } from "./wakeup.ts";
 import type { EventFormat } from "./events.ts";
+import type { EventMatcher } from "./event-flags.ts";
 
 export type { ReportInput };
 
@@ -43,6 +44,10 @@ export interface ReportOptions {
   noSoftirqs?: boolean;
   /** -w: wakeup latencies (one input only). */
   wakeup?: boolean;
+  /** -r: events printed raw, as -R prints every event. */
+  rawEvents?: EventMatcher;
+  /** -n: events printed without their plugin handler. */
+  noHandlerEvents?: EventMatcher;
 }
 
 export interface ReportResult {
@@ -53,7 +58,7 @@ export interface ReportResult {
 
 export function writeReport(inputs: ReportInput[], opts: ReportOptions, out: ByteSink): ReportResult {
   const repeatFormat = funcRepeatFormat(inputs.at(-1)?.dat, opts);
-  const contexts = inputs.map((i) => buildFileContext(i.dat, repeatFormat));
+  const contexts = inputs.map((i) => buildFileContext(i.dat, repeatFormat, opts.noHandlerEvents));
   // Filters are built before anything is printed: a bad one stops the report with nothing on stdout.
   const fileFilters = opts.filters ? inputs.map((input, i) => fileFiltersOf(input.dat, contexts[i]!, opts.filters?.[i] ?? [])) : undefined;
   const warnings = inputs.flatMap((i) => i.dat.options.warnings);

@@ -1,5 +1,5 @@
 // `vtrace report` display options against `trace-cmd report` 3.1.6 on real recordings: --ts-diff,
-// --ts2secs, --align-ts, --nodate, -I, -S, -w, -q. Identical stdout, and each option must change the
+// --ts2secs, --align-ts, --nodate, -I, -S, -w, -r, -n, -q. Identical stdout, and each option must change the
 // output (so a case cannot pass by ignoring it), except where trace-cmd itself leaves it unchanged.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -63,6 +63,10 @@ describe.skipIf(skip)("report display options match trace-cmd", () => {
     ["-I -S --ts-diff", ["-I", "-S", "--ts-diff"]],
     ["-w", ["-w"]],
     ["-w -t", ["-w", "-t"]],
+    ["-r sched_switch (raw fields for one event)", ["-r", "sched_switch"]],
+    ["-r IRQ (a system, case-insensitive)", ["-r", "IRQ"]],
+    ["-n sched (no sched plugin: print fmts, and no comms learned)", ["-n", "sched"]],
+    ["-n hrtimer_.* -r sched_w.*", ["-n", "hrtimer_.*", "-r", "sched_w.*"]],
   ];
   for (const version of ["v6", "v7"] as const) {
     test.each(single)(`${version}: %s`, async (_name, options) => {
