@@ -28,6 +28,8 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   list: async () => (await import("./commands/list.ts")).registerList,
   stat: async () => (await import("./commands/stat.ts")).registerStat,
   convert: async () => (await import("./commands/convert.ts")).registerConvert,
+  dump: async () => (await import("./commands/dump.ts")).registerDump,
+  split: async () => (await import("./commands/split.ts")).registerSplit,
 };
 
 /** The commands to register for these arguments: the named one, or all for help and mistakes. */

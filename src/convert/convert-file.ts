@@ -41,17 +41,17 @@ export function convertFile(opts: ConvertOptions): ConvertSummary {
   }
   const dat = openTraceDat(source);
   if (dat.latencyText) throw new VtraceError(`${opts.input} is a latency-format trace (text, no buffers): nothing to convert`, { file: opts.input });
-  const topClock = parseClockName(dat.clockText) ?? dat.buffers[0]?.clock ?? "local";
+  const clock = topClock(dat);
   const temp: string[] = [];
   const tally = { pages: 0 };
   try {
-    const buffers = dat.buffers.map((b, i) => ({ name: b.name, clock: b.clock ?? topClock, cpuFiles: spillPages(dat, b, `${opts.output}.convert-b${i}`, temp, tally) }));
+    const buffers = dat.buffers.map((b, i) => ({ name: b.name, clock: b.clock ?? clock, cpuFiles: spillPages(dat, b, `${opts.output}.convert-b${i}`, temp, tally) }));
     const [top, ...instances] = buffers;
-    writeOutput(opts, {
+    writeTraceFile(opts, {
       params: { ...dat.params, version: opts.fileVersion },
       meta: dat.metadata,
-      options: dat.options.stored.filter((o) => !REBUILT.has(o.id)),
-      clock: top?.clock ?? topClock,
+      options: carriedOptions(dat),
+      clock: top?.clock ?? clock,
       cpuFiles: top?.cpuFiles ?? [],
       instances,
     });
@@ -61,7 +61,17 @@ export function convertFile(opts: ConvertOptions): ConvertSummary {
   }
 }
 
-function openInput(path: string) {
+/** The input's options a rewritten file keeps (all but those the writers make anew). */
+export function carriedOptions(dat: TraceDat): M.TraceOption[] {
+  return dat.options.stored.filter((o) => !REBUILT.has(o.id));
+}
+
+/** The clock named for the top buffer: the trace clock text's, else the v7 BUFFER option's. */
+export function topClock(dat: TraceDat): string {
+  return parseClockName(dat.clockText) ?? dat.buffers[0]?.clock ?? "local";
+}
+
+export function openInput(path: string) {
   try {
     return openFileSource(path);
   } catch (e) {
@@ -93,7 +103,8 @@ function copyPages(dat: TraceDat, buffer: BufferData, ref: M.CpuDataRef, fd: num
   return count;
 }
 
-function writeOutput(opts: ConvertOptions, input: Omit<AssembleInput, "outFd">): void {
+/** Assembles the output file; a failure removes it. */
+export function writeTraceFile(opts: Pick<ConvertOptions, "output" | "fileVersion" | "compression" | "onCompress">, input: Omit<AssembleInput, "outFd">): void {
   const outFd = openFd(opts.output, O_WRONLY | O_CREAT | O_TRUNC, 0o644);
   try {
     if (opts.fileVersion === 7) assembleTraceDatV7({ ...input, outFd }, compressorFor(opts.compression ?? "any"), opts.onCompress);
