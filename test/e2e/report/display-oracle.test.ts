@@ -7,7 +7,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { TRACECMD_OPTION_DATE } from "../../../src/tracedat/model.ts";
 import { corpusFile, firstDifference } from "../../helpers/corpus.ts";
-import { instanceName, missing, run, skipBecause, tempDir, VTRACE_BIN } from "../../helpers/env.ts";
+import { missing, run, skipBecause, tempDir, VTRACE_BIN } from "../../helpers/env.ts";
+import { recordPair, type Recordings } from "../../helpers/recordings.ts";
 import { traceCmd } from "../../helpers/tracecmd.ts";
 import { buildTraceDat, demoEvents } from "../../unit/tracedat/reader/fixture-builder.ts";
 import { CORPUS } from "./corpus.ts";
@@ -18,13 +19,7 @@ const dir = tempDir("report-display");
 afterAll(() => dir[Symbol.dispose]());
 
 /** Recorded once: the top buffer holds the data (what --align-ts looks at), v6 local and v7 mono. */
-const files = { v6: join(dir.path, "local-v6.dat"), v7: join(dir.path, "mono-v7.dat") };
-const LOAD = ["sh", "-c", "ls -R /usr/lib >/dev/null; sleep 0.05; ls -R /usr/share >/dev/null"];
-
-async function record(out: string, args: string[]): Promise<void> {
-  const r = await run([VTRACE_BIN, "record", "-B", instanceName("disp"), "-e", "sched", "-e", "irq", "-e", "timer", "-o", out, ...args, "--", ...LOAD]);
-  if (r.code !== 0) throw new Error(`vtrace record failed: ${r.stderr}`);
-}
+let files: Recordings = { v6: "", v7: "" };
 
 async function vtrace(args: string[]) {
   return run([VTRACE_BIN, "report", ...args]);
@@ -45,8 +40,7 @@ async function compare(options: string[], inputs: string[], unchanged = false): 
 
 describe.skipIf(skip)("report display options match trace-cmd", () => {
   beforeAll(async () => {
-    await record(files.v6, ["-C", "local"]);
-    await record(files.v7, ["-C", "mono", "--file-version", "7", "--compression", "zstd"]);
+    files = await recordPair(dir.path);
   }, T);
 
   const single: [string, string[]][] = [
