@@ -3,7 +3,7 @@
 
 import type { CAC } from "cac";
 import { UsageError, VtraceError } from "../errors.ts";
-import { openFileSource, type FileSource } from "../io/file-source.ts";
+import { openInputFile } from "../io/file-source.ts";
 import { FdWriter } from "../io/stdout-writer.ts";
 import { dumpTraceDat } from "../tracedat/dump/dump.ts";
 import { DUMP_ITEM_OPTIONS, dumpItemsFor, type DumpItemOption } from "../tracedat/dump/items.ts";
@@ -48,7 +48,7 @@ function runDump(positional: string | undefined, flags: Record<string, unknown>,
   const path = file ?? input ?? DEFAULT_INPUT;
   // cac's global -v/--version also catches -v: only a literal -v or --validate asks to validate.
   const validate = rawArgs.includes("-v") || flags.validate === true;
-  using source = openInput(path);
+  using source = openInputFile(path);
   const out = new FdWriter(1);
   try {
     dumpTraceDat(source, { items: dumpItemsFor(asked, validate), validate, path }, out);
@@ -81,11 +81,3 @@ function camelCase(option: string): string {
   return option.replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
 }
 
-function openInput(path: string): FileSource {
-  try {
-    return openFileSource(path);
-  } catch (e) {
-    const code = (e as { code?: string }).code ?? "error";
-    throw new VtraceError(`cannot open '${path}': ${code}`, { file: path });
-  }
-}

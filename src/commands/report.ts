@@ -2,8 +2,8 @@
 // Source of truth: trace-cmd 3.1.6 tracecmd/trace-read.c trace_report() (options and their order rules).
 
 import type { CAC } from "cac";
-import { UsageError, VtraceError } from "../errors.ts";
-import { openFileSource, type FileSource } from "../io/file-source.ts";
+import { UsageError } from "../errors.ts";
+import { openInputFile, type FileSource } from "../io/file-source.ts";
 import { FdWriter } from "../io/stdout-writer.ts";
 import { parseCpuList } from "../report/cpu-list.ts";
 import { filtersByInput } from "../report/filter/args.ts";
@@ -166,7 +166,7 @@ function withInputs<T>(flags: ReportFlags, rawArgs: string[], count: number, use
   const sources: FileSource[] = [];
   try {
     const inputs = paths.slice(0, count).map((path, i): ReportInput => {
-      const source = openInput(path);
+      const source = openInputFile(path);
       sources.push(source);
       return { path, dat: inFile(path, () => openTraceDat(source)), userOffsetNs: offsets[i] ?? 0n, ts2secsHz: ts2secs[i], noDate: flags.nodate === true };
     });
@@ -263,14 +263,6 @@ function checkOptions(flags: ReportFlags, rawArgs: string[]): void {
   }
 }
 
-function openInput(path: string): FileSource {
-  try {
-    return openFileSource(path);
-  } catch (e) {
-    const code = (e as { code?: string }).code ?? "error";
-    throw new VtraceError(`cannot open '${path}': ${code}`, { file: path });
-  }
-}
 
 function inFile<T>(path: string, fn: () => T): T {
   try {

@@ -6,7 +6,7 @@
 import { existsSync, realpathSync, renameSync } from "node:fs";
 import { closeFd, O_CREAT, O_TRUNC, O_WRONLY, openFd, writeAll } from "../../ffi/fd.ts";
 import { UsageError, VtraceError } from "../errors.ts";
-import { openFileSource } from "../io/file-source.ts";
+import { openInputFile } from "../io/file-source.ts";
 import { assembleTraceDat, assembleTraceDatV7, type AssembleInput, type CompressProgress, removeFiles } from "../recorder/assemble.ts";
 import { parseClockName } from "../report/time.ts";
 import { compressorFor, type CompressionName } from "../tracedat/compressors.ts";
@@ -35,7 +35,7 @@ export interface ConvertSummary {
 const REBUILT = new Set([M.TRACECMD_OPTION_DONE, M.TRACECMD_OPTION_BUFFER, M.TRACECMD_OPTION_STRINGS, M.TRACECMD_OPTION_BUFFER_TEXT, ...SECTION_IDS]);
 
 export function convertFile(opts: ConvertOptions): ConvertSummary {
-  using source = openInput(opts.input);
+  using source = openInputFile(opts.input);
   if (existsSync(opts.output) && realpathSync(opts.output) === realpathSync(opts.input)) {
     throw new UsageError(`the output '${opts.output}' is the input file`);
   }
@@ -69,14 +69,6 @@ export function carriedOptions(dat: TraceDat): M.TraceOption[] {
 /** The clock named for the top buffer: the trace clock text's, else the v7 BUFFER option's. */
 export function topClock(dat: TraceDat): string {
   return parseClockName(dat.clockText) ?? dat.buffers[0]?.clock ?? "local";
-}
-
-export function openInput(path: string) {
-  try {
-    return openFileSource(path);
-  } catch (e) {
-    throw new VtraceError(`cannot open '${path}': ${(e as { code?: string }).code ?? "error"}`, { file: path });
-  }
 }
 
 /** Writes each CPU's pages of one buffer (decompressed) to `${base}.cpuN`, one file per CPU of the file. */

@@ -2,6 +2,7 @@
 // Source of truth: src/tracedat/reader/byte-source.ts.
 
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { VtraceError } from "../errors.ts";
 import type { ByteSource } from "../tracedat/reader/byte-source.ts";
 
 export interface FileSource extends ByteSource, Disposable {
@@ -36,4 +37,13 @@ export function openFileSource(path: string): FileSource {
       closed = true;
     },
   };
+}
+
+/** openFileSource() for a command's input: a failure is one line, "cannot open 'PATH': ENOENT". */
+export function openInputFile(path: string): FileSource {
+  try {
+    return openFileSource(path);
+  } catch (e) {
+    throw new VtraceError(`cannot open '${path}': ${(e as { code?: string }).code ?? "error"}`, { file: path });
+  }
 }

@@ -5,7 +5,8 @@
 
 import { closeFd, O_CREAT, O_TRUNC, O_WRONLY, openFd, writeAll } from "../../ffi/fd.ts";
 import { VtraceError } from "../errors.ts";
-import { carriedOptions, openInput, topClock, writeTraceFile } from "../convert/convert-file.ts";
+import { carriedOptions, topClock, writeTraceFile } from "../convert/convert-file.ts";
+import { openInputFile } from "../io/file-source.ts";
 import { removeFiles } from "../recorder/assemble.ts";
 import { PageWriter } from "../ringbuf/page-writer.ts";
 import { makeToTime } from "../report/time.ts";
@@ -58,7 +59,7 @@ class CpuCursor {
 }
 
 export function splitFile(opts: SplitOptions): SplitPart[] {
-  using source = openInput(opts.input);
+  using source = openInputFile(opts.input);
   const dat = openTraceDat(source);
   if (dat.latencyText) throw new VtraceError(`${opts.input} is a latency-format trace: split works on ring-buffer data`, { file: opts.input });
   if (opts.onlyCpu !== undefined && opts.onlyCpu >= dat.cpuCount) throw new VtraceError(`${opts.input} has ${dat.cpuCount} CPUs: there is no CPU ${opts.onlyCpu}`);
