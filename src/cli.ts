@@ -30,6 +30,8 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   convert: async () => (await import("./commands/convert.ts")).registerConvert,
   dump: async () => (await import("./commands/dump.ts")).registerDump,
   split: async () => (await import("./commands/split.ts")).registerSplit,
+  show: async () => (await import("./commands/show.ts")).registerShow,
+  clear: async () => (await import("./commands/clear.ts")).registerClear,
 };
 
 /** The commands to register for these arguments: the named one, or all for help and mistakes. */
