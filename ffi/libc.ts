@@ -30,6 +30,7 @@ const SYMBOLS = {
   ftruncate: { args: [T.i32, T.i64], returns: T.i32 },
   copy_file_range: { args: [T.i32, T.ptr, T.i32, T.ptr, T.u64, T.u32], returns: T.i64_fast },
   mount: { args: [T.cstring, T.cstring, T.cstring, T.u64, T.ptr], returns: T.i32 },
+  clock_gettime: { args: [T.i32, T.ptr], returns: T.i32 },
   __errno_location: { args: [], returns: T.ptr },
 } as const;
 

@@ -34,6 +34,8 @@ export function registerRecord(cli: CAC): void {
     .option("--tsc2nsec", "Record with x86-tsc and store the TSC → ns conversion; fail if the TSC frequency is unknown")
     .option("-b, --buffer-size <kib>", "Per-CPU ring buffer size in KiB")
     .option("-B, --instance <name>", "Record in ftrace instance NAME (created if missing) instead of the top buffer")
+    .option("--date", "Store the trace clock's offset to the wall clock, so reports show the date's seconds (trace-cmd --date)")
+    .option("--ts-offset <ns>", "Store an offset in ns that reports add to every timestamp")
     .option("--file-version <n>", "trace.dat version: 6 (default) or 7 (sections, compressed with --compression)")
     .option("--compression <name>", "With version 7: zstd, zlib, any (= zstd, the default) or none; implies --file-version 7")
     .option("-N, --connect <host:port>", "Send the recording live to a 'vtrace listen' or 'trace-cmd listen' server")
@@ -57,6 +59,10 @@ export function registerRecord(cli: CAC): void {
         version: VTRACE_VERSION,
         progress: new ProgressLine(process.stderr),
       };
+      const timeShift = timeShiftOptions(o);
+      if (timeShift.date || timeShift.tsOffset !== undefined) {
+        if (listOption(o.agent).length > 0 || o.virt || o.connect !== undefined) throw new UsageError("--date and --ts-offset need a local recording (not -A, -N or --virt)");
+      }
       const syncIntervalMs = o.syncInterval === undefined ? undefined : secondsOption(o.syncInterval, "--sync-interval") * 1000;
       if (listOption(o.agent).length > 0) {
         return recordWithGuests(String(o.output), String(o.virtDir), { ...common, ...format, output: String(o.output) }, syncIntervalMs);
@@ -70,12 +76,20 @@ export function registerRecord(cli: CAC): void {
       if (o.virt) return recordGuest(common);
       if (connect !== undefined) return recordNetwork(connect, o.tcp === true, common);
       if (o.tcp) throw new UsageError("-t only makes sense with -N HOST:PORT");
-      const summary = await recordLocal({ ...common, ...format, clock: clockPlan.clock, output: String(o.output), tsc2nsec: tscConversion(clockPlan) });
+      const summary = await recordLocal({ ...common, ...format, ...timeShift, clock: clockPlan.clock, output: String(o.output), tsc2nsec: tscConversion(clockPlan) });
       process.stderr.write(formatSummary(summary));
       if (summary.restoreFailures.length > 0) {
         throw new UsageError(`could not restore tracefs state: ${summary.restoreFailures.join("; ")}`);
       }
     });
+}
+
+/** --date or --ts-offset NS (not both, as trace-cmd). */
+function timeShiftOptions(o: Record<string, unknown>): { date: boolean; tsOffset?: string } {
+  const tsOffset = singleOption(o.tsOffset, "--ts-offset");
+  if (tsOffset !== undefined && !/^[+-]?\d+$/.test(tsOffset)) throw new UsageError(`invalid --ts-offset '${tsOffset}': expected an integer of ns`);
+  if (tsOffset !== undefined && o.date === true) throw new UsageError("--date and --ts-offset cannot go together");
+  return { date: o.date === true, tsOffset };
 }
 
 async function recordNetwork(spec: string, tcp: boolean, common: Omit<NetRecordOptions, "host" | "port" | "tcp">): Promise<void> {

@@ -11,8 +11,9 @@ import { TraceInstance } from "../tracefs/instance.ts";
 import { findTracefs } from "../tracefs/mount.ts";
 import { pageSizeOf, readMetadata, unameText } from "../tracefs/snapshot.ts";
 import type { CpuStats } from "../tracefs/stats.ts";
-import { randomTraceId, type TraceFileParams, type TraceOption } from "../tracedat/model.ts";
-import { recordingOptions, tsc2nsecOption } from "../tracedat/options-encode.ts";
+import { randomTraceId, TRACECMD_OPTION_OFFSET, type TraceFileParams, type TraceOption } from "../tracedat/model.ts";
+import { recordingOptions, textOption, tsc2nsecOption } from "../tracedat/options-encode.ts";
+import { dateOption } from "./date-offset.ts";
 import { compressorFor, type CompressionName } from "../tracedat/compressors.ts";
 import { type AssembledCpu, assembleTraceDat, assembleTraceDatV7, type CompressProgress, removeFiles } from "./assemble.ts";
 import { formatBytes, type ProgressLine } from "./progress.ts";
@@ -39,6 +40,12 @@ export interface LocalRecordOptions extends TracingSetup {
   /** trace.dat version 6 (the default) or 7, with the compression of a v7 file ("none" or a compressor). */
   fileVersion?: 6 | 7;
   compression?: CompressionName;
+  /** --date: store the trace clock's offset to the wall clock (DATE), measured before tracing. */
+  date?: boolean;
+  /** --ts-offset NS: stored as the OFFSET option, added to every timestamp by report. */
+  tsOffset?: string;
+  /** Options that go first in the file (DATE / OFFSET, as trace-cmd writes them). */
+  leadingOptions?: readonly TraceOption[];
 }
 
 export interface CpuSummary extends CpuResult {
@@ -65,8 +72,9 @@ export async function recordLocal(opts: LocalRecordOptions): Promise<RecordSumma
   try {
     instance = TraceInstance.open(root, opts.instance);
     const events = resolveEventSpecs(opts.events, instance.availableEvents());
+    const leadingOptions = timeOptions(instance, opts);
     const run = await traceUntilStopped(instance, events, opts, stop);
-    const summary = writeTraceFile(root, instance, events, outFd, run, opts);
+    const summary = writeTraceFile(root, instance, events, outFd, run, { ...opts, leadingOptions });
     return { ...summary, restoreFailures: instance.restore() };
   } catch (e) {
     removeIfEmpty(opts.output);
@@ -76,6 +84,14 @@ export async function recordLocal(opts: LocalRecordOptions): Promise<RecordSumma
     closeFd(outFd);
     instance?.restore();
   }
+}
+
+/** DATE (--date, measured now on the buffer's clock) or OFFSET (--ts-offset). */
+function timeOptions(inst: TraceInstance, opts: LocalRecordOptions): TraceOption[] {
+  if (opts.tsOffset !== undefined) return [textOption(TRACECMD_OPTION_OFFSET, opts.tsOffset)];
+  if (!opts.date) return [];
+  if (opts.clock) inst.setClock(opts.clock);
+  return [dateOption(inst, opts.clock === TSC_CLOCK ? opts.tsc2nsec : undefined)];
 }
 
 export function openOutput(path: string): number {
@@ -111,7 +127,7 @@ async function traceUntilStopped(
 }
 
 /** What writing the file needs of the record's options (extract gives the same). */
-export type TraceFileOptions = Pick<LocalRecordOptions, "output" | "version" | "progress" | "traceId" | "extraOptions" | "tsc2nsec" | "fileVersion" | "compression">;
+export type TraceFileOptions = Pick<LocalRecordOptions, "output" | "version" | "progress" | "traceId" | "extraOptions" | "tsc2nsec" | "fileVersion" | "compression" | "leadingOptions">;
 
 export function writeTraceFile(
   root: string,
@@ -125,7 +141,7 @@ export function writeTraceFile(
   const params: TraceFileParams = { version: opts.fileVersion ?? 6, littleEndian: os.endianness() === "LE", longSize: 8, pageSize };
   const stats = run.results.map((r) => inst.cpuStats(r.cpu));
   const tsc = opts.tsc2nsec && inst.clock() === TSC_CLOCK ? opts.tsc2nsec : undefined;
-  const options = recordingOptions(
+  const options = [...(opts.leadingOptions ?? []), ...recordingOptions(
     {
       clockFileText: inst.clockFileText(),
       uname: unameText(),
@@ -137,7 +153,7 @@ export function writeTraceFile(
       extra: [...(opts.extraOptions?.() ?? []), ...(tsc ? [tsc2nsecOption(tsc.mult, tsc.shift, tsc.offset, params.littleEndian)] : [])],
     },
     params.littleEndian,
-  );
+  )];
   // As trace-cmd (tracecmd_set_out_clock(TSCNSEC_CLOCK)): the flyrecord clock names the conversion.
   const clock = tsc ? TSCNSEC_CLOCK : inst.clock();
   const meta = readMetadata(root, events);
