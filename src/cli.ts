@@ -32,6 +32,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   split: async () => (await import("./commands/split.ts")).registerSplit,
   show: async () => (await import("./commands/show.ts")).registerShow,
   clear: async () => (await import("./commands/clear.ts")).registerClear,
+  attach: async () => (await import("./commands/attach.ts")).registerAttach,
 };
 
 /** The commands to register for these arguments: the named one, or all for help and mistakes. */

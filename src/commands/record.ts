@@ -154,7 +154,7 @@ async function recordWithGuests(output: string, virtDir: string, common: LocalRe
 function convertGuestFile(g: GuestReply, opts: Pick<LocalRecordOptions, "fileVersion" | "compression">): void {
   if (!g.ok || g.file === undefined || opts.fileVersion !== 7) return;
   try {
-    convertInPlace(g.file, 7, opts.compression);
+    convertInPlace(g.file, { fileVersion: 7, compression: opts.compression });
   } catch (e) {
     process.stderr.write(`vtrace record: guest ${g.name}: ${g.file} stays version 6: ${(e as Error).message}\n`);
   }

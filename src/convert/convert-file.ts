@@ -19,9 +19,12 @@ import type { BufferData, TraceDat } from "../tracedat/reader/trace-dat.ts";
 export interface ConvertOptions {
   input: string;
   output: string;
-  fileVersion: 6 | 7;
+  /** Default: the input's version (and, for v7, its compression). */
+  fileVersion?: 6 | 7;
   compression?: CompressionName;
   onCompress?: CompressProgress;
+  /** Changes the options the output keeps (attach adds GUEST and TIME_SHIFT). */
+  editOptions?: (carried: M.TraceOption[]) => M.TraceOption[];
 }
 
 export interface ConvertSummary {
@@ -47,10 +50,12 @@ export function convertFile(opts: ConvertOptions): ConvertSummary {
   try {
     const buffers = dat.buffers.map((b, i) => ({ name: b.name, clock: b.clock ?? clock, cpuFiles: spillPages(dat, b, `${opts.output}.convert-b${i}`, temp, tally) }));
     const [top, ...instances] = buffers;
-    writeTraceFile(opts, {
-      params: { ...dat.params, version: opts.fileVersion },
+    const fileVersion = opts.fileVersion ?? dat.params.version;
+    const compression = opts.compression ?? (opts.fileVersion === undefined ? inputCompression(dat) : undefined);
+    writeTraceFile({ ...opts, fileVersion, compression }, {
+      params: { ...dat.params, version: fileVersion },
       meta: dat.metadata,
-      options: carriedOptions(dat),
+      options: (opts.editOptions ?? ((o) => o))(carriedOptions(dat)),
       clock: top?.clock ?? clock,
       cpuFiles: top?.cpuFiles ?? [],
       instances,
@@ -59,6 +64,12 @@ export function convertFile(opts: ConvertOptions): ConvertSummary {
   } finally {
     removeFiles(temp);
   }
+}
+
+/** A v7 input's compression, to keep it ("none" when its sections are not compressed). */
+function inputCompression(dat: TraceDat): CompressionName | undefined {
+  const name = dat.compression?.name;
+  return name === "zstd" || name === "zlib" ? name : dat.params.version === 7 ? "none" : undefined;
 }
 
 /** The input's options a rewritten file keeps (all but those the writers make anew). */
@@ -113,10 +124,10 @@ export function writeTraceFile(opts: Pick<ConvertOptions, "output" | "fileVersio
  * Rewrites `path` in place (through a temporary file beside it, renamed over it): the guest files of
  * `record -A --file-version 7`, which the host writes as v6 while the guests stream.
  */
-export function convertInPlace(path: string, fileVersion: 6 | 7, compression?: CompressionName): ConvertSummary {
+export function convertInPlace(path: string, opts: Omit<ConvertOptions, "input" | "output">): ConvertSummary {
   const temp = `${path}.convert.tmp`;
   try {
-    const summary = convertFile({ input: path, output: temp, fileVersion, compression });
+    const summary = convertFile({ ...opts, input: path, output: temp });
     renameSync(temp, path);
     return summary;
   } finally {
