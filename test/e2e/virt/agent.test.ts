@@ -8,6 +8,8 @@ import { guestSupport, type RunningGuest } from "../../helpers/guest.ts";
 import { instanceName, missing, run, skipBecause, tempDir, VTRACE_BIN } from "../../helpers/env.ts";
 import { kernelSharkMissing, openInKernelShark } from "../../helpers/kernelshark.ts";
 import { eventLines, traceCmd } from "../../helpers/tracecmd.ts";
+import { openFileSource } from "../../../src/io/file-source.ts";
+import { openTraceDat } from "../../../src/tracedat/reader/open.ts";
 
 const skip = skipBecause(guestSupport() ?? missing({ tracefs: true, traceCmd: true, binary: true }), "agent e2e");
 
@@ -25,6 +27,20 @@ function firstDifference(a: string, b: string): string {
 function cpusSeen(lines: string[]): Set<string> {
   return new Set(lines.map((l) => /\[(\d{3})\]/.exec(l)?.[1]).filter((c): c is string => c !== undefined));
 }
+
+/** Every clock-sync probe of guest ga in order in a merged report: host send < guest stamp < host receive. */
+function expectCausalProbes(report: string, tool: string): void {
+  const order = [...report.matchAll(/vtrace-sync(?:-(send|recv) ga)? (\d+)/g)].map((m) => `${m[1] ?? "guest"}:${m[2]}`);
+  const seqs = new Set(order.map((o) => o.split(":")[1]));
+  expect(seqs.size).toBeGreaterThanOrEqual(6);
+  for (const seq of seqs) {
+    const pos = ["send", "guest", "recv"].map((k) => order.indexOf(`${k}:${seq}`));
+    expect({ tool, seq, pos, ordered: pos[0]! < pos[1]! && pos[1]! < pos[2]! }).toMatchObject({ ordered: true });
+  }
+}
+
+/** The guest − host TSC offset `record -A` measured in the merge test (attach reuses it). */
+let mergeOffset = 0n;
 
 describe.skipIf(skip)("agent mode with two QEMU guests", () => {
   const dir = tempDir("agent");
@@ -101,6 +117,7 @@ describe.skipIf(skip)("agent mode with two QEMU guests", () => {
     expect(r.code).toBe(0);
     const bound = /guest ga, clock offset (-?\d+) ± (\d+) cycles \((\d+) probes\)/.exec(r.stderr);
     expect(bound).not.toBeNull();
+    mergeOffset = BigInt(bound![1]!);
     console.log(`merge: clock offset ${bound![1]} ± ${bound![2]} cycles from ${bound![3]} probes`);
     const guestFile = `${dir.path}/m1/trace-ga.dat`;
     expect(readFileSync(out).subarray(10, 12).toString()).toBe("7\0");
@@ -120,15 +137,25 @@ describe.skipIf(skip)("agent mode with two QEMU guests", () => {
         expect(noted.length).toBeGreaterThan(0);
         expect(noted.filter(([thread, note]) => thread !== note)).toEqual([]);
       }
-      const order = [...rep.stdout.matchAll(/vtrace-sync(?:-(send|recv) ga)? (\d+)/g)].map((m) => `${m[1] ?? "guest"}:${m[2]}`);
-      const seqs = new Set(order.map((o) => o.split(":")[1]));
-      expect(seqs.size).toBeGreaterThanOrEqual(6);
-      for (const seq of seqs) {
-        const pos = ["send", "guest", "recv"].map((k) => order.indexOf(`${k}:${seq}`));
-        expect({ tool: tool[0], seq, pos, ordered: pos[0]! < pos[1]! && pos[1]! < pos[2]! }).toMatchObject({ ordered: true });
-      }
+      expectCausalProbes(rep.stdout, tool[0]!);
     }
   }, 240_000);
+
+  test("attach: the same guest file put on host time again from the measured offset alone (--offset) merges in causal order", async () => {
+    const out = `${dir.path}/m1/trace.dat`;
+    const guestFile = `${dir.path}/m1/trace-ga.dat`;
+    if (!existsSync(guestFile)) throw new Error("needs the files of the merge test above");
+    using src = openFileSource(out);
+    const tids = [...openTraceDat(src).options.guests.find((g) => g.name === "ga")!.hostTids.entries()].sort((a, b) => a[0] - b[0]).map(([, tid]) => tid);
+    const r = await run([VTRACE_BIN, "attach", out, guestFile, "--name", "ga", "--vcpus", tids.join(","), "--offset", String(mergeOffset)]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`TSC offset ${mergeOffset} cycles (from the given offset)`);
+    for (const tool of [["trace-cmd", "report"], [VTRACE_BIN, "report"]]) {
+      const rep = await run([...tool, "-i", out, "-i", guestFile], { timeoutMs: 120_000 });
+      expect(rep.code).toBe(0);
+      expectCausalProbes(rep.stdout, tool[0]!);
+    }
+  }, 120_000);
 
   test("faults: an agent killed mid-session, a guest with no agent; files stay readable and the next session works", async () => {
     const out = `${dir.path}/f1/trace.dat`;
