@@ -11,28 +11,17 @@ import { TRACECMD_OPTION_TRACEID } from "../../../src/tracedat/model.ts";
 import { u64Option } from "../../../src/tracedat/options-encode.ts";
 import { missing, run, skipBecause, tempDir, VTRACE_BIN } from "../../helpers/env.ts";
 import { traceCmd } from "../../helpers/tracecmd.ts";
+import { KVM_WRITE_TSC_OFFSET, offsetWrite } from "../../helpers/kvm-events.ts";
 import { formatFile, v6File } from "../../helpers/v6-file.ts";
 
 const skip = skipBecause(missing({ traceCmd: true, binary: true }), "attach e2e");
 const dir = tempDir("attach");
 afterAll(() => dir[Symbol.dispose]());
 
-const KVM_ID = 83;
 const TICK_ID = 300;
-const KVM_WRITE_TSC_OFFSET = formatFile(
-  "kvm_write_tsc_offset",
-  KVM_ID,
-  "\tfield:unsigned int vcpu_id;\toffset:8;\tsize:4;\tsigned:0;\n\tfield:__u64 previous_tsc_offset;\toffset:16;\tsize:8;\tsigned:0;\n\tfield:__u64 next_tsc_offset;\toffset:24;\tsize:8;\tsigned:0;",
-  `"vcpu=%u prev=%llu next=%llu", REC->vcpu_id, REC->previous_tsc_offset, REC->next_tsc_offset`,
-);
 const TICK = formatFile("tick", TICK_ID, "\tfield:int n;\toffset:8;\tsize:4;\tsigned:1;", `"n=%d", REC->n`);
 
 const tick = (ts: bigint, cpu: number, pid: number, n: number) => ({ ts, cpu, payload: new ByteWriter(true, 12).u16(TICK_ID).u8(0).u8(0).i32(pid).i32(n).finish() });
-const offsetWrite = (ts: bigint, pid: number, vcpu: number, previous: bigint, next: bigint) => ({
-  ts,
-  cpu: 0,
-  payload: new ByteWriter(true, 32).u16(KVM_ID).u8(0).u8(0).i32(pid).u32(vcpu).u32(0).i64(previous).i64(next).finish(),
-});
 
 // The guest TSC is the host's plus OFF0, then OFF1 from host TSC CHANGE on (both vCPUs).
 const OFF0 = 3_000_000_000n;

@@ -6,7 +6,6 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ByteWriter } from "../../../src/lib/writer.ts";
 import { tscOffsetShiftPoints } from "../../../src/merge/time-shift-samples.ts";
 import { makeToTime } from "../../../src/report/time.ts";
 import { guestOption, timeShiftOptionPerCpu } from "../../../src/tracedat/options-encode.ts";
@@ -16,23 +15,13 @@ import { openFileSource } from "../../../src/io/file-source.ts";
 import { openV6Head } from "../../../src/listen/output-file.ts";
 import { readTscOffsetEvents } from "../../../src/virt/kvm-events.ts";
 import { kvmTimeShift } from "../../../src/virt/time-shift.ts";
-import { formatFile, v6File, v6Head } from "../../helpers/v6-file.ts";
+import { KVM_WRITE_TSC_OFFSET, offsetWrite } from "../../helpers/kvm-events.ts";
+import { v6File, v6Head } from "../../helpers/v6-file.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "vtrace-kvm-events-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const KVM_ID = 83;
-const KVM_WRITE_TSC_OFFSET = formatFile(
-  "kvm_write_tsc_offset",
-  KVM_ID,
-  "\tfield:unsigned int vcpu_id;\toffset:8;\tsize:4;\tsigned:0;\n\tfield:__u64 previous_tsc_offset;\toffset:16;\tsize:8;\tsigned:0;\n\tfield:__u64 next_tsc_offset;\toffset:24;\tsize:8;\tsigned:0;",
-  `"vcpu=%u prev=%llu next=%llu", REC->vcpu_id, REC->previous_tsc_offset, REC->next_tsc_offset`,
-);
 
-function offsetWrite(ts: bigint, pid: number, vcpu: number, previous: bigint, next: bigint) {
-  const payload = new ByteWriter(true, 32).u16(KVM_ID).u8(0).u8(0).i32(pid).u32(vcpu).u32(0).i64(previous).i64(next).finish();
-  return { ts, cpu: 0, payload };
-}
 
 // g1 runs vCPU 0 on thread 501 and vCPU 1 on 502; thread 601 is another guest's vCPU.
 const OFF0 = -1_000_000_000n;
