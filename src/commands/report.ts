@@ -13,7 +13,7 @@ import { eventMatcher } from "../report/event-flags.ts";
 import { decodeText } from "../lib/cursor.ts";
 import { writeReport, type ReportInput, type ReportOptions } from "../report/report.ts";
 import { writePerfetto } from "../export/perfetto/export.ts";
-import { addContext } from "../tracedat/reader/error-context.ts";
+import { inFile } from "../tracedat/reader/error-context.ts";
 import { openTraceDat } from "../tracedat/reader/open.ts";
 import { listOption } from "./options.ts";
 import { infoMode, writeInfo, type InfoModeName } from "../report/info/index.ts";
@@ -264,13 +264,6 @@ function checkOptions(flags: ReportFlags, rawArgs: string[]): void {
 }
 
 
-function inFile<T>(path: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    throw addContext(e, "file", path, path);
-  }
-}
 
 /**
  * --ts-offset applies to the file named by the preceding -i. trace-cmd 3.1.6 ignores it for the first

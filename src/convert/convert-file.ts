@@ -13,6 +13,7 @@ import { compressorFor, type CompressionName } from "../tracedat/compressors.ts"
 import * as M from "../tracedat/model.ts";
 import { bufferCpuPages } from "../tracedat/reader/cpu-pages.ts";
 import { openTraceDat } from "../tracedat/reader/open.ts";
+import { inFile } from "../tracedat/reader/error-context.ts";
 import { SECTION_IDS } from "../tracedat/reader/options.ts";
 import type { BufferData, TraceDat } from "../tracedat/reader/trace-dat.ts";
 
@@ -38,12 +39,16 @@ export interface ConvertSummary {
 const REBUILT = new Set([M.TRACECMD_OPTION_DONE, M.TRACECMD_OPTION_BUFFER, M.TRACECMD_OPTION_STRINGS, M.TRACECMD_OPTION_BUFFER_TEXT, ...SECTION_IDS]);
 
 export function convertFile(opts: ConvertOptions): ConvertSummary {
-  using source = openInputFile(opts.input);
-  if (existsSync(opts.output) && realpathSync(opts.output) === realpathSync(opts.input)) {
+  if (existsSync(opts.input) && existsSync(opts.output) && realpathSync(opts.output) === realpathSync(opts.input)) {
     throw new UsageError(`the output '${opts.output}' is the input file`);
   }
+  return inFile(opts.input, () => convertNamed(opts));
+}
+
+function convertNamed(opts: ConvertOptions): ConvertSummary {
+  using source = openInputFile(opts.input);
   const dat = openTraceDat(source);
-  if (dat.latencyText) throw new VtraceError(`${opts.input} is a latency-format trace (text, no buffers): nothing to convert`, { file: opts.input });
+  if (dat.latencyText) throw new VtraceError("a latency-format trace (text, no buffers): nothing to convert");
   const clock = topClock(dat);
   const temp: string[] = [];
   const tally = { pages: 0 };

@@ -10,6 +10,7 @@ import { openInputFile } from "../io/file-source.ts";
 import { selectedClock, TRACECMD_OPTION_GUEST, TRACECMD_OPTION_TIME_SHIFT, type TraceOption } from "../tracedat/model.ts";
 import { decodeGuestOption } from "../tracedat/reader/options.ts";
 import { openTraceDat } from "../tracedat/reader/open.ts";
+import { inFile } from "../tracedat/reader/error-context.ts";
 import type { TraceDat } from "../tracedat/reader/trace-dat.ts";
 import { guestOption, timeShiftOption, timeShiftOptionPerCpu } from "../tracedat/options-encode.ts";
 import { Cursor } from "../lib/cursor.ts";
@@ -54,8 +55,8 @@ interface AttachPlan {
 function plan(opts: AttachOptions): AttachPlan {
   using hostSource = openInputFile(opts.host);
   using guestSource = openInputFile(opts.guest);
-  const host = openTraceDat(hostSource);
-  const guest = openTraceDat(guestSource);
+  const host = inFile(opts.host, () => openTraceDat(hostSource));
+  const guest = inFile(opts.guest, () => openTraceDat(guestSource));
   const hostId = traceIdOf(host, opts.host);
   const guestId = traceIdOf(guest, opts.guest);
   for (const [dat, path] of [[host, opts.host], [guest, opts.guest]] as const) {
@@ -64,7 +65,7 @@ function plan(opts: AttachOptions): AttachPlan {
   }
   const le = guest.params.littleEndian;
   const hostTids = new Map(opts.vcpuTids.map((tid, vcpu) => [vcpu, tid]));
-  const shift = timeShift(opts, { ...host, options: { ...host.options, guests: [{ name: opts.name, traceId: guestId, hostTids }] } }, hostId, guest.cpuCount, le);
+  const shift = inFile(opts.host, () => timeShift(opts, { ...host, options: { ...host.options, guests: [{ name: opts.name, traceId: guestId, hostTids }] } }, hostId, guest.cpuCount, le));
   const guestOpt = guestOption(opts.name, guestId, opts.vcpuTids.map((pid, vcpu) => ({ vcpu, pid })), host.params.littleEndian);
   return { guest: guestOpt, timeShift: shift.option, hostLittleEndian: host.params.littleEndian, result: shift.result };
 }
@@ -83,7 +84,7 @@ function timeShift(opts: AttachOptions, host: TraceDat, hostId: bigint, cpus: nu
   const events = readTscOffsetEvents(host, opts.name);
   const perCpu = tscOffsetShiftPoints(events, cpus);
   if (!perCpu) {
-    throw new UsageError(`${opts.host} has no kvm:kvm_write_tsc_offset events of threads ${opts.vcpuTids.join(",")}: record the host with -e kvm, or give the guest's TSC offset with --offset`);
+    throw new UsageError(`no kvm:kvm_write_tsc_offset events of threads ${opts.vcpuTids.join(",")}: record the host with -e kvm, or give the guest's TSC offset with --offset`);
   }
   const option = timeShiftOptionPerCpu(hostId, 0, perCpu, le);
   return { option, result: { source: "kvm_write_tsc_offset events", tscOffset: -perCpu[0]!.at(-1)!.offset, events: events.length } };

@@ -13,6 +13,7 @@ import { makeToTime } from "../report/time.ts";
 import { bufferCpuPages } from "../tracedat/reader/cpu-pages.ts";
 import { CpuRecords } from "../tracedat/reader/cpu-records.ts";
 import { openTraceDat } from "../tracedat/reader/open.ts";
+import { inFile } from "../tracedat/reader/error-context.ts";
 import type { TraceDat } from "../tracedat/reader/trace-dat.ts";
 
 export type SplitUnit = "seconds" | "msecs" | "usecs" | "events" | "pages";
@@ -59,10 +60,14 @@ class CpuCursor {
 }
 
 export function splitFile(opts: SplitOptions): SplitPart[] {
+  return inFile(opts.input, () => splitNamed(opts));
+}
+
+function splitNamed(opts: SplitOptions): SplitPart[] {
   using source = openInputFile(opts.input);
   const dat = openTraceDat(source);
-  if (dat.latencyText) throw new VtraceError(`${opts.input} is a latency-format trace: split works on ring-buffer data`, { file: opts.input });
-  if (opts.onlyCpu !== undefined && opts.onlyCpu >= dat.cpuCount) throw new VtraceError(`${opts.input} has ${dat.cpuCount} CPUs: there is no CPU ${opts.onlyCpu}`);
+  if (dat.latencyText) throw new VtraceError("a latency-format trace: split works on ring-buffer data");
+  if (opts.onlyCpu !== undefined && opts.onlyCpu >= dat.cpuCount) throw new VtraceError(`there is no CPU ${opts.onlyCpu} (the file has ${dat.cpuCount})`);
   const cursors = openCursors(dat);
   const parts: SplitPart[] = [];
   for (let n = 1; ; n++) {

@@ -31,3 +31,12 @@ export function inStage<T>(stage: ReadStage, fn: () => T): T {
     throw new Kind(e.message, { ...e.context, stage }, e.hint);
   }
 }
+
+/** Runs fn; a VtraceError it throws names `path` first ("FILE: ..."), as report's errors do. */
+export function inFile<T>(path: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    throw addContext(e, "file", path, path);
+  }
+}

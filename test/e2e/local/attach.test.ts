@@ -87,7 +87,7 @@ describe.skipIf(skip)("vtrace attach (compiled binary, trace-cmd as the reader)"
       [[f.host, f.guest], "vtrace attach: --vcpus TID,... is needed: the host threads that ran the guest's vCPUs"],
       [[f.host, f.guest, "--vcpus", "1,x"], "vtrace attach: invalid --vcpus '1,x': expected thread ids such as 1234,1235"],
       [[f.host, f.guest, "--vcpus", "1", "--offset", "1.5"], "vtrace attach: invalid --offset '1.5': expected TSC cycles (an integer)"],
-      [[f.host, f.guest, "--vcpus", "1"], `vtrace attach: ${f.host} has no kvm:kvm_write_tsc_offset events of threads 1: record the host with -e kvm, or give the guest's TSC offset with --offset`],
+      [[f.host, f.guest, "--vcpus", "1"], `vtrace attach: ${f.host}: no kvm:kvm_write_tsc_offset events of threads 1: record the host with -e kvm, or give the guest's TSC offset with --offset`],
     ];
     for (const [args, line] of cases) expect(await run([VTRACE_BIN, "attach", ...args])).toEqual({ code: 2, stdout: "", stderr: `${line}\n` });
     const local = join(dir.path, "local.dat");

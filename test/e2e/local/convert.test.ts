@@ -76,7 +76,7 @@ describe.skipIf(skip)("vtrace convert (compiled binary, trace-cmd as the reader)
     writeFileSync(cut, readFileSync(recorded).subarray(0, 100_000));
     const before = readdirSync(dir.path);
     const cases: [string[], number, RegExp][] = [
-      [["-i", cut, "-o", join(dir.path, "cut-out.dat")], 1, /^vtrace convert: cannot read .* at offset \d+/],
+      [["-i", cut, "-o", join(dir.path, "cut-out.dat")], 1, /^vtrace convert: .*cut\.dat: cannot read .* at offset \d+/],
       [["-i", join(dir.path, "nope.dat"), "-o", join(dir.path, "x.dat")], 1, /^vtrace convert: cannot open '.*nope.dat': ENOENT$/],
       [["-i", recorded], 2, /^vtrace convert: no output file/],
       [["-i", recorded, recorded], 2, /^vtrace convert: the output '.*' is the input file$/],

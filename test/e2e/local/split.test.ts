@@ -141,7 +141,7 @@ describe.skipIf(skip)("vtrace split (compiled binary) against trace-cmd split", 
       [["-e", "0"], 2, "vtrace split: invalid -e '0': expected an integer from 1 to 2147483647"],
       [["5", "4"], 2, "vtrace split: end is before start"],
       [["soon"], 2, "vtrace split: invalid start 'soon': expected seconds such as 75678.923853"],
-      [["-C", "9"], 1, `vtrace split: ${files.v6} has 2 CPUs: there is no CPU 9`],
+      [["-C", "9"], 1, `vtrace split: ${files.v6}: there is no CPU 9 (the file has 2)`],
     ];
     for (const [args, code, line] of cases) {
       expect(await run([VTRACE_BIN, "split", "-i", files.v6, "-o", out, ...args])).toEqual({ code, stdout: "", stderr: `${line}\n` });
