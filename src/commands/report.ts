@@ -16,11 +16,12 @@ import { writePerfetto } from "../export/perfetto/export.ts";
 import { inFile } from "../tracedat/reader/error-context.ts";
 import { openTraceDat } from "../tracedat/reader/open.ts";
 import { listOption } from "./options.ts";
-import { infoMode, writeInfo, type InfoModeName } from "../report/info/index.ts";
+import { infoMode, writeInfo, type InfoFlags, type InfoModeName } from "../report/info/index.ts";
 
 const DEFAULT_INPUT = "trace.dat";
 
-interface ReportFlags {
+/** cac's parsed flags; the information-mode ones are InfoFlags (--event's value unchecked, --version read raw). */
+interface ReportFlags extends Omit<InfoFlags, "event" | "version"> {
   input?: unknown;
   t?: boolean;
   R?: boolean;
@@ -37,18 +38,7 @@ interface ReportFlags {
   S?: boolean;
   w?: boolean;
   q?: boolean;
-  e?: boolean;
-  events?: boolean;
   event?: unknown;
-  checkEvents?: boolean;
-  f?: boolean;
-  P?: boolean;
-  E?: boolean;
-  cpus?: boolean;
-  firstEvent?: boolean;
-  lastEvent?: boolean;
-  stat?: boolean;
-  uname?: boolean;
   pid?: unknown;
   comm?: unknown;
   r?: unknown;
@@ -255,7 +245,7 @@ const KNOWN_OPTIONS = new Set(["--", "i", "input", "t", "R", "F", "l", "cpu", "r
   "e", "events", "event", "checkEvents", "check-events", "f", "P", "E", "cpus", "firstEvent", "first-event", "lastEvent", "last-event", "stat", "uname", "pid", "comm", "r", "n"]);
 
 function checkOptions(flags: ReportFlags, rawArgs: string[]): void {
-  const negativeOffsets = rawArgs.filter((a, i) => (rawArgs[i - 1] === "--ts-offset" || rawArgs[i - 1] === "--ts2secs") && /^-\d+$/.test(a)).join("");
+  const negativeOffsets = ["--ts-offset", "--ts2secs"].flatMap((name) => valuesByInput(rawArgs, name).map((v) => v.value).filter((v) => /^-\d+$/.test(v))).join("");
   for (const key of Object.keys(flags)) {
     if (KNOWN_OPTIONS.has(key)) continue;
     if (/^\d$/.test(key) && negativeOffsets.includes(key)) continue;
@@ -263,7 +253,18 @@ function checkOptions(flags: ReportFlags, rawArgs: string[]): void {
   }
 }
 
-
+/** Each `--NAME VALUE` (or `--NAME=VALUE`) of the raw arguments, with the index of the -i before it (-1: none). */
+function valuesByInput(rawArgs: readonly string[], name: string): { input: number; value: string }[] {
+  const found: { input: number; value: string }[] = [];
+  let input = -1;
+  for (let i = 0; i < rawArgs.length; i++) {
+    const arg = rawArgs[i]!;
+    if (arg === "-i" || arg === "--input" || arg.startsWith("--input=")) input++;
+    const value = arg === name ? rawArgs[i + 1] : arg.startsWith(`${name}=`) ? arg.slice(name.length + 1) : undefined;
+    if (value !== undefined) found.push({ input, value });
+  }
+  return found;
+}
 
 /**
  * --ts-offset applies to the file named by the preceding -i. trace-cmd 3.1.6 ignores it for the first
@@ -271,12 +272,7 @@ function checkOptions(flags: ReportFlags, rawArgs: string[]): void {
  */
 function tsOffsetsByInput(rawArgs: string[], count: number): bigint[] {
   const offsets: bigint[] = Array.from({ length: count }, () => 0n);
-  let input = -1;
-  for (let i = 0; i < rawArgs.length; i++) {
-    const arg = rawArgs[i]!;
-    if (arg === "-i" || arg === "--input" || arg.startsWith("--input=")) input++;
-    const value = arg === "--ts-offset" ? rawArgs[i + 1] : arg.startsWith("--ts-offset=") ? arg.slice(12) : undefined;
-    if (value === undefined) continue;
+  for (const { input, value } of valuesByInput(rawArgs, "--ts-offset")) {
     if (input < 0) throw new UsageError("--ts-offset must come after -i");
     if (!/^[+-]?\d+$/.test(value)) throw new UsageError(`invalid --ts-offset '${value}': expected an integer of ns`);
     if (input > 0 && input < count) offsets[input] = BigInt(value);
@@ -291,12 +287,7 @@ function tsOffsetsByInput(rawArgs: string[], count: number): bigint[] {
 function ts2secsByInput(rawArgs: string[], count: number): (number | undefined)[] {
   const own: (number | undefined)[] = Array.from({ length: count }, () => undefined);
   let all: number | undefined;
-  let input = -1;
-  for (let i = 0; i < rawArgs.length; i++) {
-    const arg = rawArgs[i]!;
-    if (arg === "-i" || arg === "--input" || arg.startsWith("--input=")) input++;
-    const value = arg === "--ts2secs" ? rawArgs[i + 1] : arg.startsWith("--ts2secs=") ? arg.slice(10) : undefined;
-    if (value === undefined) continue;
+  for (const { input, value } of valuesByInput(rawArgs, "--ts2secs")) {
     if (!/^\d+$/.test(value) || BigInt(value) === 0n || BigInt(value) >= 1n << 63n) throw new UsageError(`invalid --ts2secs '${value}': expected a frequency in Hz`);
     if (input >= 1 && input < count) own[input] = Number(value);
     else all = Number(value);

@@ -43,6 +43,12 @@ export function writeText(out: ByteSink, text: string): void {
   putText(out, text);
 }
 
+/** Makes room for bytes and copies them to out.pos. */
+export function writeBytes(out: ByteSink, bytes: Uint8Array): void {
+  out.room(bytes.length);
+  putBytes(out, bytes);
+}
+
 /** Copies bytes to out.pos; the caller has made room. */
 export function putBytes(out: ByteSink, bytes: Uint8Array): void {
   const n = bytes.length;

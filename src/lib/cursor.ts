@@ -113,6 +113,12 @@ export class Cursor {
   }
 }
 
+/** The bytes before the first NUL (all of them when there is none): a C string's text. */
+export function untilNul(bytes: Uint8Array): Uint8Array {
+  const nul = bytes.indexOf(0);
+  return nul < 0 ? bytes : bytes.subarray(0, nul);
+}
+
 export function decodeText(bytes: Uint8Array): string {
   return textDecoder.decode(bytes);
 }

@@ -2,6 +2,7 @@
 // "vtrace-sync-recv DOMAIN SEQ" into its trace_marker around each probe, the guest writes
 // "vtrace-sync SEQ" when it handles the probe. Finding them needs only the ftrace:print layout. Pure.
 
+import { untilNul } from "../lib/cursor.ts";
 import { decodePage, type PageLayout } from "../ringbuf/page.ts";
 import type { HandshakeSample } from "./clock-map.ts";
 
@@ -34,9 +35,7 @@ const decoder = new TextDecoder();
 /** The text of a print event's buf when it is a vtrace-sync marker, else undefined. */
 export function syncMarkerText(payload: Uint8Array, bufOffset: number): string | undefined {
   if (payload.length < bufOffset + SYNC_PREFIX.length || SYNC_PREFIX.some((c, i) => payload[bufOffset + i] !== c)) return undefined;
-  const raw = payload.subarray(bufOffset);
-  const end = raw.indexOf(0);
-  return decoder.decode(end < 0 ? raw : raw.subarray(0, end)).trimEnd();
+  return decoder.decode(untilNul(payload.subarray(bufOffset))).trimEnd();
 }
 
 /** The vtrace-sync markers in whole pages of one CPU's data. */

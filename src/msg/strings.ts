@@ -1,6 +1,7 @@
 // NUL-terminated string lists, the body encoding of TINIT options and RINIT/TRACE_RESP ports.
 
 import { FormatError } from "../errors.ts";
+import { untilNul } from "../lib/cursor.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -48,6 +49,5 @@ export function encodeFixedName(name: string, width: number): Uint8Array {
 }
 
 export function decodeFixedName(bytes: Uint8Array): string {
-  const end = bytes.indexOf(0);
-  return decoder.decode(end < 0 ? bytes : bytes.subarray(0, end));
+  return decoder.decode(untilNul(bytes));
 }

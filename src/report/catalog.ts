@@ -51,9 +51,10 @@ export class FileContext {
 
   /** The format of system:name (tep_find_event_by_name()), or undefined. */
   eventByName(system: string, name: string): EventFormat | undefined {
-    const nameLine = new TextEncoder().encode(`name: ${name}\n`);
+    // A format file starts with its "name:" line: only that prefix is compared.
+    const nameLine = Buffer.from(`name: ${name}\n`);
     for (const [id, p] of this.#pending) {
-      if (p.system === system && Buffer.from(p.text.buffer, p.text.byteOffset, p.text.byteLength).indexOf(nameLine) === 0) return this.event(id);
+      if (p.system === system && nameLine.equals(p.text.subarray(0, nameLine.length))) return this.event(id);
     }
     return undefined;
   }

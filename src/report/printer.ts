@@ -6,6 +6,7 @@
 import type { EventFormat, RecordInfo } from "./events.ts";
 import { handlePrefix, type Handle, type PrefixState } from "./handles.ts";
 import { encodeText, putBytes, writeText, type ByteSink } from "../lib/byte-sink.ts";
+import { untilNul } from "../lib/cursor.ts";
 import { droppedLine, formatEventName, TIME_BYTES, TimeColumn, UNKNOWN_EVENT, unknownEventLine, type TimeStyle } from "./line.ts";
 import type { ReportOptions } from "./report.ts";
 import type { RecordStream } from "./streams.ts";
@@ -182,8 +183,7 @@ export class LinePrinter {
     const pid = new DataView(page.buffer, page.byteOffset + offset + at.pidOffset, 4).getInt32(0, h.input.dat.params.littleEndian);
     if (h.ctx.comms.knows(pid)) return;
     const raw = page.subarray(offset + at.commOffset, offset + at.commOffset + at.commSize);
-    const end = raw.indexOf(0);
-    if (!h.ctx.comms.learn(pid, this.#decoder.decode(end < 0 ? raw : raw.subarray(0, end)))) return;
+    if (!h.ctx.comms.learn(pid, this.#decoder.decode(untilNul(raw)))) return;
     for (const [other, cols] of this.#columns) if (other.ctx === h.ctx) cols.tasks.delete(pid);
   }
 

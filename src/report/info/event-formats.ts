@@ -7,7 +7,8 @@
 import { encodeText, type ByteSink } from "../../lib/byte-sink.ts";
 import type { TraceDat } from "../../tracedat/reader/trace-dat.ts";
 import { compileBasicRegex, RegexError } from "../filter/regex.ts";
-import { cString, writeBytes } from "./sink.ts";
+import { writeBytes } from "../../lib/byte-sink.ts";
+import { untilNul } from "../../lib/cursor.ts";
 
 const NAME_PREFIX = "name: ";
 
@@ -55,7 +56,7 @@ function writeSystem(system: string, formats: Uint8Array[], re: EventRegex, out:
     if (!printAll && !(eventRegex && eventLineMatches(format, eventRegex))) continue;
     if (!headerDone) out.write(`\nsystem: ${system}\n`);
     headerDone = true;
-    writeBytes(out, cString(format));
+    writeBytes(out, untilNul(format));
     writeBytes(out, NEWLINE);
   }
 }
@@ -64,7 +65,7 @@ const NEWLINE = encodeText("\n");
 
 /** The first non-empty line, without a leading "name: ", tested against the regex. */
 function eventLineMatches(format: Uint8Array, regex: RegExp): boolean {
-  const text = new TextDecoder().decode(cString(format));
+  const text = new TextDecoder().decode(untilNul(format));
   const line = text.split("\n").find((l) => l !== "");
   if (line === undefined) return false;
   return regex.test(line.startsWith(NAME_PREFIX) ? line.slice(NAME_PREFIX.length) : line);

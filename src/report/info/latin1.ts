@@ -2,11 +2,12 @@
 // read and written as latin1 (one char per byte) rather than decoded as UTF-8.
 
 import type { ByteSink } from "../../lib/byte-sink.ts";
-import { cString, writeBytes } from "./sink.ts";
+import { writeBytes } from "../../lib/byte-sink.ts";
+import { untilNul } from "../../lib/cursor.ts";
 
 /** The stored text up to its first NUL (trace-cmd hands it to libtraceevent as a C string). */
 export function latin1Text(bytes: Uint8Array): string {
-  return Buffer.from(cString(bytes)).toString("latin1");
+  return Buffer.from(untilNul(bytes)).toString("latin1");
 }
 
 export function writeLatin1(out: ByteSink, text: string): void {

@@ -2,6 +2,7 @@
 // formats, kallsyms, printk formats and saved cmdlines (v6 body order; v7 sections reuse them).
 // Source of truth: trace-cmd 3.1.6 tracecmd/trace-dump.c dump_header_page() … dump_cmdlines(), read_dump_string().
 
+import { untilNul } from "../../lib/cursor.ts";
 import { dumpFailure, type DumpContext } from "./context.ts";
 import { DUMP_SIZE } from "./dump-input.ts";
 import { CMDLINES, EVENT_FORMAT, EVENT_SYSTEMS, FTRACE_FORMAT, HEAD_EVENT, HEAD_PAGE, KALLSYMS, SUMMARY, TRACE_PRINTK } from "./items.ts";
@@ -27,8 +28,7 @@ function dumpHeader(ctx: DumpContext, tag: string, title: string, ids: number): 
   ctx.out.print(SUMMARY | ids, `\t[${title}, `);
   const got = ctx.input.bytes(tag.length + 1, "header string");
   if (byteString(got.subarray(0, tag.length)) !== tag) {
-    const shown = got.indexOf(0) < 0 ? got : got.subarray(0, got.indexOf(0));
-    throw dumpFailure(ctx, `wrong header string: ${byteString(shown)}`);
+    throw dumpFailure(ctx, `wrong header string: ${byteString(untilNul(got))}`);
   }
   const size = ctx.input.u64("the size of the page header information");
   ctx.out.print(SUMMARY | ids, `${cLongLong(size)} bytes]\n`);

@@ -2,7 +2,8 @@
 // cut as tracecmd_plog() cuts it (1023 bytes). Text here is a byte string: one char per file byte.
 // Source of truth: trace-cmd 3.1.6 tracecmd/trace-dump.c do_print(), lib/trace-cmd/trace-util.c __plog().
 
-import type { ByteSink } from "../../lib/byte-sink.ts";
+import { writeBytes, type ByteSink } from "../../lib/byte-sink.ts";
+import { untilNul } from "../../lib/cursor.ts";
 
 /** __plog() formats into a 1024-byte buffer, so one print shows at most 1023 bytes. */
 const PLOG_MAX_BYTES = 1023;
@@ -36,12 +37,8 @@ export class DumpPrinter {
   /** Prints raw bytes up to the first NUL ("%s" of a buffer read from the file). */
   printCString(ids: number, bytes: Uint8Array): void {
     if (!this.shows(ids)) return;
-    const nul = bytes.indexOf(0);
-    const text = nul < 0 ? bytes : bytes.subarray(0, nul);
-    const n = Math.min(text.length, PLOG_MAX_BYTES);
-    this.sink.room(n);
-    this.sink.buf.set(text.subarray(0, n), this.sink.pos);
-    this.sink.pos += n;
+    const text = untilNul(bytes);
+    writeBytes(this.sink, text.subarray(0, Math.min(text.length, PLOG_MAX_BYTES)));
   }
 }
 

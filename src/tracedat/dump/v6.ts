@@ -2,6 +2,7 @@
 // "latency  ", "flyrecord") until 10 bytes match none of them.
 // Source of truth: trace-cmd 3.1.6 tracecmd/trace-dump.c dump_v6_file(), dump_therest(), dump_flyrecord(), dump_clock().
 
+import { untilNul } from "../../lib/cursor.ts";
 import { dumpFailure, type DumpContext } from "./context.ts";
 import { CLOCK, FLYRECORD, SUMMARY } from "./items.ts";
 import { dumpCmdlines, dumpEventFormats, dumpFtraceFormats, dumpHeaderEvent, dumpHeaderPage, dumpKallsyms, dumpPrintk } from "./metadata.ts";
@@ -58,6 +59,5 @@ function dumpClock(ctx: DumpContext): void {
   const size = BigInt.asIntN(64, ctx.input.u64("the clock size"));
   if (size < 0n || size > BigInt(ctx.input.source.size)) throw dumpFailure(ctx, `cannot allocate clock ${size} bytes`);
   const clock = ctx.input.bytes(Number(size), "the clock");
-  const nul = clock.indexOf(0);
-  ctx.out.print(ids, `\t\t${byteString(nul < 0 ? clock : clock.subarray(0, nul))}\n`);
+  ctx.out.print(ids, `\t\t${byteString(untilNul(clock))}\n`);
 }

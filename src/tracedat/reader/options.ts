@@ -1,7 +1,7 @@
 // trace.dat options (v6 option block, v7 OPTIONS sections): one decoder per id, unknown ids warned and skipped.
 // Source of truth: research note §3.4; trace-cmd 3.1.6 trace-input.c handle_options(), handle_buffer_option().
 
-import { Cursor, decodeText } from "../../lib/cursor.ts";
+import { Cursor, decodeText, untilNul } from "../../lib/cursor.ts";
 import * as M from "../model.ts";
 import type { CpuDataRef } from "../model.ts";
 import { strtoll } from "./strtoll.ts";
@@ -79,10 +79,7 @@ export interface OptionContext {
 type OptionDecoder = (opts: FileOptions, data: Uint8Array, ctx: OptionContext) => void;
 
 const cursor = (data: Uint8Array, ctx: OptionContext) => new Cursor(data, ctx.littleEndian, ctx.offset);
-const text = (data: Uint8Array) => {
-  const nul = data.indexOf(0);
-  return decodeText(nul >= 0 ? data.subarray(0, nul) : data);
-};
+const text = (data: Uint8Array) => decodeText(untilNul(data));
 
 const DECODERS: Record<number, OptionDecoder> = {
   [M.TRACECMD_OPTION_DATE]: (o, d) => void (o.dateNs += strtoll(text(d)) * 1000n),
