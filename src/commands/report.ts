@@ -7,8 +7,8 @@ import { openInputFile, type FileSource } from "../io/file-source.ts";
 import { FdWriter } from "../io/stdout-writer.ts";
 import { parseCpuList } from "../report/cpu-list.ts";
 import { filtersByInput } from "../report/filter/args.ts";
-import type { FilterSpec } from "../report/filter/filter-set.ts";
-import { pidFilterText, pidsOfComm } from "../report/filter/pid-filter.ts";
+import { withPidFilter } from "../report/filter/pid-filter.ts";
+import { ts2secsByInput, tsOffsetsByInput, valuesByInput } from "../report/input-args.ts";
 import { eventMatcher } from "../report/event-flags.ts";
 import { decodeText } from "../lib/cursor.ts";
 import { writeReport, type ReportInput, type ReportOptions } from "../report/report.ts";
@@ -119,26 +119,6 @@ function pidList(v: unknown): number[] {
     });
 }
 
-/**
- * The -F lists with trace-cmd's --pid/--comm filter added to the first input's list (trace-cmd
- * builds it once, for the first file it opens). A comm the saved cmdlines lack is a warning.
- */
-function withPidFilter(lists: FilterSpec[][] | undefined, inputs: ReportInput[], pids: number[], comms: string[]): FilterSpec[][] | undefined {
-  const first = inputs[0];
-  if (!first || (pids.length === 0 && comms.length === 0)) return lists;
-  const cmdlines = decodeText(first.dat.metadata.cmdlines);
-  const all = [...pids];
-  for (const comm of comms) {
-    const found = pidsOfComm(cmdlines, comm);
-    if (found.length === 0) process.stderr.write(`vtrace report: warning: comm: ${comm} not in cmdline list\n`);
-    all.push(...found);
-  }
-  if (all.length === 0) return lists;
-  const out = lists ? lists.map((l) => [...l]) : inputs.map(() => []);
-  out[0]!.push({ text: pidFilterText(all), negate: false });
-  return out;
-}
-
 /** The -i paths, default trace.dat. */
 function inputPaths(flags: ReportFlags): string[] {
   const paths = listOption(flags.input);
@@ -183,7 +163,14 @@ function runReport(flags: ReportFlags, rawArgs: string[]): void {
   }
   const pids = pidList(flags.pid);
   withInputs(flags, rawArgs, count, (inputs) => {
-    const lists = withPidFilter(filters?.lists, inputs, pids, listOption(flags.comm).flatMap((c) => c.split(",")));
+    const comms = listOption(flags.comm).flatMap((c) => c.split(","));
+    let lists = filters?.lists;
+    if (pids.length + comms.length > 0) {
+      const cmdlines = decodeText(inputs[0]?.dat.metadata.cmdlines ?? new Uint8Array());
+      const withPids = withPidFilter(lists, inputs.length, cmdlines, pids, comms);
+      printWarnings(flags, withPids.warnings);
+      lists = withPids.lists;
+    }
     if (lists && flags.format !== "text") throw new UsageError("--pid and --comm work with --format text only");
     const out = new FdWriter(1);
     let result: ReturnType<typeof writeReport>;
@@ -251,46 +238,4 @@ function checkOptions(flags: ReportFlags, rawArgs: string[]): void {
     if (/^\d$/.test(key) && negativeOffsets.includes(key)) continue;
     throw new UsageError(`unknown option '${key.length === 1 ? "-" : "--"}${key}': see 'vtrace report --help'`);
   }
-}
-
-/** Each `--NAME VALUE` (or `--NAME=VALUE`) of the raw arguments, with the index of the -i before it (-1: none). */
-function valuesByInput(rawArgs: readonly string[], name: string): { input: number; value: string }[] {
-  const found: { input: number; value: string }[] = [];
-  let input = -1;
-  for (let i = 0; i < rawArgs.length; i++) {
-    const arg = rawArgs[i]!;
-    if (arg === "-i" || arg === "--input" || arg.startsWith("--input=")) input++;
-    const value = arg === name ? rawArgs[i + 1] : arg.startsWith(`${name}=`) ? arg.slice(name.length + 1) : undefined;
-    if (value !== undefined) found.push({ input, value });
-  }
-  return found;
-}
-
-/**
- * --ts-offset applies to the file named by the preceding -i. trace-cmd 3.1.6 ignores it for the first
- * file and refuses it before any -i.
- */
-function tsOffsetsByInput(rawArgs: string[], count: number): bigint[] {
-  const offsets: bigint[] = Array.from({ length: count }, () => 0n);
-  for (const { input, value } of valuesByInput(rawArgs, "--ts-offset")) {
-    if (input < 0) throw new UsageError("--ts-offset must come after -i");
-    if (!/^[+-]?\d+$/.test(value)) throw new UsageError(`invalid --ts-offset '${value}': expected an integer of ns`);
-    if (input > 0 && input < count) offsets[input] = BigInt(value);
-  }
-  return offsets;
-}
-
-/**
- * --ts2secs HZ: trace-cmd 3.1.6 applies it to the last -i file once there are two or more -i, and
- * before that to every file that has none of its own.
- */
-function ts2secsByInput(rawArgs: string[], count: number): (number | undefined)[] {
-  const own: (number | undefined)[] = Array.from({ length: count }, () => undefined);
-  let all: number | undefined;
-  for (const { input, value } of valuesByInput(rawArgs, "--ts2secs")) {
-    if (!/^\d+$/.test(value) || BigInt(value) === 0n || BigInt(value) >= 1n << 63n) throw new UsageError(`invalid --ts2secs '${value}': expected a frequency in Hz`);
-    if (input >= 1 && input < count) own[input] = Number(value);
-    else all = Number(value);
-  }
-  return own.map((hz) => hz ?? all);
 }

@@ -15,7 +15,8 @@ export interface FiltersByInput {
   ignored: FilterSpec[];
 }
 
-const isInput = (a: string) => a === "-i" || a === "--input" || a.startsWith("--input=");
+/** An -i FILE / --input FILE / --input=FILE argument. */
+export const isInputArg = (a: string) => a === "-i" || a === "--input" || a.startsWith("--input=");
 
 /** undefined when there is no -F. */
 export function filtersByInput(rawArgs: readonly string[]): FiltersByInput | undefined {
@@ -26,7 +27,7 @@ export function filtersByInput(rawArgs: readonly string[]): FiltersByInput | und
   for (let i = 0; i < rawArgs.length; i++) {
     const arg = rawArgs[i]!;
     if (arg === "--") break;
-    if (isInput(arg)) inputs.push(inputs.length === 0 && global.length > 0 ? global : []);
+    if (isInputArg(arg)) inputs.push(inputs.length === 0 && global.length > 0 ? global : []);
     if (arg === "-v") {
       if (negate) throw new UsageError("only one -v can be used (the -F filters after it are all negated)");
       negate = true;
