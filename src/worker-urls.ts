@@ -3,3 +3,4 @@
 // build/compile.ts lists every file named here as an extra entry point.
 
 export const CPU_WORKER_URL = new URL("./recorder/cpu.worker.ts", import.meta.url).href;
+export const POLLER_WORKER_URL = new URL("./transport/poller.worker.ts", import.meta.url).href;

@@ -8,6 +8,8 @@ import { StreamChannel } from "./stream-channel.ts";
 export interface FdChannelOptions {
   /** A virtio port reports HUP while the host side is not connected: keep waiting instead of closing. */
   hupIsClose: boolean;
+  /** With hupIsClose false: called when the host side of a virtio port (re)connects after a HUP. */
+  onHostUp?(): void;
 }
 
 export function fdChannel(fd: number, reactor: FdReactor, peer: string, opts: FdChannelOptions): StreamChannel {
@@ -34,8 +36,18 @@ export function fdChannel(fd: number, reactor: FdReactor, peer: string, opts: Fd
     },
     peer,
   );
-  reactor.add(fd, { onReady, wantsWrite: () => ch.pendingOutput });
+  let hostUp = true;
+  reactor.add(fd, { onReady });
   function onReady(rev: number): void {
+    if (!opts.hupIsClose) {
+      // A virtio port reports HUP while nothing is connected on the host; the next event
+      // without it means QEMU's chardev connected again (a restarted virt-server).
+      if (rev & POLLHUP) hostUp = false;
+      else if (!hostUp) {
+        hostUp = true;
+        opts.onHostUp?.();
+      }
+    }
     if (rev & POLLOUT) ch.onDrain();
     if (rev & POLLIN) {
       for (;;) {

@@ -1,44 +1,78 @@
-// Readiness for plain fds (unix sockets from accept4, virtio-serial ports) on the main thread
-// without blocking it: poll() with a zero timeout on a short timer. The data plane never goes
-// through here (per-CPU Workers splice); this carries control messages only.
+// Readiness for plain fds (unix sockets from accept4, virtio-serial ports) on the main thread,
+// with nothing running while nothing happens: a waiter Worker sleeps in epoll_wait() and posts
+// each batch of events here (the main thread's event loop cannot block in a syscall itself).
+// Edge-triggered: every handler reads and writes until EAGAIN, so each new arrival is one event,
+// and an fd that stays hung up (a virtio port with no host) does not wake anyone again.
+// The data plane never goes through here (the movers splice); this carries control messages only.
 
-import { POLLERR, POLLHUP, POLLIN, POLLOUT, PollSet } from "../../ffi/poll.ts";
+import { closeFd, makePipe, writeFd, type Pipe } from "../../ffi/fd.ts";
+import { epollAdd, epollCreate, epollRemove, EPOLLIN, EPOLLOUT, EPOLLRDHUP } from "../../ffi/epoll.ts";
+import { POLLER_WORKER_URL } from "../worker-urls.ts";
+import type { FromPoller, PollerStart } from "./poller-protocol.ts";
 
 export interface FdWatch {
-  /** Called with the poll revents when the fd is readable, writable (if asked), hung up or in error. */
+  /** Called with the event bits (POLLIN, POLLOUT, POLLHUP, POLLERR share epoll's values). */
   onReady(revents: number): void;
-  /** Whether output is waiting, so POLLOUT matters. */
+  /** Kept for callers of the polling reactor; edge-triggered readiness does not need it. */
   wantsWrite?(): boolean;
+}
+
+interface Waiter {
+  epfd: number;
+  stop: Pipe;
+  worker: Worker;
 }
 
 export class FdReactor {
   readonly #watches = new Map<number, FdWatch>();
-  #timer: ReturnType<typeof setInterval> | undefined;
-
-  constructor(private readonly intervalMs = 5) {}
+  #waiter: Waiter | undefined;
 
   add(fd: number, watch: FdWatch): void {
+    const waiter = (this.#waiter ??= this.#startWaiter());
     this.#watches.set(fd, watch);
-    this.#timer ??= setInterval(() => this.#tick(), this.intervalMs);
+    epollAdd(waiter.epfd, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP);
   }
 
   remove(fd: number): void {
-    this.#watches.delete(fd);
+    if (!this.#watches.delete(fd)) return;
+    if (this.#waiter) epollRemove(this.#waiter.epfd, fd);
     if (this.#watches.size === 0) this.stop();
   }
 
+  /** Ends the waiter; the reactor starts a new one if an fd is added later. */
   stop(): void {
-    if (this.#timer) clearInterval(this.#timer);
-    this.#timer = undefined;
+    const waiter = this.#waiter;
+    if (!waiter) return;
+    this.#waiter = undefined;
+    this.#watches.clear();
+    writeFd(waiter.stop.writeFd, new Uint8Array([1]));
   }
 
-  #tick(): void {
-    const entries = [...this.#watches].map(([fd, w]) => ({ fd, events: POLLIN | (w.wantsWrite?.() ? POLLOUT : 0) }));
-    const poll = new PollSet(entries);
-    if (poll.wait(0) === 0) return;
-    entries.forEach(({ fd }, i) => {
-      const rev = poll.revents(i);
-      if (rev & (POLLIN | POLLOUT | POLLHUP | POLLERR)) this.#watches.get(fd)?.onReady(rev);
-    });
+  #startWaiter(): Waiter {
+    const epfd = epollCreate();
+    const stop = makePipe();
+    epollAdd(epfd, stop.readFd, EPOLLIN);
+    const worker = new Worker(POLLER_WORKER_URL, { smol: true } as WorkerOptions);
+    const waiter: Waiter = { epfd, stop, worker };
+    worker.onmessage = (ev: MessageEvent<FromPoller>) => {
+      if (ev.data.stopped) return endWaiter(waiter);
+      const pairs = ev.data.events;
+      for (let i = 0; i < pairs.length; i += 2) {
+        if (this.#waiter === waiter) this.#watches.get(pairs[i]!)?.onReady(pairs[i + 1]!);
+      }
+    };
+    worker.postMessage({ epfd, stopFd: stop.readFd } satisfies PollerStart);
+    return waiter;
+  }
+}
+
+function endWaiter(w: Waiter): void {
+  w.worker.terminate();
+  for (const fd of [w.epfd, w.stop.readFd, w.stop.writeFd]) {
+    try {
+      closeFd(fd);
+    } catch {
+      // already closed
+    }
   }
 }

@@ -1,6 +1,7 @@
 // `vtrace agent` in a guest: announce itself on agent-ctl-path, wait for orders, and for each
 // TRACE_REQ record with the host's arguments, streaming through the trace-path-cpuN ports,
-// until the host's CLOSE. It re-announces itself while idle, so a restarted host server finds it.
+// until the host's CLOSE. It announces itself again whenever the host side of the port reconnects,
+// so a restarted host server finds it.
 //   agent → host  TINIT{cpus, page size, ["agent", "name=H"]}   host → agent  RINIT (ack)
 //   host → agent  TRACE_REQ{args, host trace id}   agent → host  TRACE_RESP{cpus, page size, guest trace id}
 //   agent → host  SEND_DATA…FIN_DATA, pages …     host → agent  CLOSE     agent → host  CLOSE_RESP
@@ -28,8 +29,6 @@ import { randomTraceId } from "../tracedat/model.ts";
 import { streamToHost } from "./guest-stream.ts";
 import { guestControlPort } from "./paths.ts";
 
-const HELLO_EVERY_MS = 3000;
-
 export interface AgentOptions {
   version: string;
   log(line: string): void;
@@ -41,38 +40,34 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
   const root = findTracefs();
   const ctlPath = guestControlPort();
   if (!existsSync(ctlPath)) throw new EnvironmentError(`${ctlPath} not found: is this a guest with vtrace's virtio-serial ports?`);
-  const reactor = new FdReactor();
-  const ch = fdChannel(openFd(ctlPath, O_RDWR | O_NONBLOCK), reactor, "host", { hupIsClose: false });
-  let exiting = false;
-  opts.exit.then(() => (exiting = true));
   const cpus = Array.from({ length: TraceInstance.open(root).cpuCount() }, (_, i) => i);
   const hello: Message = { cmd: "TINIT", cpus: cpus.length, pageSize: pageSizeOf(root), options: ["agent", `name=${os.hostname()}`] };
+  const reactor = new FdReactor();
+  // Announce again whenever QEMU's chardev reconnects (a restarted virt-server): the port's HUP
+  // ends then, which wakes the reactor; nothing runs while the agent waits.
+  const ch: StreamChannel = fdChannel(openFd(ctlPath, O_RDWR | O_NONBLOCK), reactor, "host", {
+    hupIsClose: false,
+    onHostUp: () => {
+      if (!ch.pendingOutput) ch.sendMessage(hello);
+    },
+  });
+  const exited = opts.exit.then(() => undefined);
   opts.log(`vtrace agent: waiting for the host on ${ctlPath}`);
   let warm = warmWorkers(cpus.length);
   try {
     ch.sendMessage(hello);
-    while (!exiting) {
-      const m = await nextOrUndefined(ch, HELLO_EVERY_MS);
-      if (m === undefined) ch.sendMessage(hello);
-      else if (m.cmd === "TRACE_REQ") {
+    for (;;) {
+      const m = await Promise.race([ch.readMessage(undefined, "orders"), exited]);
+      if (m === undefined) break;
+      if (m.cmd === "TRACE_REQ") {
         await session(ch, m, root, opts, warm);
         warm = warmWorkers(cpus.length); // ready for the next session
-      }
-      else if (m.cmd !== "RINIT" && m.cmd !== "NOT_SUPP") ch.sendMessage({ cmd: "NOT_SUPP" });
+      } else if (m.cmd !== "RINIT" && m.cmd !== "NOT_SUPP") ch.sendMessage({ cmd: "NOT_SUPP" });
     }
   } finally {
     for (const w of warm) w.terminate();
     reactor.stop();
     if (!ch.closed) ch.close();
-  }
-}
-
-async function nextOrUndefined(ch: StreamChannel, timeoutMs: number): Promise<Message | undefined> {
-  try {
-    return await ch.readMessage(timeoutMs, "orders");
-  } catch (e) {
-    if ((e as Error).message.includes("timed out")) return undefined;
-    throw e;
   }
 }
 
