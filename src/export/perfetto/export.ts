@@ -2,16 +2,18 @@
 // with its timestamps (TIME_SHIFT, TSC2NSEC, offsets applied by the streams), as Chrome trace JSON.
 // Source of truth: src/report/report.ts writeReport() (inputs → contexts → handles → streams → merge).
 
+import { RecordDecoder } from "../../analysis/decoded-records.ts";
+import { VcpuStates, type RecordSource } from "../../analysis/vcpu-states.ts";
 import { FormatError, type VtraceError } from "../../errors.ts";
-import type { EventFormat } from "../../events/format.ts";
-import { buildFileContext, type FileContext } from "../../report/catalog.ts";
+import type { ChromeEvent } from "./chrome-event.ts";
+import { buildFileContext } from "../../report/catalog.ts";
 import { addInstances, initialHandles, type Handle, type ReportInput } from "../../report/handles.ts";
 import { forEachMerged, openStreams, type RecordStream } from "../../report/streams.ts";
 import { parseClockName, printsInUsecs } from "../../report/time.ts";
-import { compileFieldsReader, type FieldsReader } from "./field-values.ts";
 import { TraceEventsWriter, type TextOut } from "./json-writer.ts";
 import { cpuKey, layoutMachines, metadataEvents, type Machine, type MachineRole, type MachineSpec } from "./machines.ts";
-import { Timeline, type TimelineRecord } from "./timeline.ts";
+import { Timeline } from "./timeline.ts";
+import { VcpuStateSlices } from "./vcpu-state-slices.ts";
 
 export interface PerfettoOptions {
   /** --raw-ts: no clock conversion and no offsets. */
@@ -34,70 +36,57 @@ export function writePerfetto(inputs: ReportInput[], opts: PerfettoOptions, out:
   // Buffer instances follow in the text report's order; their CPUs get tracks of their own.
   for (const top of handles.slice()) addInstances(handles, top, state);
   const warnings = inputs.flatMap((i) => i.dat.options.warnings);
-  const machines = layoutMachines(machineSpecs(inputs, handles));
+  const specs = machineSpecs(inputs, handles);
+  const machines = layoutMachines(specs);
   const streams = openStreams(handles, opts);
   const writer = new TraceEventsWriter(out);
   const started = writer.begin() && metadataEvents(machines).every((e) => writer.event(e));
-  const error = started ? exportRecords(inputs, machines, streams, writer) : undefined;
+  const error = started ? exportRecords(inputs, specs, machines, streams, writer) : undefined;
   writer.end({ source: "vtrace report --format perfetto", machines: machines.map((m, i) => describeMachine(m, inputs[i]!, opts)) });
   return { warnings: [...warnings, ...contexts.flatMap((c) => c.warnings)], error };
 }
 
-function exportRecords(inputs: ReportInput[], machines: Machine[], streams: RecordStream[], writer: TraceEventsWriter): VtraceError | undefined {
+function exportRecords(inputs: ReportInput[], specs: MachineSpec[], machines: Machine[], streams: RecordStream[], writer: TraceEventsWriter): VtraceError | undefined {
   let open = true;
-  const timeline = new Timeline((e) => void (open &&= writer.event(e)));
+  const emit = (e: ChromeEvent) => void (open &&= writer.event(e));
+  const timeline = new Timeline(emit);
+  const vcpus = vcpuStateTracks(inputs, specs, machines, emit);
   const decoder = new RecordDecoder();
   const machineOf = new Map(inputs.map((input, i) => [input, machines[i]!]));
   const tracks = streams.map((s) => machineOf.get(s.handle.input)!.cpuTracks.get(cpuKey(s.handle.buffer.name, s.cpu))!);
   const firstError = forEachMerged(streams, (s, index) => {
-    timeline.record(machineOf.get(s.handle.input)!, tracks[index]!, decoder.decode(s));
+    const record = decoder.decode(s);
+    timeline.record(machineOf.get(s.handle.input)!, tracks[index]!, record);
+    const source = s.handle.isInstance ? undefined : vcpus?.sources.get(s.handle.input);
+    if (source) vcpus!.states.record(source, record);
     return open;
   });
   if (open) timeline.finish();
+  if (open && vcpus) {
+    vcpus.states.finish();
+    vcpus.slices.finish();
+  }
   return firstError;
 }
 
-/** Record bytes → TimelineRecord, one compiled field reader per event format. */
-class RecordDecoder {
-  readonly #readers = new Map<EventFormat, FieldsReader>();
-
-  decode(s: RecordStream): TimelineRecord {
-    const r = s.records;
-    const ctx = s.handle.ctx;
-    const event = ctx.event(r.commonType);
-    const payload = r.page.subarray(r.payloadOffset, r.payloadOffset + r.payloadSize);
-    const fields = event ? this.#reader(event, s.handle)(payload) : {};
-    if (event) learnComms(ctx, event, fields);
-    return {
-      tsNs: typeof s.ts === "bigint" ? s.ts : BigInt(s.ts),
-      cpu: s.cpu,
-      system: event?.system ?? "unknown",
-      name: event?.name ?? `unknown event ${r.commonType}`,
-      commonPid: r.commonPid,
-      comm: ctx.comms.comm(r.commonPid),
-      fields,
-      missed: r.missed,
-    };
-  }
-
-  #reader(event: EventFormat, h: Handle): FieldsReader {
-    let reader = this.#readers.get(event);
-    if (!reader) {
-      const { params } = h.input.dat;
-      this.#readers.set(event, (reader = compileFieldsReader(event, { littleEndian: params.littleEndian, longSize: params.longSize })));
-    }
-    return reader;
-  }
-}
-
-/** As libtraceevent's sched plugin does for the text report: comms seen in sched events name pids. */
-function learnComms(ctx: FileContext, event: EventFormat, f: TimelineRecord["fields"]): void {
-  if (event.system !== "sched") return;
-  const learn = (pid: unknown, comm: unknown) => typeof pid === "number" && typeof comm === "string" && ctx.comms.learn(pid, comm);
-  if (event.name === "sched_switch") {
-    learn(f.prev_pid, f.prev_comm);
-    learn(f.next_pid, f.next_comm);
-  } else if (event.name.startsWith("sched_wak")) learn(f.pid, f.comm);
+/**
+ * For a host + guests set: the vCPU state machine over the top buffers, writing its slices onto one
+ * track per vCPU in each guest's process. Undefined without one host whose GUEST options name threads.
+ */
+function vcpuStateTracks(inputs: ReportInput[], specs: MachineSpec[], machines: Machine[], emit: (e: ChromeEvent) => void) {
+  const hosts = specs.flatMap((s, i) => (s.role.kind === "host" ? [{ role: s.role, input: inputs[i]! }] : []));
+  if (hosts.length !== 1) return undefined;
+  const guests = hosts[0]!.role.guests.filter((g) => g.hostTids.size > 0);
+  if (guests.length === 0) return undefined;
+  const sources = new Map<ReportInput, RecordSource>([[hosts[0]!.input, { kind: "host" }]]);
+  const guestMachines = new Map<string, Machine>();
+  specs.forEach((s, i) => {
+    if (s.role.kind !== "guest") return;
+    sources.set(inputs[i]!, { kind: "guest", name: s.role.name });
+    guestMachines.set(s.role.name, machines[i]!);
+  });
+  const slices = new VcpuStateSlices(guestMachines, emit);
+  return { states: new VcpuStates(guests, slices), slices, sources };
 }
 
 /**

@@ -4,22 +4,12 @@
 // CPU. Every other record is an instant on its CPU's track. Slices on one track never overlap:
 // each starts no earlier than the previous one ended, and ends no earlier than it started.
 
+import type { DecodedRecord } from "../../analysis/decoded-records.ts";
 import type { Args, ChromeEvent } from "./chrome-event.ts";
 import type { Machine, Track } from "./machines.ts";
 
-export interface TimelineRecord {
-  tsNs: bigint;
-  cpu: number;
-  /** Event system and name; for a record without a known format, what names it instead. */
-  system: string;
-  name: string;
-  commonPid: number;
-  /** The comm of commonPid, as the text report shows it. */
-  comm: string;
-  fields: Args;
-  /** Lost events just before this record: 0 none, > 0 how many, < 0 an unknown number. */
-  missed: number;
-}
+/** A decoded record of the merged stream (src/analysis/decoded-records.ts). */
+export type TimelineRecord = DecodedRecord;
 
 interface OpenSlice {
   startNs: bigint;
