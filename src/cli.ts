@@ -33,6 +33,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   show: async () => (await import("./commands/show.ts")).registerShow,
   clear: async () => (await import("./commands/clear.ts")).registerClear,
   attach: async () => (await import("./commands/attach.ts")).registerAttach,
+  "vcpu-stat": async () => (await import("./commands/vcpu-stat.ts")).registerVcpuStat,
 };
 
 /** The commands to register for these arguments: the named one, or all for help and mistakes. */
@@ -63,6 +64,8 @@ export async function main(argv: string[]): Promise<number> {
   for (const register of await commandsFor(argv)) register(cli);
   cli.help();
   cli.version(VTRACE_VERSION);
+  // cac prints process.version, Bun's Node-compatibility number; the runtime's own is Bun.version.
+  cli.outputVersion = () => console.log(`vtrace/${VTRACE_VERSION} ${process.platform}-${process.arch} bun-${Bun.version}`);
   let name = "";
   try {
     cli.parse(argv, { run: false });
