@@ -5,46 +5,22 @@
 // events/s, the ratio and peak RSS. The recorded set is kept in test/.cache/merge-set (delete it, or pass --fresh, to re-record).
 //   bun test/bench/merge.bench.ts [--fresh] [--runs N]
 
-import { existsSync, mkdirSync, rmSync, statSync } from "node:fs";
+import { rmSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { startAgentGuests } from "../helpers/agent-guests.ts";
-import { guestSupport } from "../helpers/guest.ts";
-import { instanceName } from "../helpers/env.ts";
+import { MERGE_SET_DIR as SET, mergeSet, mergeSetUnavailable } from "./corpus-merge.ts";
 import { bestOf, layersOnlyCommand, SMALL_HEAP_ENV, timed, type Run } from "./timing.ts";
 
 const REPO = join(import.meta.dir, "../..");
 const VTRACE = join(REPO, "dist/vtrace");
-const SET = join(REPO, "test/.cache/merge-set");
-const FILES = ["trace.dat", "trace-mg1.dat", "trace-mg2.dat"].map((f) => join(SET, f));
-const EVENTS = ["-e", "sched", "-e", "syscalls", "-e", "kmem", "-e", "irq"];
 const args = process.argv.slice(2);
 const RUNS = Number(args[args.indexOf("--runs") + 1]) || 3;
 
-async function recordSet(): Promise<void> {
-  rmSync(SET, { recursive: true, force: true });
-  mkdirSync(SET, { recursive: true });
-  const dir = `/tmp/vtrace-merge-bench-${process.pid}`;
-  mkdirSync(dir, { recursive: true });
-  const set = await startAgentGuests({ dir, outDir: SET, guests: [{ name: "mg1" }, { name: "mg2" }] });
-  try {
-    const rec = Bun.spawnSync(
-      [VTRACE, "record", "-B", instanceName("merge-bench"), ...EVENTS, "-A", "mg1", ...EVENTS, "-A", "mg2", ...EVENTS, "-o", FILES[0]!, "--virt-dir", set.virtDir, "--", "sh", "-c", "ls -R /usr >/dev/null; sleep 1"],
-      { stderr: "pipe" },
-    );
-    process.stdout.write(rec.stderr.toString().split("\n").filter((l) => /clock offset|wrote/.test(l)).join("\n") + "\n");
-    if (rec.exitCode !== 0) throw new Error(`record failed: ${rec.stderr.toString()}`);
-  } finally {
-    await set[Symbol.asyncDispose]();
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-const why = guestSupport();
-if (why && !FILES.every(existsSync)) {
+const why = mergeSetUnavailable();
+if (why && !args.includes("--fresh")) {
   console.log(`merge bench skipped: ${why}`);
   process.exit(0);
 }
-if (args.includes("--fresh") || !FILES.every(existsSync)) await recordSet();
+const FILES = await mergeSet(args.includes("--fresh"));
 
 const inputs = FILES.flatMap((f) => ["-i", f]);
 const best = (cmd: string[], env?: Record<string, string | undefined>) => bestOf(RUNS, cmd, "seconds", env);

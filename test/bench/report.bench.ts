@@ -1,119 +1,107 @@
-// Benchmark: `vtrace report` against `trace-cmd report` on the same *:* recording, output to /dev/null.
-// Run: bun test/bench/report.bench.ts   (BENCH_BIG_MB=1024 adds a large-file memory run)
-// Prints events/s for both, the ratio, and peak RSS from /usr/bin/time -v (or rusage).
+// Benchmark: `vtrace report` against `trace-cmd report` on the benchmark corpus (test/bench/corpus.ts:
+// real recordings of varied workloads by both tools, v6 and v7, and a host + 2 guests set). Output goes
+// into a pipe that this process drains (as `report | less` or `| grep` would read it); the two tools
+// run interleaved, best of N by wall time, and both outputs are checked to be the same bytes (CRC-32).
+//   bun test/bench/report.bench.ts [--runs N] [NAME...]
 
-import { closeSync, existsSync, openSync, statSync, writeSync } from "node:fs";
+import { statSync } from "node:fs";
 import { join } from "node:path";
-import { openFileSource } from "../../src/io/file-source.ts";
-import { openTraceDat } from "../../src/tracedat/reader/open.ts";
-import { corpusFile, corpusUnavailable } from "../helpers/corpus.ts";
-import { BENCH_SPEC, bestOf, layersOnlyCommand, SMALL_HEAP_ENV, type Run } from "./timing.ts";
+import { CORPUS, cachedCount, corpusFiles, type CorpusEntry } from "./corpus.ts";
 
-const ROOT = join(import.meta.dir, "..", "..");
-const VTRACE = existsSync(join(ROOT, "dist", "vtrace")) ? [join(ROOT, "dist", "vtrace")] : [process.execPath, join(ROOT, "src", "cli.ts")];
+const REPO = join(import.meta.dir, "../..");
+const VTRACE = join(REPO, "dist/vtrace");
+const args = process.argv.slice(2);
+const runsAt = args.indexOf("--runs");
+const RUNS = runsAt >= 0 ? Number(args[runsAt + 1]) : 3;
+const names = args.filter((a, i) => !a.startsWith("--") && (runsAt < 0 || i !== runsAt + 1));
 
-async function countEvents(file: string): Promise<number> {
-  const p = Bun.spawn(["sh", "-c", `trace-cmd report -i '${file}' 2>/dev/null | wc -l`], { stdout: "pipe" });
-  return Number((await new Response(p.stdout).text()).trim()) - 1;
+interface Run {
+  seconds: number;
+  cpuSeconds: number;
+  peakRssMb: number;
+  crc: number;
+  bytes: number;
 }
 
-async function bench(label: string, file: string, repeat: number): Promise<void> {
-  const events = await countEvents(file);
-  const sizeMb = statSync(file).size / 1e6;
-  const best = (cmd: string[], env?: Record<string, string | undefined>) => bestOf(repeat, cmd, "cpuSeconds", env);
-  const tc = await best(["trace-cmd", "report", "-i", file]);
-  const vt = await best([...VTRACE, "report", "-i", file]);
-  const layers = await best([...layersOnlyCommand(), "report", "-i", file], SMALL_HEAP_ENV);
-  const rate = (s: number) => Math.round(events / s).toLocaleString("en-US");
-  const show = (name: string, r: Run) =>
-    console.log(`  ${name} ${r.seconds.toFixed(3)} s wall (${rate(r.seconds)} events/s), ${r.cpuSeconds.toFixed(3)} s cpu (${rate(r.cpuSeconds)} events/s), peak RSS ${r.peakRssMb.toFixed(1)} MB`);
-  console.log(`${label}: ${events.toLocaleString("en-US")} events, ${sizeMb.toFixed(1)} MB (best of ${repeat} by cpu time)`);
-  show("trace-cmd report:", tc);
-  show("vtrace report:   ", vt);
-  show("vtrace, event info stubbed (reader+merge+layout+output only):", layers);
-  console.log(`  speed ratio vtrace/trace-cmd: ${(tc.cpuSeconds / vt.cpuSeconds).toFixed(2)}x by cpu time, ${(tc.seconds / vt.seconds).toFixed(2)}x by wall time (target >= 3x)`);
-  console.log(`  layers-only ratio: ${(tc.cpuSeconds / layers.cpuSeconds).toFixed(2)}x by cpu time, ${(tc.seconds / layers.seconds).toFixed(2)}x by wall time`);
-}
-
-const why = corpusUnavailable();
-if (why) {
-  console.log(`report bench skipped: ${why}`);
-} else {
-  const file = await corpusFile(BENCH_SPEC, "zstd");
-  await bench("*:* zstd", file, 3);
-  await bench("*:* v6 (uncompressed)", await corpusFile(BENCH_SPEC, "v6"), 3);
-  const bigMb = Number(process.env.BENCH_BIG_MB ?? 0);
-  if (bigMb > 0) await bench(`~${bigMb} MB v6`, await makeBigFile(await corpusFile(BENCH_SPEC, "v6"), bigMb), 1);
-}
-
-// A large v6 trace.dat for the memory bench: the metadata of a real file, then its per-CPU data repeated,
-// page timestamps shifted on each copy so every CPU stays in time order (research note §3.2).
-async function makeBigFile(v6File: string, targetMb: number): Promise<string> {
-  const out = join(import.meta.dir, "..", ".cache", `big-${targetMb}mb.dat`);
-  if (existsSync(out)) return out;
-  using src = openFileSource(v6File);
-  const dat = openTraceDat(src);
-  const buf = dat.buffers.find((b) => b.cpus.some((c) => c.size > 0))!;
-  const { pageSize } = dat.params;
-  const first = Math.min(...buf.cpus.filter((c) => c.size > 0).map((c) => c.offset));
-  const head = src.read(0, first);
-  const perCopy = buf.cpus.reduce((n, c) => n + c.size, 0);
-  const copies = Math.max(1, Math.ceil((targetMb * 1e6) / perCopy));
-  const fd = openSync(out, "w");
-  try {
-    writeSync(fd, head);
-    let at = first;
-    const newRefs = buf.cpus.map((c) => ({ cpu: c.cpu, offset: 0, size: c.size * copies }));
-    for (const [i, c] of buf.cpus.entries()) {
-      newRefs[i]!.offset = at;
-      const data = src.read(c.offset, c.size);
-      const span = pageSpan(data, pageSize);
-      for (let k = 0; k < copies; k++) {
-        writeSync(fd, shiftPages(data, pageSize, span * BigInt(k)));
-        at += c.size;
-      }
+/** One run with stdout into a pipe this process drains; CPU and peak RSS from /usr/bin/time. */
+async function piped(cmd: string[]): Promise<Run> {
+  const t0 = performance.now();
+  const p = Bun.spawn(["/usr/bin/time", "-f", "%U %S %M", ...cmd], { stdout: "pipe", stderr: "pipe" });
+  let crc = 0;
+  let bytes = 0;
+  const drain = (async () => {
+    for await (const chunk of p.stdout) {
+      crc = Bun.hash.crc32(chunk, crc);
+      bytes += chunk.length;
     }
-    patchTable(fd, src, buf.cpus, newRefs);
-  } finally {
-    closeSync(fd);
-  }
-  return out;
+  })();
+  const [err] = await Promise.all([new Response(p.stderr).text(), drain, p.exited]);
+  const seconds = (performance.now() - t0) / 1000;
+  const [user, sys, kb] = (err.trim().split("\n").at(-1) ?? "").split(" ").map(Number);
+  return { seconds, cpuSeconds: user! + sys!, peakRssMb: kb! / 1024, crc, bytes };
 }
 
-function pageSpan(data: Uint8Array, pageSize: number): bigint {
-  const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const firstTs = dv.getBigUint64(0, true);
-  const lastTs = dv.getBigUint64(data.length - pageSize, true);
-  return lastTs - firstTs + 10_000_000n;
-}
-
-function shiftPages(data: Uint8Array, pageSize: number, by: bigint): Uint8Array {
-  const copy = data.slice();
-  const dv = new DataView(copy.buffer);
-  for (let p = 0; p + pageSize <= copy.length; p += pageSize) dv.setBigUint64(p, dv.getBigUint64(p, true) + by, true);
-  return copy;
-}
-
-/** Rewrites the CPU table in place: it is the 16-byte-per-cpu block that lists the old offsets. */
-function patchTable(fd: number, src: { read(o: number, n: number): Uint8Array }, old: { offset: number; size: number }[], refs: { offset: number; size: number }[]) {
-  const needle = new Uint8Array(16);
-  const dv = new DataView(needle.buffer);
-  dv.setBigUint64(0, BigInt(old[0]!.offset), true);
-  dv.setBigUint64(8, BigInt(old[0]!.size), true);
-  const head = src.read(0, old[0]!.offset);
-  let at = -1;
-  for (let i = head.length - 16; i >= 0; i--) {
-    if (needle.every((b, k) => head[i + k] === b)) {
-      at = i;
-      break;
-    }
-  }
-  if (at < 0) throw new Error("cannot find the cpu table to patch");
-  const table = new Uint8Array(16 * refs.length);
-  const tv = new DataView(table.buffer);
-  refs.forEach((r, i) => {
-    tv.setBigUint64(i * 16, BigInt(r.offset), true);
-    tv.setBigUint64(i * 16 + 8, BigInt(r.size), true);
+function countEvents(files: string[]): number {
+  const key = files.map((f) => `${f}:${statSync(f).size}`).join(",");
+  return cachedCount(key, () => {
+    const inputs = files.map((f) => `-i '${f}'`).join(" ");
+    const out = Bun.spawnSync(["sh", "-c", `trace-cmd report ${inputs} 2>/dev/null | grep -c '\\[[0-9][0-9][0-9]\\]'`]).stdout.toString();
+    return Number(out.trim());
   });
-  writeSync(fd, table, 0, table.length, at);
 }
+
+export interface BenchRow {
+  entry: CorpusEntry;
+  events: number;
+  mb: number;
+  tc: Run;
+  vt: Run;
+  same: boolean;
+}
+
+async function bench(entry: CorpusEntry): Promise<BenchRow | undefined> {
+  const files = await corpusFiles(entry);
+  if (!files) return undefined;
+  const inputs = files.flatMap((f) => ["-i", f]);
+  const tcCmd = ["trace-cmd", "report", ...inputs];
+  // A merge set: trace-cmd's file-name prefixes, so the two outputs can be compared byte for byte.
+  const vtCmd = [VTRACE, "report", ...inputs, ...(files.length > 1 ? ["--name-prefix", "file"] : [])];
+  const tcRuns: Run[] = [];
+  const vtRuns: Run[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    tcRuns.push(await piped(tcCmd));
+    vtRuns.push(await piped(vtCmd));
+  }
+  const best = (runs: Run[]) => runs.reduce((a, b) => (a.seconds <= b.seconds ? a : b));
+  const tc = best(tcRuns);
+  const vt = best(vtRuns);
+  const mb = files.reduce((n, f) => n + statSync(f).size, 0) / 1e6;
+  const same = tcRuns.every((r) => r.crc === vt.crc && r.bytes === vt.bytes) && vtRuns.every((r) => r.crc === vt.crc);
+  return { entry, events: countEvents(files), mb, tc, vt, same };
+}
+
+function goal(events: number): number {
+  return events >= 2_000_000 ? 3 : events >= 50_000 ? 1.5 : 1;
+}
+
+const rows: BenchRow[] = [];
+const picked = names.length > 0 ? CORPUS.filter((e) => names.includes(e.name)) : CORPUS;
+console.log(`report: trace-cmd vs vtrace, output into a pipe, best of ${RUNS} by wall time (interleaved)`);
+for (const entry of picked) {
+  const row = await bench(entry);
+  if (!row) continue;
+  rows.push(row);
+  const { tc, vt } = row;
+  const ratio = tc.seconds / vt.seconds;
+  console.log(
+    `  ${entry.name}: ${row.events.toLocaleString("en-US")} events, ${row.mb.toFixed(1)} MB; trace-cmd ${tc.seconds.toFixed(2)} s (${tc.peakRssMb.toFixed(0)} MB), ` +
+      `vtrace ${vt.seconds.toFixed(2)} s (cpu ${vt.cpuSeconds.toFixed(2)} s, ${vt.peakRssMb.toFixed(0)} MB): ${ratio.toFixed(2)}x (goal ${goal(row.events)}x)${row.same ? "" : "; OUTPUT DIFFERS"}`,
+  );
+}
+console.log("\n| recording | events | size | trace-cmd | vtrace | ratio | vtrace peak RSS |\n|---|---|---|---|---|---|---|");
+for (const { entry, events, mb, tc, vt, same } of rows) {
+  const ratio = `${(tc.seconds / vt.seconds).toFixed(2)}x${same ? "" : " (output differs)"}`;
+  console.log(`| ${entry.what} | ${events.toLocaleString("en-US")} | ${mb.toFixed(1)} MB | ${tc.seconds.toFixed(2)} s | ${vt.seconds.toFixed(2)} s | **${ratio}** | ${vt.peakRssMb.toFixed(0)} MB |`);
+}
+const missed = rows.filter((r) => r.tc.seconds / r.vt.seconds < goal(r.events) || !r.same);
+if (missed.length > 0) console.log(`\nbelow goal or different: ${missed.map((r) => r.entry.name).join(", ")}`);
