@@ -1,5 +1,6 @@
 // Per-CPU data ports of a listen session: UDP (one datagram per page) or TCP (a byte stream),
-// each appending what arrives to its CPU's temporary file.
+// each appending what arrives to its CPU's temporary file as it arrives (nothing is held in
+// memory), as long as the session's `accept` lets the bytes in.
 
 import { closeSync, openSync, writeSync } from "node:fs";
 
@@ -12,25 +13,30 @@ export interface DataPort {
   close(): void;
 }
 
+/** Whether `n` more bytes may go to disk; false drops them (the session's size cap). */
+export type AcceptBytes = (n: number) => boolean;
+
 interface Receiver {
   file: string;
   fd: number;
   bytes: number;
   lastDataAt: number;
+  accept: AcceptBytes;
 }
 
-function receiver(file: string): Receiver {
-  return { file, fd: openSync(file, "w", 0o644), bytes: 0, lastDataAt: Date.now() };
+function receiver(file: string, accept: AcceptBytes): Receiver {
+  return { file, fd: openSync(file, "w", 0o644), bytes: 0, lastDataAt: Date.now(), accept };
 }
 
 function append(r: Receiver, data: Uint8Array): void {
-  writeSync(r.fd, data);
+  if (r.fd < 0 || !r.accept(data.length)) return;
+  for (let at = 0; at < data.length; ) at += writeSync(r.fd, data, at, data.length - at);
   r.bytes += data.length;
   r.lastDataAt = Date.now();
 }
 
-export async function openUdpPort(hostname: string, file: string): Promise<DataPort> {
-  const r = receiver(file);
+export async function openUdpPort(hostname: string, file: string, accept: AcceptBytes): Promise<DataPort> {
+  const r = receiver(file, accept);
   const sock = await Bun.udpSocket({
     hostname,
     port: 0,
@@ -39,19 +45,21 @@ export async function openUdpPort(hostname: string, file: string): Promise<DataP
   return portOf(r, sock.port, () => sock.close());
 }
 
-export function openTcpPort(hostname: string, file: string): DataPort {
-  const r = receiver(file);
-  let taken = false;
+export function openTcpPort(hostname: string, file: string, accept: AcceptBytes): DataPort {
+  const r = receiver(file, accept);
+  let sender: unknown;
   const listener = Bun.listen({
     hostname,
     port: 0,
     socket: {
       open(s) {
         // One sender per CPU: a second connection is refused.
-        if (taken) s.end();
-        taken = true;
+        if (sender) s.end();
+        else sender = s;
       },
-      data: (_s, data) => append(r, data),
+      data(s, data) {
+        if (s === sender) append(r, data);
+      },
     },
   });
   return portOf(r, listener.port, () => listener.stop(true));
@@ -68,8 +76,10 @@ function portOf(r: Receiver, port: number, stop: () => void): DataPort {
       return r.lastDataAt;
     },
     close() {
+      if (r.fd < 0) return;
       stop();
       closeSync(r.fd);
+      r.fd = -1;
     },
   };
 }

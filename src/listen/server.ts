@@ -1,10 +1,15 @@
 // `vtrace listen`'s server: accepts many clients at once on one TCP port; each is served by
-// its own session, and a failing client never affects the others.
+// its own session, and a failing client never affects the others. Peers are not trusted: who may
+// connect (--allow), how many at once (--max-clients), how much each may write (--max-size) and
+// how full the disk may get (--min-free) are checked here, each refusal one log line.
 
 import { appendFileSync } from "node:fs";
 import { MAX_METADATA_BYTES } from "../msg/collect-data.ts";
 import { StreamChannel } from "../transport/stream-channel.ts";
-import { serveClient, type SessionContext } from "./client-session.ts";
+import { type AllowedNetwork, isAllowed } from "./allow-list.ts";
+import { ClientSession, type SessionContext } from "./client-session.ts";
+import { freeBytes } from "./disk-space.ts";
+import { type DiskLimits, formatBytes } from "./limits.ts";
 
 export interface ListenOptions {
   port: number;
@@ -12,6 +17,10 @@ export interface ListenOptions {
   outDir: string;
   name: string;
   logFile?: string;
+  limits: DiskLimits;
+  maxClients: number;
+  /** Empty: anyone who can reach the port. */
+  allow: readonly AllowedNetwork[];
   onFile?(path: string): void;
 }
 
@@ -19,6 +28,11 @@ export interface ListenServer {
   readonly port: number;
   stop(): void;
 }
+
+/** Every client's data ports together: each is a socket and a file, so two descriptors. */
+const MAX_OPEN_DATA_PORTS = 2048;
+/** How often running recordings are checked against the free-space floor. */
+const FLOOR_CHECK_MS = 1000;
 
 export function makeLogger(logFile: string | undefined): (line: string) => void {
   return (line) => {
@@ -28,31 +42,83 @@ export function makeLogger(logFile: string | undefined): (line: string) => void 
   };
 }
 
+interface SocketState {
+  ch?: StreamChannel;
+}
+
 export function startListenServer(opts: ListenOptions): ListenServer {
+  const sessions = new Set<ClientSession>();
+  let portsInUse = 0;
   const ctx: SessionContext = {
     outDir: opts.outDir,
     name: opts.name,
     bindHost: opts.hostname,
     log: makeLogger(opts.logFile),
-    maxMetadataBytes: MAX_METADATA_BYTES,
+    maxMetadataBytes: Math.min(MAX_METADATA_BYTES, opts.limits.maxRecordingBytes),
+    limits: opts.limits,
+    claimPorts(n) {
+      if (portsInUse + n > MAX_OPEN_DATA_PORTS) return false;
+      portsInUse += n;
+      return true;
+    },
+    releasePorts(n) {
+      portsInUse -= n;
+    },
   };
-  const server = Bun.listen<{ ch: StreamChannel }>({
+  const refusal = (host: string, port: number): string | undefined => {
+    if (opts.allow.length > 0 && !isAllowed(opts.allow, host)) return "not in --allow";
+    if (sessions.size >= opts.maxClients) return `already serving --max-clients ${opts.maxClients}`;
+    return belowFloor(opts.outDir, opts.limits.minFreeBytes);
+  };
+  const server = Bun.listen<SocketState>({
     hostname: opts.hostname,
     port: opts.port,
     socket: {
       open(socket) {
-        const ch = new StreamChannel({ write: (b) => socket.write(b), end: () => socket.end() }, `${socket.remoteAddress}`);
-        socket.data = { ch };
+        socket.data = {};
         const peerPort = (socket as unknown as { remotePort?: number }).remotePort ?? 0;
-        serveClient(ch, ctx, socket.remoteAddress, peerPort)
+        const refused = refusal(socket.remoteAddress, peerPort);
+        if (refused) {
+          ctx.log(`refused ${socket.remoteAddress}:${peerPort}: ${refused}`);
+          socket.terminate();
+          return;
+        }
+        const ch = new StreamChannel({ write: (b) => socket.write(b), end: () => socket.end() }, `${socket.remoteAddress}`);
+        socket.data.ch = ch;
+        const session = new ClientSession(
+          { ch, host: socket.remoteAddress, port: peerPort, pauseInput: () => socket.pause(), resumeInput: () => socket.resume() },
+          ctx,
+        );
+        sessions.add(session);
+        session
+          .run()
           .then((file) => file && opts.onFile?.(file))
-          .catch((e) => ctx.log(`client ${socket.remoteAddress}: ${(e as Error).message}`));
+          .catch((e) => ctx.log(`client ${session.label}: ${(e as Error).message}`))
+          .finally(() => sessions.delete(session));
       },
-      data: (socket, data) => socket.data.ch.onData(data),
-      drain: (socket) => socket.data.ch.onDrain(),
-      close: (socket) => socket.data?.ch.onClose(),
-      error: (socket) => socket.data?.ch.onClose(),
+      data: (socket, data) => socket.data.ch?.onData(data),
+      drain: (socket) => socket.data.ch?.onDrain(),
+      close: (socket) => socket.data?.ch?.onClose(),
+      error: (socket) => socket.data?.ch?.onClose(),
     },
   });
-  return { port: server.port, stop: () => server.stop(true) };
+  const floorCheck = setInterval(() => {
+    if (sessions.size === 0) return;
+    const low = belowFloor(opts.outDir, opts.limits.minFreeBytes);
+    if (low) for (const s of sessions) s.stop(low);
+  }, FLOOR_CHECK_MS);
+  return {
+    port: server.port,
+    stop() {
+      clearInterval(floorCheck);
+      server.stop(true);
+    },
+  };
+}
+
+/** Why the output folder is too full for recordings, or undefined when it is not. */
+export function belowFloor(dir: string, minFree: number): string | undefined {
+  if (minFree <= 0) return undefined;
+  const free = freeBytes(dir);
+  return free < minFree ? `only ${formatBytes(free)} free in ${dir}, below the --min-free floor of ${formatBytes(minFree)}` : undefined;
 }

@@ -103,8 +103,8 @@ describe.skipIf(skip)("vtrace listen fuzz", () => {
         if (readable.length === 0) await Bun.sleep(300);
       }
       expect(readable.length).toBeGreaterThanOrEqual(1);
-      // Only listener output names: fz.127.0.0.1:PORT.dat (and per-CPU temp files while writing).
-      expect(readdirSync(dir.path).filter((f) => !/^fz\.127\.0\.0\.1:\d+\.(dat|cpu\d+)$/.test(f))).toEqual([]);
+      // Only listener output names: fz.127.0.0.1:PORT.dat (and per-CPU and metadata temp files while writing).
+      expect(readdirSync(dir.path).filter((f) => !/^fz\.127\.0\.0\.1:\d+\.(dat|cpu\d+|meta)$/.test(f))).toEqual([]);
       expect(listener.proc.exitCode).toBeNull();
     } finally {
       await listener.stop();
