@@ -8,8 +8,15 @@ const PORT_TO_GUEST = "host task's first sys_enter_write after vtrace-sync-send 
 const PORT_TO_HOST = "guest vtrace-sync N (the agent writes its reply next) < host task's last sys_exit_read > 0 before vtrace-sync-recv N (the reply)";
 const MAX_SHOWN = 5;
 
-/** The report: handshake per guest, pairs per guest and kind, a few wrong pairs, the total. */
-export function formatSyncCheck(set: SyncSet, r: SyncCheckResult): string {
+/** Pairs checked beyond the probes (--causal): their section's lines and counts, in the total. */
+export interface ExtraPairs {
+  lines: string[];
+  checked: number;
+  outOfOrder: number;
+}
+
+/** The report: handshake per guest, pairs per guest and kind, a few wrong pairs, extra pairs, the total. */
+export function formatSyncCheck(set: SyncSet, r: SyncCheckResult, extra?: ExtraPairs): string {
   const lines = [`host ${set.host.path}; guests: ${set.guests.map((g) => `${g.name} (${g.path})`).join(", ")}`];
   lines.push("clock sync, recomputed from the vtrace-sync markers (offset = guest clock - host clock):");
   for (const g of r.guests) {
@@ -38,7 +45,8 @@ export function formatSyncCheck(set: SyncSet, r: SyncCheckResult): string {
     lines.push(`  out of order: ${p.guest} probe ${p.probe}: ${p.afterWhat} at ${p.after.time} is not after ${p.beforeWhat} at ${p.before.time} (${p.after.time - p.before.time} ${set.timeUnit})`);
   }
   if (r.wrong.length > MAX_SHOWN) lines.push(`  ... and ${r.wrong.length - MAX_SHOWN} more`);
-  lines.push(`${r.outOfOrder} of ${r.checked} pairs out of order`);
+  if (extra) lines.push(...extra.lines);
+  lines.push(`${r.outOfOrder + (extra?.outOfOrder ?? 0)} of ${r.checked + (extra?.checked ?? 0)} pairs out of order`);
   return `${lines.join("\n")}\n`;
 }
 
