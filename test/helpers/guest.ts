@@ -51,6 +51,11 @@ export interface GuestOptions {
   ports?: number;
   /** Host unix socket QEMU connects to (client, reconnect=1) for the agent-ctl-path port. */
   controlSocket?: string;
+  /**
+   * More virtio-serial ports, each on a pipe chardev: the guest's /dev/virtio-ports/NAME is the
+   * host's FIFO pair FIFO.in (host → guest) and FIFO.out (guest → host); bootGuest() makes them.
+   */
+  extraPorts?: ExtraPort[];
   /** sh (busybox ash) script run in the guest after GUEST_READY; without one the guest runs a shell. */
   command?: string;
   /** A virtio-net NIC on QEMU user networking (guest 10.0.2.15, host reachable as 10.0.2.2); needs an image with -m virtio_net. */
@@ -65,6 +70,12 @@ export interface GuestOptions {
   interactive?: boolean;
   /** Called with each piece of console text as it arrives (VTRACE_GUEST_CONSOLE=1: echoed to stderr). */
   onConsole?: (text: string) => void;
+}
+
+export interface ExtraPort {
+  name: string;
+  /** Host path without the .in/.out suffix. */
+  fifo: string;
 }
 
 export interface GuestResult {
@@ -133,7 +144,8 @@ export async function ensureGuestImage(binary: string = VTRACE_BIN, extra: strin
 /** QEMU's arguments (without the program name) for `opts`; pure. */
 export function qemuArgs(opts: GuestOptions, image: GuestImage): string[] {
   const ports = opts.fifoDir === undefined ? 0 : (opts.ports ?? opts.cpus);
-  const named = ports + (opts.controlSocket === undefined ? 0 : 1);
+  const extra = opts.extraPorts ?? [];
+  const named = ports + (opts.controlSocket === undefined ? 0 : 1) + extra.length;
   const append = ["console=ttyS0", "panic=-1", "quiet", "loglevel=3", `vtrace.ports=${named}`];
   const encoded = opts.command === undefined ? undefined : Buffer.from(opts.command).toString("base64");
   append.push(...(opts.kernelArgs ?? []));
@@ -163,6 +175,10 @@ export function qemuArgs(opts: GuestOptions, image: GuestImage): string[] {
     args.push("-chardev", `socket,id=ctl,path=${qemuEscape(opts.controlSocket)},reconnect=1`);
     args.push("-device", `virtserialport,bus=vser0.0,chardev=ctl,name=${CONTROL_PORT}`);
   }
+  extra.forEach((port, i) => {
+    args.push("-chardev", `pipe,id=xp${i},path=${qemuEscape(port.fifo)}`);
+    args.push("-device", `virtserialport,bus=vser0.0,chardev=xp${i},name=${qemuEscape(port.name)}`);
+  });
   return args;
 }
 
@@ -183,6 +199,18 @@ export async function makeTraceFifos(dir: string, cpus: number): Promise<string[
     if ((await proc.exited) !== 0) throw new Error(`mkfifo failed: ${await new Response(proc.stderr).text()}`);
   }
   return paths;
+}
+
+/** Makes PATH.in and PATH.out (existing FIFOs are kept), for an extra port's pipe chardev. */
+export async function makeFifoPair(path: string): Promise<void> {
+  const missing = [`${path}.in`, `${path}.out`].filter((p) => {
+    if (!existsSync(p)) return true;
+    if (!lstatSync(p).isFIFO()) throw new Error(`${p} exists and is not a FIFO`);
+    return false;
+  });
+  if (missing.length === 0) return;
+  const proc = Bun.spawn(["mkfifo", "-m", "600", ...missing], { stdio: ["ignore", "ignore", "pipe"] });
+  if ((await proc.exited) !== 0) throw new Error(`mkfifo failed: ${await new Response(proc.stderr).text()}`);
 }
 
 /** Reads a FIFO from open to EOF (for a QEMU pipe chardev: until QEMU exits). */
@@ -222,6 +250,7 @@ export function readFifo(path: string): FifoReader {
 export async function bootGuest(opts: GuestOptions): Promise<RunningGuest> {
   const image = opts.image ?? (await ensureGuestImage());
   if (opts.fifoDir !== undefined) await makeTraceFifos(opts.fifoDir, opts.ports ?? opts.cpus);
+  for (const port of opts.extraPorts ?? []) await makeFifoPair(port.fifo);
   const proc = Bun.spawn([QEMU, ...qemuArgs(opts, image)], { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
   return new Guest(opts, proc);
 }
