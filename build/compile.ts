@@ -7,7 +7,7 @@
 
 import { mkdirSync } from "node:fs";
 
-const ENTRYPOINTS = ["src/cli.ts", "src/recorder/cpu.worker.ts", "src/transport/poller.worker.ts"];
+const ENTRYPOINTS = ["src/cli.ts", "src/recorder/mover.worker.ts", "src/transport/poller.worker.ts"];
 const COMMON_FLAGS = ["--compile", "--minify", "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig"];
 
 interface Target {

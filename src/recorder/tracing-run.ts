@@ -6,7 +6,7 @@ import { VtraceError } from "../errors.ts";
 import { type EventName, filterTargets } from "../tracefs/event-specs.ts";
 import type { TraceInstance } from "../tracefs/instance.ts";
 import { pageSizeOf } from "../tracefs/snapshot.ts";
-import type { CpuSink } from "./cpu-protocol.ts";
+import type { CpuSink } from "./mover-protocol.ts";
 import { formatProgressLine, type ProgressLine } from "./progress.ts";
 import { type CpuResult, Recorder } from "./recorder.ts";
 import { startCommand, type StopTrigger, waitForCommand } from "./stop-signal.ts";
@@ -21,7 +21,7 @@ export interface TracingSetup {
   afterStart?(instanceDir: string): Promise<void>;
   /** Runs before tracing goes off (record -A's closing clock-sync probes). */
   beforeStop?(instanceDir: string): Promise<void>;
-  /** Pre-started recorder Workers (the guest agent keeps some ready between sessions). */
+  /** The mover threads the guest agent started ahead of time (the process's pool keeps them; informational). */
   warmWorkers?: Worker[];
   /** record -f: an ftrace filter for the events of the -e spec before it. */
   filters?: readonly EventFilter[];
@@ -49,7 +49,12 @@ export interface TracingOutcome {
   results: CpuResult[];
   exitCode: number | null;
   signal: string | undefined;
+  /** The output's file system filled up: the recording stopped there (the first CPU to hit it). */
+  diskFull?: { cpu: number; message: string };
 }
+
+/** How often pages move to a sink whose reader should see them while recording (a port, a socket). */
+const STREAMING_FLUSH_MS = 500;
 
 /** Tracing off, clock, buffer size, empty buffer, events on; returns the CPUs to record. */
 export function prepareInstance(inst: TraceInstance, events: readonly EventName[], setup: TracingSetup): number[] {
@@ -88,13 +93,18 @@ export async function runTracing(
   sink: (cpu: number) => CpuSink,
 ): Promise<TracingOutcome> {
   const bytes = cpus.map(() => 0);
+  const full = new DiskFullStop(stop);
+  // A file fills as the kernel's buffer_percent watermark wakes the movers; only a progress line
+  // (or a reader on the far side of a port or socket) needs pages moved on a timer.
+  const toFiles = cpus.length > 0 && sink(cpus[0]!).kind === "file";
   const recorder = await Recorder.start({
     cpus,
     rawPath: (cpu) => inst.rawPipePath(cpu),
     sink,
     pageSize: pageSizeOf(inst.root),
-    onProgress: (cpu, b) => (bytes[cpu] = b),
-    warmWorkers: setup.warmWorkers,
+    flushMs: toFiles && !setup.progress.enabled ? undefined : STREAMING_FLUSH_MS,
+    onProgress: setup.progress.enabled ? (cpu, b) => (bytes[cpu] = b) : undefined,
+    onDiskFull: (cpu, message) => full.fire(cpu, message),
   });
   let stopped = false;
   const ticker = startProgress(inst, cpus, bytes, setup.progress);
@@ -102,14 +112,14 @@ export async function runTracing(
     inst.setNotracePids(threadIdsOfProcess(processId()));
     inst.setTracingOn(true);
     await setup.afterStart?.(inst.dir);
-    const outcome = await runOrWait(setup.tasks?.command ? tracedCommand(setup.command, inst.dir, setup.tasks.children) : setup.command, stop);
+    const outcome = await runOrWait(setup.tasks?.command ? tracedCommand(setup.command, inst.dir, setup.tasks.children) : setup.command, full);
     await setup.beforeStop?.(inst.dir).catch(() => undefined);
     inst.setTracingOn(false);
     clearInterval(ticker);
     setup.progress.clear();
     const results = await recorder.stop();
     stopped = true;
-    return { results, ...outcome };
+    return { results, ...outcome, signal: stop.signal, diskFull: full.first };
   } finally {
     clearInterval(ticker);
     if (!stopped) {
@@ -117,6 +127,27 @@ export async function runTracing(
       await recorder.stop().catch(() => undefined);
       setup.progress.clear();
     }
+  }
+}
+
+/** Ends the recording like a stop signal when a CPU's file system is full; the command gets SIGTERM. */
+class DiskFullStop implements StopTrigger {
+  first: { cpu: number; message: string } | undefined;
+  #fire!: () => void;
+  readonly stopped: Promise<string>;
+
+  constructor(private readonly outer: StopTrigger) {
+    const full = new Promise<void>((resolve) => (this.#fire = resolve));
+    this.stopped = Promise.race([outer.stopped, full.then(() => "SIGTERM")]);
+  }
+
+  get signal(): string | undefined {
+    return this.outer.signal ?? (this.first ? "SIGTERM" : undefined);
+  }
+
+  fire(cpu: number, message: string): void {
+    this.first ??= { cpu, message };
+    this.#fire();
   }
 }
 

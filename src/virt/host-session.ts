@@ -98,7 +98,7 @@ async function runSession(ch: StreamChannel, pid: number, tinit: MessageOf<"TINI
   ctx.log(`start ${resolved.domain}:${pid} (${resolved.source}), cpus=${tinit.cpus}, pagesize=${tinit.pageSize}`);
   const base = join(ctx.outDir, `${ctx.name}.${resolved.domain}`);
   const cpuFiles = fifos.map((_, cpu) => `${base}.cpu${cpu}`);
-  const recorder = await startFifoReaders(fifos, cpuFiles, tinit.pageSize);
+  const recorder = await startFifoReaders(fifos, cpuFiles, tinit.pageSize, (m) => ctx.log(`${resolved.domain}: ${m}`));
   let metadata: Uint8Array | undefined;
   let connectionAlive = true;
   try {
@@ -116,15 +116,22 @@ async function runSession(ch: StreamChannel, pid: number, tinit: MessageOf<"TINI
   return connectionAlive && !ch.closed;
 }
 
-/** One Worker per guest CPU splicing its trace-path-cpuN.out FIFO into a file. */
-export function startFifoReaders(fifos: readonly string[], cpuFiles: readonly string[], pageSize: number): Promise<Recorder> {
+/**
+ * Each guest CPU's trace-path-cpuN.out FIFO spliced into a file by the process's shared mover
+ * threads (a few, serving every guest). A full disk keeps what fit; the FIFOs are still emptied.
+ */
+export function startFifoReaders(fifos: readonly string[], cpuFiles: readonly string[], pageSize: number, onDiskFull?: (message: string) => void): Promise<Recorder> {
+  let told = false;
   return Recorder.start({
     cpus: fifos.map((_, cpu) => cpu),
     rawPath: (cpu) => fifos[cpu]!,
     fifoSources: true,
     sink: (cpu) => ({ kind: "file", path: cpuFiles[cpu]! }),
     pageSize,
-    pollMs: 100,
+    onDiskFull: (cpu, message) => {
+      if (!told) onDiskFull?.(`cpu${cpu}: ${message}: keeping what fit, dropping the rest of this session`);
+      told = true;
+    },
   });
 }
 

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { closeFd, makePipe, O_NONBLOCK, O_RDONLY, O_RDWR, openFd, readFd, setPipeSize, writeFd } from "../../../ffi/fd.ts";
 import { makeFifo } from "../../../ffi/fifo.ts";
-import { runMover, SinkStalledError } from "../../../src/recorder/cpu-mover.ts";
+import { runStream, StreamFailedError } from "../../../src/recorder/mover-loop.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "vtrace-mover-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -29,7 +29,7 @@ function fifoPair(name: string) {
 
 function mover(source: string, sink: string, wakeFd: number, stallMs: number) {
   return () =>
-    runMover({ rawPath: source, sourceIsFifo: true, sink: { kind: "port", path: sink }, wakeFd, pageSize: PAGE, pollMs: 20, progressMs: 1000, stallMs, onReady: () => {}, onProgress: () => {} });
+    runStream({ id: 1, cpu: 0, rawPath: source, sourceIsFifo: true, sink: { kind: "port", path: sink }, wakeFd, pageSize: PAGE, stallMs });
 }
 
 test("a sink nobody reads: after stop the mover gives up within its stall time instead of blocking", () => {
@@ -37,7 +37,7 @@ test("a sink nobody reads: after stop the mover gives up within its stall time i
   const wake = makePipe(O_NONBLOCK);
   writeFd(wake.writeFd, new Uint8Array([1])); // stop is already asked
   const t0 = performance.now();
-  expect(mover(f.source, f.sink, wake.readFd, 300)).toThrow(SinkStalledError);
+  expect(mover(f.source, f.sink, wake.readFd, 300)).toThrow(StreamFailedError);
   const took = performance.now() - t0;
   expect(took).toBeGreaterThanOrEqual(300);
   expect(took).toBeLessThan(3000);
@@ -53,7 +53,8 @@ test("a sink that is read: every page arrives, nothing is given up", async () =>
   await Bun.sleep(300); // cat has the FIFO open before our own reader goes
   closeFd(f.sinkReader);
   const result = mover(f.source, f.sink, wake.readFd, 5000)();
-  expect(result.bytes + result.partialBytes).toBe(16 * PAGE);
+  expect(result.bytes).toBe(16 * PAGE);
+  expect(result.written).toBe(16 * PAGE);
   const page = new Uint8Array(PAGE);
   expect(readFd(f.sourceWriter, page)).toBe("again"); // the source was emptied
   for (const fd of [f.sourceWriter, wake.readFd, wake.writeFd]) closeFd(fd);
