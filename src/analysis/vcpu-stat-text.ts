@@ -62,10 +62,12 @@ function listOrNone(rows: string[]): string[] {
   return rows.length > 0 ? rows : ["    (none)"];
 }
 
-/** Columns left-aligned, two spaces apart. */
+/** Columns two spaces apart; numeric columns right-aligned, so that their digits line up. */
 function table(rows: string[][], indent: string): string[] {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  return rows.map((r) => `${indent}${r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join("  ")}`.trimEnd());
+  const numeric = rows[0]!.map((_, c) => rows.length > 1 && rows.slice(1).every((r) => /^\d/.test(r[c]!)));
+  const cell = (text: string, c: number) => (numeric[c] ? text.padStart(widths[c]!) : text.padEnd(widths[c]!));
+  return rows.map((r) => `${indent}${r.map(cell).join("  ")}`.trimEnd());
 }
 
 export function taskName(t: Task | TaskTime): string {
