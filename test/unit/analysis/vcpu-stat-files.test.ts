@@ -133,7 +133,8 @@ describe("vcpu-stat on a synthetic host (sched + kvm) and guest", () => {
     expect(report.error).toBeUndefined();
     expect({ unit: report.unit, start: report.startNs, end: report.endNs, kvm: report.kvmEvents }).toEqual({ unit: "ns", start: 10n * MS, end: 100n * MS, kvm: true });
     const ms = (v: bigint) => Number(v / MS);
-    expect(g.vcpus.map((v) => ({ vcpu: v.vcpu, tid: v.hostTid, ...Object.fromEntries(Object.entries(v.ns).map(([k, ns]) => [k, ms(ns)])) }))).toEqual([
+    const rows: Record<string, number>[] = g.vcpus.map((v) => ({ vcpu: v.vcpu, tid: v.hostTid, ...Object.fromEntries(Object.entries(v.ns).map(([k, ns]) => [k, ms(ns)])) }));
+    expect(rows).toEqual([
       // vCPU 0: 10-11 before its first kvm event (running), 11-30 guest, 30-50 preempted, 50-90 running, 90-91 HLT, 91-100.
       { vcpu: 0, tid: 4000, running: 1 + 19 + 40 + 9, preempted: 20, halted: 0, hypervisor: 1, unknown: 0 },
       // vCPU 1: 10-11 + 11-40 running, 40-42 IO, 42-60 running, 60-61 HLT, 61-80 halted, 80-81 waiting, 81-82 hypervisor (after the switch-in), 82-100.
