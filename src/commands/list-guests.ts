@@ -3,13 +3,14 @@
 import type { CAC } from "cac";
 import { listGuests } from "../virt/host-guests.ts";
 import { DEFAULT_VIRT_DIR } from "../virt/paths.ts";
+import { VIRT_DIR_FLAG, virtDirOf } from "./options.ts";
 
 export function registerListGuests(cli: CAC): void {
   cli
     .command("list-guests", "Show the guests whose agent answers the virt-server")
-    .option("--dir <dir>", "Virt folder of the virt-server", { default: DEFAULT_VIRT_DIR })
+    .option(VIRT_DIR_FLAG, "Virt folder of the virt-server", { default: DEFAULT_VIRT_DIR })
     .action(async (o: Record<string, unknown>) => {
-      const guests = await listGuests(String(o.dir));
+      const guests = await listGuests(virtDirOf(o));
       if (guests.length === 0) {
         process.stdout.write("no guest agent is connected\n");
         return;

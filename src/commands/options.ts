@@ -2,6 +2,7 @@
 
 import { existsSync, statSync } from "node:fs";
 import { UsageError } from "../errors.ts";
+import { DEFAULT_VIRT_DIR } from "../virt/paths.ts";
 
 /** A repeatable option: always a string list (cac gives a value or an array). */
 export function listOption(v: unknown): string[] {
@@ -36,4 +37,12 @@ export function outputName(v: unknown): string {
   const name = String(v);
   if (name.includes("/") || name.startsWith(".")) throw new UsageError(`invalid output name '${name}': no '/' or leading '.'`);
   return name;
+}
+
+/** The virt folder option, one spelling for every command (--dir is kept as an alias). */
+export const VIRT_DIR_FLAG = "--virt-dir, --dir <dir>";
+
+/** cac files both spellings under virtDir; a trailing slash would change the socket paths. */
+export function virtDirOf(o: Record<string, unknown>): string {
+  return String(o.virtDir ?? DEFAULT_VIRT_DIR).replace(/\/+$/, "") || "/";
 }

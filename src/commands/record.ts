@@ -1,7 +1,7 @@
 // `vtrace record`: options in, recordLocal() out, a per-CPU summary printed at the end.
 
 import type { CAC } from "cac";
-import { UsageError } from "../errors.ts";
+import { UsageError, VtraceError } from "../errors.ts";
 import { formatBytes, ProgressLine } from "../recorder/progress.ts";
 import { type LocalRecordOptions, recordLocal } from "../recorder/local-session.ts";
 import { type NetRecordOptions, parseHostPort, recordToListener } from "../net/net-session.ts";
@@ -16,9 +16,11 @@ import { describeSync } from "../virt/control-protocol.ts";
 import { startGuests } from "../virt/host-guests.ts";
 import { DEFAULT_VIRT_DIR } from "../virt/paths.ts";
 import os from "node:os";
+import { existsSync } from "node:fs";
 import { cpumaskOption, eventFilters, fileFormat, secondsOption, taskFilter } from "./record-options.ts";
 import { formatSummary } from "./summary.ts";
-import { intOption, listOption, singleOption } from "./options.ts";
+import { describeUnrecorded, unrecordedGuests } from "../virt/guest-outcome.ts";
+import { intOption, listOption, singleOption, VIRT_DIR_FLAG, virtDirOf } from "./options.ts";
 
 export function registerRecord(cli: CAC): void {
   cli
@@ -42,7 +44,7 @@ export function registerRecord(cli: CAC): void {
     .option("-t, --tcp", "With -N: send data over TCP instead of UDP")
     .option("--virt", "In a guest: send the recording to the host's virt-server over virtio-serial")
     .option("-A, --agent <guest>", "Also record guest GUEST through its agent; the -e/-f/-C/-b after it are the guest's (repeatable)", { type: [String] })
-    .option("--virt-dir <dir>", "Virt folder of the virt-server (for -A)", { default: DEFAULT_VIRT_DIR })
+    .option(VIRT_DIR_FLAG, "Virt folder of the virt-server (for -A)", { default: DEFAULT_VIRT_DIR })
     .option("--sync-interval <seconds>", "With -A: clock-sync probe rounds also every SECONDS while recording (default: start and end only)")
     .example("vtrace record -e sched -e irq -o t.dat -- sleep 1")
     .action(async (positional: string[], o: Record<string, unknown>) => {
@@ -65,7 +67,7 @@ export function registerRecord(cli: CAC): void {
       }
       const syncIntervalMs = o.syncInterval === undefined ? undefined : secondsOption(o.syncInterval, "--sync-interval") * 1000;
       if (listOption(o.agent).length > 0) {
-        return recordWithGuests(String(o.output), String(o.virtDir), { ...common, ...format, output: String(o.output) }, syncIntervalMs);
+        return recordWithGuests(String(o.output), virtDirOf(o), { ...common, ...format, output: String(o.output) }, syncIntervalMs);
       }
       if (syncIntervalMs !== undefined) throw new UsageError("--sync-interval only makes sense with -A GUEST");
       const clockPlan = planClock(common.clock, o.tsc2nsec === true);
@@ -115,6 +117,7 @@ async function recordWithGuests(output: string, virtDir: string, common: LocalRe
   let guests: Awaited<ReturnType<typeof startGuests>> | undefined;
   let startedMs = 0;
   let stoppedMs = 0;
+  let failed = false;
   try {
     const summary = await recordLocal({
       ...common,
@@ -135,6 +138,9 @@ async function recordWithGuests(output: string, virtDir: string, common: LocalRe
     });
     stoppedMs = performance.now();
     process.stderr.write(formatSummary(summary));
+  } catch (e) {
+    failed = true;
+    throw e;
   } finally {
     stoppedMs ||= performance.now();
     const replies = (await guests?.stop()) ?? [];
@@ -143,7 +149,11 @@ async function recordWithGuests(output: string, virtDir: string, common: LocalRe
       convertGuestFile(g, common);
       process.stderr.write(`${guestLine(g)}\n`);
     }
-    process.stderr.write(`vtrace record: guests tracing ${startedMs.toFixed(0)} ms after start; guest files closed ${closedMs.toFixed(0)} ms after stop\n`);
+    const missing = unrecordedGuests(plans.map((p) => p.name), guests?.failed ?? [], replies, existsSync);
+    const traced = plans.length - missing.length;
+    if (traced > 0) process.stderr.write(`vtrace record: guests tracing ${startedMs.toFixed(0)} ms after start; guest files closed ${closedMs.toFixed(0)} ms after stop\n`);
+    // Exit 1 once everything that could be written is: a guest asked for and not recorded is a failure.
+    if (missing.length > 0 && !failed) throw new VtraceError(describeUnrecorded(missing, plans.length));
   }
 }
 

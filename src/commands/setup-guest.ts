@@ -6,7 +6,7 @@ import { UsageError } from "../errors.ts";
 import { libvirtChannelsXml, qemuArgs } from "../virt/guest-config.ts";
 import { DEFAULT_VIRT_DIR } from "../virt/paths.ts";
 import { defaultQemuGroup, setupGuest } from "../virt/setup-guest.ts";
-import { intOption } from "./options.ts";
+import { intOption, VIRT_DIR_FLAG, virtDirOf } from "./options.ts";
 
 export function registerSetupGuest(cli: CAC): void {
   cli
@@ -14,13 +14,13 @@ export function registerSetupGuest(cli: CAC): void {
     .option("--cpus <n>", "Number of guest vCPUs (one FIFO pair each)")
     .option("--group <group>", "Group allowed to use the FIFOs (default: qemu, kvm or libvirt-qemu if present)")
     .option("--mode <octal>", "Folder mode", { default: "0710" })
-    .option("--dir <dir>", "Virt folder", { default: DEFAULT_VIRT_DIR })
+    .option(VIRT_DIR_FLAG, "Virt folder", { default: DEFAULT_VIRT_DIR })
     .action((domain: string, o: Record<string, unknown>) => {
       if (o.cpus === undefined) throw new UsageError("--cpus N is required");
       const cpus = intOption(o.cpus, "--cpus", 1, 256);
       const modeText = String(o.mode);
       if (!/^0?[0-7]{3}$/.test(modeText)) throw new UsageError(`invalid --mode '${modeText}': expected octal like 0710`);
-      const virtDir = String(o.dir).replace(/\/+$/, "");
+      const virtDir = virtDirOf(o);
       const group = o.group === undefined ? defaultQemuGroup() : String(o.group);
       const r = setupGuest({ virtDir, domain: String(domain), cpus, group, mode: Number.parseInt(modeText, 8) });
       process.stdout.write(

@@ -5,7 +5,7 @@ import { makeLogger } from "../listen/server.ts";
 import { DEFAULT_VIRT_DIR } from "../virt/paths.ts";
 import { startVirtServer } from "../virt/server.ts";
 import { daemonize } from "./daemon.ts";
-import { outputFolder, outputName } from "./options.ts";
+import { outputFolder, outputName, VIRT_DIR_FLAG, virtDirOf } from "./options.ts";
 
 export function registerVirtServer(cli: CAC): void {
   cli
@@ -14,13 +14,13 @@ export function registerVirtServer(cli: CAC): void {
     .option("-o, --output <name>", "Output name: files are NAME.DOMAIN.dat", { default: "trace" })
     .option("-l, --log <file>", "Log to FILE instead of stdout")
     .option("-D, --daemon", "Run in the background")
-    .option("--dir <dir>", "Virt folder holding agent-ctl-path and the per-domain FIFOs", { default: DEFAULT_VIRT_DIR })
+    .option(VIRT_DIR_FLAG, "Virt folder holding agent-ctl-path and the per-domain FIFOs", { default: DEFAULT_VIRT_DIR })
     .action(async (o: Record<string, unknown>) => {
       const outDir = outputFolder(o.outDir);
       const name = outputName(o.output);
       if (o.daemon) return daemonize("--daemon", "-D");
       const server = startVirtServer({
-        virtDir: String(o.dir).replace(/\/+$/, ""),
+        virtDir: virtDirOf(o),
         outDir,
         name,
         agents: new Map(),

@@ -18,7 +18,7 @@ import { selectedClock, type TraceOption } from "../tracedat/model.ts";
 import { tsc2nsecOption } from "../tracedat/options-encode.ts";
 import { openTraceDat } from "../tracedat/reader/open.ts";
 import type { TraceDat } from "../tracedat/reader/trace-dat.ts";
-import { traceFifoBase } from "./paths.ts";
+import { checkedTraceFifos } from "./trace-fifos.ts";
 
 export interface AgentSessionInfo {
   name: string;
@@ -49,9 +49,7 @@ export class AgentSession {
 
   static async start(link: AgentLink, args: string[], outBase: string, virtDir: string, hostTraceId: bigint): Promise<AgentSession> {
     if (link.busy) throw new ProtocolError(`${link.domain} is already recording`);
-    const fifos = Array.from({ length: link.cpus }, (_, cpu) => `${traceFifoBase(virtDir, link.domain, cpu)}.out`);
-    const missing = fifos.find((f) => !existsSync(f));
-    if (missing) throw new ProtocolError(`${link.domain}: missing FIFO ${missing}: run 'vtrace setup-guest ${link.domain} --cpus ${link.cpus} --dir ${virtDir}'`);
+    const fifos = checkedTraceFifos(virtDir, link.domain, link.cpus);
     link.busy = true;
     link.clear();
     const cpuFiles = fifos.map((_, cpu) => `${outBase}.cpu${cpu}`);

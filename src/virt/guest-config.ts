@@ -1,12 +1,19 @@
 // The libvirt <channel> XML and the QEMU arguments that wire a guest's virtio-serial ports to the
-// host FIFOs and control socket (research note §1.6, §5). Pure text generation.
+// host FIFOs and control socket. Pure text generation.
 
 import { controlSocketPath, traceFifoBase } from "./paths.ts";
 
+/**
+ * The control channel connects to the virt-server and, with <reconnect>, connects again within a
+ * second whenever a server listens (after a restart too); setup-guest leaves a socket node at its
+ * path so that libvirt starts the domain while no server runs.
+ */
 export function libvirtChannelsXml(virtDir: string, domain: string, cpus: number): string {
   const lines = [
     `<channel type='unix'>`,
-    `  <source mode='connect' path='${controlSocketPath(virtDir)}'/>`,
+    `  <source mode='connect' path='${controlSocketPath(virtDir)}'>`,
+    `    <reconnect enabled='yes' timeout='1'/>`,
+    `  </source>`,
     `  <target type='virtio' name='agent-ctl-path'/>`,
     `</channel>`,
   ];

@@ -15,7 +15,7 @@ import { Recorder } from "../recorder/recorder.ts";
 import type { StreamChannel } from "../transport/stream-channel.ts";
 import { AgentLink } from "./agent-link.ts";
 import { resolveDomain, type ResolvedDomain } from "./domain.ts";
-import { traceFifoBase } from "./paths.ts";
+import { checkedTraceFifos } from "./trace-fifos.ts";
 
 export interface VirtServerContext {
   virtDir: string;
@@ -88,13 +88,7 @@ async function runSession(ch: StreamChannel, pid: number, tinit: MessageOf<"TINI
   const resolved = resolveDomain(pid, guestName(tinit), ctx.libvirtPidDir);
   if (!resolved) throw new ProtocolError(`cannot tell which domain qemu pid ${pid} runs (no libvirt pid file, no -name, no valid guest name)`);
   if (tinit.cpus > MAX_GUEST_CPUS) throw new ProtocolError(`${resolved.domain}: ${tinit.cpus} cpus, at most ${MAX_GUEST_CPUS}`);
-  const fifos = fifoPaths(ctx.virtDir, resolved.domain, tinit.cpus);
-  const missing = fifos.find((f) => !existsSync(f));
-  if (missing) {
-    throw new ProtocolError(
-      `${resolved.domain}: missing FIFO ${missing}: run 'vtrace setup-guest ${resolved.domain} --cpus ${tinit.cpus} --dir ${ctx.virtDir}'`,
-    );
-  }
+  const fifos = checkedTraceFifos(ctx.virtDir, resolved.domain, tinit.cpus);
   ctx.log(`start ${resolved.domain}:${pid} (${resolved.source}), cpus=${tinit.cpus}, pagesize=${tinit.pageSize}`);
   const base = join(ctx.outDir, `${ctx.name}.${resolved.domain}`);
   const cpuFiles = fifos.map((_, cpu) => `${base}.cpu${cpu}`);
@@ -133,10 +127,6 @@ export function startFifoReaders(fifos: readonly string[], cpuFiles: readonly st
       told = true;
     },
   });
-}
-
-function fifoPaths(virtDir: string, domain: string, cpus: number): string[] {
-  return Array.from({ length: cpus }, (_, cpu) => `${traceFifoBase(virtDir, domain, cpu)}.out`);
 }
 
 /** Waits for the guest's CLOSE; false when the connection ends first (guest killed). */

@@ -1,9 +1,9 @@
 // `vtrace virt-server`: the unix socket QEMU connects to (agent-ctl-path), one poll-driven loop
 // accepting connections, and one host session loop per guest.
 
-import { chmodSync, chownSync, existsSync, mkdirSync, unlinkSync } from "node:fs";
+import { existsSync, mkdirSync, unlinkSync } from "node:fs";
 import { closeFd } from "../../ffi/fd.ts";
-import { acceptConnection, peerCredentials, unixConnect, unixListen } from "../../ffi/socket.ts";
+import { acceptConnection, peerCredentials, unixConnect } from "../../ffi/socket.ts";
 import { UsageError, VtraceError } from "../errors.ts";
 import { fdChannel } from "../transport/fd-channel.ts";
 import { FdReactor } from "../transport/fd-reactor.ts";
@@ -11,6 +11,7 @@ import { serveGuest, type VirtServerContext } from "./host-session.ts";
 import { CONTROL_SOCKET_NAME, startControlServer } from "./control-server.ts";
 import { controlSocketPath } from "./paths.ts";
 import { defaultQemuGroup, groupId } from "./setup-guest.ts";
+import { listenAtNode } from "./socket-node.ts";
 
 export interface VirtServer {
   readonly socketPath: string;
@@ -20,11 +21,14 @@ export interface VirtServer {
 export function startVirtServer(ctx: VirtServerContext, group = defaultQemuGroup()): VirtServer {
   mkdirSync(ctx.virtDir, { recursive: true, mode: 0o710 });
   const socketPath = controlSocketPath(ctx.virtDir);
-  claimSocketPath(socketPath);
-  const control = startControl(ctx);
-  const listenFd = unixListen(socketPath);
-  chmodSync(socketPath, 0o660);
-  if (group !== undefined) chownSync(socketPath, process.getuid?.() ?? 0, groupId(group));
+  const listenFd = listenAtNode(socketPath, group === undefined ? undefined : groupId(group));
+  let control;
+  try {
+    control = startControl(ctx);
+  } catch (e) {
+    closeFd(listenFd);
+    throw e;
+  }
   const reactor = new FdReactor();
   reactor.add(listenFd, { onReady: () => acceptAll(listenFd, reactor, ctx) });
   ctx.log(`listening on ${socketPath}`);
@@ -33,12 +37,8 @@ export function startVirtServer(ctx: VirtServerContext, group = defaultQemuGroup
     stop() {
       control.stop();
       reactor.stop();
+      // The node stays, unserved: libvirt starts a domain only when its channel's path exists.
       closeFd(listenFd);
-      try {
-        unlinkSync(socketPath);
-      } catch {
-        // gone
-      }
     },
   };
 }

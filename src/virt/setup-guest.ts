@@ -6,7 +6,8 @@ import { chownSync, chmodSync, lstatSync, mkdirSync, readFileSync, type Stats } 
 import { makeFifo } from "../../ffi/fifo.ts";
 import { effectiveUid } from "../../ffi/process.ts";
 import { UsageError, VtraceError } from "../errors.ts";
-import { checkDomainName, traceFifoBase } from "./paths.ts";
+import { checkDomainName, controlSocketPath, traceFifoBase } from "./paths.ts";
+import { ensureSocketNode } from "./socket-node.ts";
 
 export interface SetupGuestOptions {
   virtDir: string;
@@ -28,6 +29,8 @@ export function setupGuest(opts: SetupGuestOptions): SetupResult {
   const gid = opts.group === undefined ? undefined : groupId(opts.group);
   const result: SetupResult = { folder: `${opts.virtDir}/${domain}`, created: [], existing: [] };
   for (const dir of parentChain(opts.virtDir)) ensureDir(dir, opts.mode, gid, result);
+  const socket = controlSocketPath(opts.virtDir);
+  result[ensureSocketNode(socket, gid)].push(socket);
   ensureDir(result.folder, opts.mode, gid, result);
   for (let cpu = 0; cpu < opts.cpus; cpu++) {
     for (const suffix of [".in", ".out"]) ensureFifo(`${traceFifoBase(opts.virtDir, domain, cpu)}${suffix}`, gid, result);

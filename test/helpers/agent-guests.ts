@@ -2,6 +2,7 @@
 // agent, sync-check and Perfetto e2e tests and the guest benchmarks all start from.
 
 import { existsSync } from "node:fs";
+import { waitForServer } from "./virt-server.ts";
 import { VTRACE_BIN } from "./env.ts";
 import { bootGuest, type RunningGuest } from "./guest.ts";
 
@@ -55,7 +56,7 @@ export async function startAgentGuests(o: AgentGuestsOptions): Promise<AgentGues
     await stopServer();
   };
   try {
-    while (!existsSync(`${virtDir}/vtrace-ctl`)) await Bun.sleep(20);
+    await waitForServer(virtDir);
     for (const g of o.guests) {
       const spec = { name: g.name, cpus, fifoDir: `${virtDir}/${g.name}`, controlSocket: `${virtDir}/agent-ctl-path`, command: g.command ?? "vtrace agent" };
       guests.push(await bootGuest({ ...spec, timeoutMs: o.bootTimeoutMs ?? 900_000 }));

@@ -1,5 +1,6 @@
 // End to end: `vtrace record` on real ftrace (a private instance per test), checked with trace-cmd.
 
+import { VTRACE_VERSION } from "../../../src/version.ts";
 import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { decodePage } from "../../../src/ringbuf/page.ts";
@@ -105,7 +106,8 @@ describe.skipIf(skip)("vtrace record (compiled binary, real ftrace)", () => {
     const bin = `${dir.path}/vtrace`;
     await Bun.write(bin, Bun.file(VTRACE_BIN));
     await run(["chmod", "+x", bin]);
-    expect((await run([bin, "--version"], { cwd: dir.path })).stdout).toMatch(/^vtrace\/\d+\.\d+\.\d+/);
+    // Bun's own version (Bun.version), not its Node-compatibility number (process.version).
+    expect((await run([bin, "--version"], { cwd: dir.path })).stdout).toBe(`vtrace/${VTRACE_VERSION} ${process.platform}-${process.arch} bun-${Bun.version}\n`);
     expect((await run([bin, "--help"], { cwd: dir.path })).stdout).toContain("record");
     const r = await run([bin, "record", "-B", instanceName("alone"), "-e", "sched", "-o", "a.dat", "--", "true"], { cwd: dir.path });
     expect(r.code).toBe(0);

@@ -2,6 +2,7 @@
 // virtio-serial into the host's FIFOs, and `vtrace virt-server` writes a file trace-cmd reads.
 
 import { afterEach, describe, expect, test } from "bun:test";
+import { waitForServer } from "../../helpers/virt-server.ts";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { bootGuest, guestSupport, type RunningGuest } from "../../helpers/guest.ts";
 import { missing, run, skipBecause, tempDir, VTRACE_BIN } from "../../helpers/env.ts";
@@ -17,7 +18,7 @@ async function hostSide(root: string, domains: string[]) {
   for (const d of domains) expect((await run([VTRACE_BIN, "setup-guest", d, "--cpus", "2", "--dir", virtDir])).code).toBe(0);
   const log = `${root}/server.log`;
   const server = Bun.spawn([VTRACE_BIN, "virt-server", "--dir", virtDir, "-d", outDir, "-o", "trace", "-l", log], { stdout: "ignore", stderr: "pipe" });
-  while (!existsSync(`${virtDir}/agent-ctl-path`)) await Bun.sleep(20);
+  await waitForServer(virtDir);
   return { virtDir, outDir, log, server };
 }
 

@@ -2,7 +2,10 @@
 // garbage, a guest that vanishes, a missing FIFO, a second server.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { waitForServer } from "../../helpers/virt-server.ts";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { closeFd } from "../../../ffi/fd.ts";
+import { unixConnect } from "../../../ffi/socket.ts";
 import { instanceName, missing, run, skipBecause, tempDir, VTRACE_BIN } from "../../helpers/env.ts";
 import { connectFakeGuest, sendMetadataTo, splitV6, writeFifo } from "../../helpers/fake-guest.ts";
 import { dumpFlyrecord, eventLines, traceCmd } from "../../helpers/tracecmd.ts";
@@ -29,11 +32,7 @@ describe.skipIf(skip)("vtrace virt-server (simulated guests)", () => {
     const [cpu0] = await dumpFlyrecord(file);
     seed = splitV6(file, cpu0!.offset, cpu0!.size);
     server = Bun.spawn([VTRACE_BIN, "virt-server", "--dir", virtDir, "-d", outDir, "-o", "t", "-l", logFile], { stdout: "pipe", stderr: "pipe", stdin: "ignore" });
-    const until = Date.now() + 10_000;
-    while (!existsSync(`${virtDir}/agent-ctl-path`)) {
-      if (Date.now() > until) throw new Error("virt-server did not start");
-      await Bun.sleep(20);
-    }
+    await waitForServer(virtDir);
   }, 60_000);
 
   afterAll(async () => {
@@ -123,7 +122,7 @@ describe.skipIf(skip)("vtrace virt-server (simulated guests)", () => {
     expect(await g.next()).toEqual({ cmd: "NOT_SUPP" });
     g.close();
     expect(readFileSync(logFile, "utf8")).toContain(
-      `g1: missing FIFO ${virtDir}/g1/trace-path-cpu2.out: run 'vtrace setup-guest g1 --cpus 4 --dir ${virtDir}'`,
+      `g1: missing FIFO ${virtDir}/g1/trace-path-cpu2.out: run 'vtrace setup-guest g1 --cpus 4 --virt-dir ${virtDir}'`,
     );
   }, 30_000);
 
@@ -132,4 +131,23 @@ describe.skipIf(skip)("vtrace virt-server (simulated guests)", () => {
     expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 2, stderr: `vtrace virt-server: another virt-server is already running on ${virtDir}/agent-ctl-path\n` });
     expect(readdirSync(virtDir)).toContain("agent-ctl-path");
   });
+});
+
+describe.skipIf(skip)("agent-ctl-path outlives the server (libvirt starts a domain only when the path exists)", () => {
+  test("a stopped server leaves an unserved socket node; the next server takes it over in place", async () => {
+    using dir = tempDir("vnode");
+    const virtDir = `${dir.path}/virt`;
+    const node = `${virtDir}/agent-ctl-path`;
+    for (let round = 0; round < 2; round++) {
+      const server = Bun.spawn([VTRACE_BIN, "virt-server", "--virt-dir", virtDir, "-d", dir.path], { stdout: "ignore", stderr: "pipe", stdin: "ignore" });
+      await waitForServer(virtDir);
+      closeFd(unixConnect(node));
+      server.kill("SIGTERM");
+      expect(await server.exited).toBe(0);
+      const st = lstatSync(node);
+      expect({ socket: st.isSocket(), mode: st.mode & 0o777 }).toEqual({ socket: true, mode: 0o660 });
+      expect(() => unixConnect(node)).toThrow("ECONNREFUSED");
+      expect(readdirSync(virtDir).filter((n) => n.includes(".new"))).toEqual([]);
+    }
+  }, 30_000);
 });

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { chownSync, lstatSync, mkdirSync, symlinkSync } from "node:fs";
+import { chownSync, lstatSync, mkdirSync, readdirSync, symlinkSync } from "node:fs";
+import { unixConnect } from "../../../ffi/socket.ts";
 import { VtraceError, UsageError } from "../../../src/errors.ts";
 import { libvirtChannelsXml, qemuArgs } from "../../../src/virt/guest-config.ts";
 import { checkDomainName } from "../../../src/virt/paths.ts";
@@ -23,6 +24,7 @@ describe("setupGuest()", () => {
     expect(r.created.map((p) => p.slice(dir.path.length))).toEqual([
       "/trace-cmd",
       "/trace-cmd/virt",
+      "/trace-cmd/virt/agent-ctl-path",
       "/trace-cmd/virt/g1",
       "/trace-cmd/virt/g1/trace-path-cpu0.in",
       "/trace-cmd/virt/g1/trace-path-cpu0.out",
@@ -68,6 +70,23 @@ describe("setupGuest()", () => {
     expect(() => setupGuest({ virtDir: `${dir.path}/virt`, domain: "g1", cpus: 1, mode: 0o710 })).toThrow("is not a FIFO");
   });
 
+  test("leaves an unserved socket node at agent-ctl-path (libvirt starts a domain only when its channel path exists)", () => {
+    using dir = tempDir("sgs");
+    const virtDir = `${dir.path}/virt`;
+    setupGuest({ virtDir, domain: "g1", cpus: 1, mode: 0o710, group: "65534" });
+    const st = lstatSync(`${virtDir}/agent-ctl-path`);
+    expect({ socket: st.isSocket(), mode: st.mode & 0o777, gid: st.gid }).toEqual({ socket: true, mode: 0o660, gid: 65534 });
+    expect(() => unixConnect(`${virtDir}/agent-ctl-path`)).toThrow("ECONNREFUSED");
+    expect(readdirSync(virtDir).sort()).toEqual(["agent-ctl-path", "g1"]);
+  });
+
+  test("refuses a regular file at agent-ctl-path", async () => {
+    using dir = tempDir("sgr");
+    mkdirSync(`${dir.path}/virt`);
+    await Bun.write(`${dir.path}/virt/agent-ctl-path`, "x");
+    expect(() => setupGuest({ virtDir: `${dir.path}/virt`, domain: "g1", cpus: 1, mode: 0o710 })).toThrow("is not a socket");
+  });
+
   test("refuses an escaping domain name before touching the disk", () => {
     expect(() => setupGuest({ virtDir: "/nonexistent/virt", domain: "../etc", cpus: 1, mode: 0o710 })).toThrow(UsageError);
   });
@@ -76,7 +95,9 @@ describe("setupGuest()", () => {
 describe("guest wiring text", () => {
   test("libvirtChannelsXml() has the unix control channel and one pipe channel per CPU", () => {
     const xml = libvirtChannelsXml("/tmp/trace-cmd/virt", "g1", 2);
-    expect(xml).toContain("<source mode='connect' path='/tmp/trace-cmd/virt/agent-ctl-path'/>");
+    expect(xml).toContain(
+      "<source mode='connect' path='/tmp/trace-cmd/virt/agent-ctl-path'>\n    <reconnect enabled='yes' timeout='1'/>\n  </source>",
+    );
     expect(xml).toContain("<source path='/tmp/trace-cmd/virt/g1/trace-path-cpu1'/>");
     expect(xml.match(/<channel type='pipe'>/g)).toHaveLength(2);
   });
