@@ -1,10 +1,14 @@
 // Writes the final trace.dat: v6 (the head, the flyrecord table, then each CPU's recorded pages
-// copied in-kernel from its temporary file, as trace-cmd does) or v7 (sections; CPU data copied, or
+// moved in-kernel from its temporary file, which is truncated behind the move, so a recording
+// never needs twice its size on disk) or v7 (sections; CPU data copied, or
 // compressed 10 pages at a time).
 
-import { statSync, unlinkSync } from "node:fs";
-import { closeFd, copyRange, O_RDONLY, openFd, preadFd, pwriteAll, writeAll } from "../../ffi/fd.ts";
+import { statfsSync, statSync, unlinkSync } from "node:fs";
+import { dirname } from "node:path";
+import { closeFd, copyRange, O_RDONLY, O_RDWR, openFd, preadFd, pwriteAll, truncateFd, writeAll } from "../../ffi/fd.ts";
+import { copyFileRangeAt } from "../../ffi/splice.ts";
 import { VtraceError } from "../errors.ts";
+import { isDiskFull } from "./disk-full.ts";
 import { ByteWriter } from "../lib/writer.ts";
 import { TRACECMD_OPTION_BUFFER, type TraceFileParams, type TraceMetadata, type TraceOption, wholePages } from "../tracedat/model.ts";
 import { alignUp, encodeV6Head, layoutFlyrecord } from "../tracedat/writer-v6.ts";
@@ -180,6 +184,7 @@ function readExactly(fd: number, buf: Uint8Array, offset: number, file: string):
 /**
  * Writes `head` (a v6 file from the magic through the options), then the flyrecord table
  * and each CPU's whole pages from its temporary file. Used by record and by listen.
+ * The temporary files are consumed (see placeCpuData).
  */
 export function appendFlyrecord(
   outFd: number,
@@ -188,25 +193,144 @@ export function appendFlyrecord(
   clock: string,
   params: Pick<TraceFileParams, "littleEndian" | "pageSize">,
 ): AssembledCpu[] {
-  writeAll(outFd, head);
+  writeRoomFor(outFd, head, 0, cpuFiles, params.pageSize);
   return writeFlyrecord(outFd, head.length, cpuFiles, clock, params);
 }
 
-/** "flyrecord", the CPU table and clock, then each CPU's pages; the output is at offset `start`. */
+/**
+ * "flyrecord", the CPU table and clock, then each CPU's pages; the table is at offset `start`.
+ * The table is written first (with room made for it on a full disk by dropping the newest pages),
+ * then the data is moved in, then the table is written again with where each CPU's data ended up.
+ */
 function writeFlyrecord(outFd: number, start: number, cpuFiles: readonly string[], clock: string, params: Pick<TraceFileParams, "littleEndian" | "pageSize">): AssembledCpu[] {
+  const tableLength = layoutFlyrecord(start, cpuFiles.map(() => 0), clock, params).table.length;
+  writeRoomFor(outFd, new Uint8Array(tableLength), start, cpuFiles, params.pageSize);
   const sizes = cpuSizes(cpuFiles, params.pageSize);
   const fly = layoutFlyrecord(start, sizes, clock, params);
-  writeAll(outFd, fly.table);
-  let at = start + fly.table.length;
-  cpuFiles.forEach((file, cpu) => {
-    const size = sizes[cpu]!;
-    if (size === 0) return;
-    const gap = fly.dataOffsets[cpu]! - at;
-    if (gap > 0) writeAll(outFd, new Uint8Array(gap));
-    copyWhole(file, outFd, size);
-    at = fly.dataOffsets[cpu]! + size;
-  });
-  return sizes.map((size, cpu) => ({ cpu, offset: fly.dataOffsets[cpu]!, size }));
+  // Last CPU first: each one's data is moved from its end, so what a late ENOSPC costs is a CPU's oldest pages.
+  const placed = cpuFiles
+    .map((file, cpu) => ({ file, cpu }))
+    .reverse()
+    .map(({ file, cpu }) => ({ cpu, ...placeCpuData(outFd, file, fly.dataOffsets[cpu]!, sizes[cpu]!, params.pageSize) }))
+    .reverse();
+  pwriteAll(outFd, flyrecordTable(placed, clock, params.littleEndian), start);
+  return placed;
+}
+
+function flyrecordTable(cpus: readonly AssembledCpu[], clock: string, littleEndian: boolean): Uint8Array {
+  const clockText = `[${clock}]`;
+  const w = new ByteWriter(littleEndian, 10 + 16 * cpus.length + 8 + clockText.length);
+  w.cstring("flyrecord");
+  for (const c of cpus) w.u64(c.size === 0 ? 0 : c.offset).u64(c.size);
+  return w.u64(clockText.length).text(clockText).finish();
+}
+
+/** Bytes moved per copy_file_range while the disk has room. */
+const MOVE_CHUNK = 1 << 20;
+/** Free pages kept for the move after the head is written: it then goes page by page if it must. */
+const MOVE_SLACK_PAGES = 16;
+
+/**
+ * Moves `size` bytes of a temporary CPU file to `offset` in the output, from the end backwards,
+ * truncating the temporary file behind each chunk: assembling needs no second copy's worth of disk.
+ * With less than a chunk free it goes page by page (each needs one free page); should even that
+ * fail, the CPU keeps the pages already moved (its newest) and loses the rest.
+ */
+export function placeCpuData(outFd: number, file: string, offset: number, size: number, pageSize: number): Omit<AssembledCpu, "cpu"> {
+  if (size === 0) return { offset: 0, size: 0 };
+  const inFd = openFd(file, O_RDWR);
+  const dir = dirname(file);
+  let from = size;
+  try {
+    while (from > 0) {
+      // A chunk that fails half-way would leave its copied part holding the space the rest needs.
+      const step = freeBytesIn(dir) >= MOVE_CHUNK + MOVE_SLACK_PAGES * pageSize ? MOVE_CHUNK : pageSize;
+      const at = Math.max(0, from - step);
+      try {
+        copyAll(inFd, at, outFd, offset + at, from - at);
+      } catch (e) {
+        if (isDiskFull(e)) break;
+        throw e;
+      }
+      truncateFd(inFd, at);
+      from = at;
+    }
+  } finally {
+    closeFd(inFd);
+  }
+  // Whatever did not fit is at the front; `from` is a page boundary (chunks and pages are).
+  return { offset: offset + from, size: size - from };
+}
+
+function copyAll(inFd: number, inAt: number, outFd: number, outAt: number, length: number): void {
+  for (let done = 0; done < length; ) {
+    const n = copyFileRangeAt(inFd, inAt + done, outFd, outAt + done, length - done);
+    if (n === 0) throw new VtraceError(`a temporary CPU file ended ${length - done} bytes early`);
+    done += n;
+  }
+}
+
+/**
+ * Writes `bytes` at `at`, and keeps MOVE_SLACK_PAGES free for the data moves. On a full disk it
+ * drops the newest pages of the largest CPU files until both fit; when no pages are left to drop
+ * it throws NoRoomError.
+ */
+function writeRoomFor(outFd: number, bytes: Uint8Array, at: number, cpuFiles: readonly string[], pageSize: number): void {
+  for (;;) {
+    try {
+      pwriteAll(outFd, bytes, at);
+      break;
+    } catch (e) {
+      if (!isDiskFull(e)) throw e;
+      if (!dropNewestPages(cpuFiles, bytes.length + MOVE_SLACK_PAGES * pageSize, pageSize)) throw new NoRoomError(at + bytes.length);
+    }
+  }
+  const short = Math.min(MOVE_SLACK_PAGES * pageSize, Math.max(0, ...cpuSizes(cpuFiles, pageSize))) - freeBytes(cpuFiles);
+  if (short > 0) dropNewestPages(cpuFiles, short, pageSize);
+}
+
+/** The output needs `needed` bytes at least and even the trace.dat head does not fit. */
+export class NoRoomError extends VtraceError {
+  constructor(readonly needed: number) {
+    super(`no room on the disk for even the trace.dat head (${needed} bytes)`);
+  }
+}
+
+/** Free space where the CPU files live (Infinity when unknown or nothing to move). */
+function freeBytes(cpuFiles: readonly string[]): number {
+  return cpuFiles.length === 0 ? Infinity : freeBytesIn(dirname(cpuFiles[0]!));
+}
+
+function freeBytesIn(dir: string): number {
+  try {
+    const s = statfsSync(dir);
+    return s.bavail * s.bsize;
+  } catch {
+    return Infinity;
+  }
+}
+
+/** Truncates about `bytes` of whole pages off the largest CPU files; false when they are all empty. */
+export function dropNewestPages(cpuFiles: readonly string[], bytes: number, pageSize: number): boolean {
+  let left = Math.ceil(bytes / pageSize) * pageSize;
+  while (left > 0) {
+    const sizes = cpuSizes(cpuFiles, pageSize);
+    const largest = sizes.indexOf(Math.max(...sizes));
+    if (sizes[largest]! === 0) return false;
+    const cut = Math.min(left, sizes[largest]!);
+    truncateFile(cpuFiles[largest]!, sizes[largest]! - cut);
+    left -= cut;
+  }
+  return true;
+}
+
+function truncateFile(path: string, size: number): void {
+  const fd = openFd(path, O_RDWR);
+  try {
+    truncateFd(fd, size);
+  } finally {
+    closeFd(fd);
+  }
 }
 
 export function removeFiles(files: readonly string[]): void {

@@ -4,18 +4,19 @@
 import os from "node:os";
 import { statSync, unlinkSync } from "node:fs";
 import { dirname } from "node:path";
-import { closeFd, O_CREAT, O_TRUNC, O_WRONLY, openFd } from "../../ffi/fd.ts";
-import { UsageError } from "../errors.ts";
+import { closeFd, O_CREAT, O_TRUNC, O_WRONLY, openFd, truncateFd } from "../../ffi/fd.ts";
+import { UsageError, VtraceError } from "../errors.ts";
 import { resolveEventSpecs, type EventName } from "../tracefs/event-specs.ts";
 import { TraceInstance } from "../tracefs/instance.ts";
 import { findTracefs } from "../tracefs/mount.ts";
 import { pageSizeOf, readMetadata, unameText } from "../tracefs/snapshot.ts";
 import type { CpuStats } from "../tracefs/stats.ts";
-import { randomTraceId, TRACECMD_OPTION_OFFSET, type TraceFileParams, type TraceOption } from "../tracedat/model.ts";
+import { randomTraceId, TRACECMD_OPTION_OFFSET, type TraceFileParams, type TraceOption, wholePages } from "../tracedat/model.ts";
 import { recordingOptions, textOption, tsc2nsecOption } from "../tracedat/options-encode.ts";
 import { dateOption } from "./date-offset.ts";
 import { compressorFor, type CompressionName } from "../tracedat/compressors.ts";
-import { type AssembledCpu, assembleTraceDat, assembleTraceDatV7, type CompressProgress, removeFiles } from "./assemble.ts";
+import { type AssembledCpu, type AssembleInput, assembleTraceDat, assembleTraceDatV7, type CompressProgress, NoRoomError, removeFiles } from "./assemble.ts";
+import { isDiskFull } from "./disk-full.ts";
 import { formatBytes, type ProgressLine } from "./progress.ts";
 import type { CpuResult } from "./recorder.ts";
 import { StopSignal } from "./stop-signal.ts";
@@ -158,11 +159,58 @@ export function writeTraceFile(
   const clock = tsc ? TSCNSEC_CLOCK : inst.clock();
   const meta = readMetadata(root, events);
   const input = { outFd, params, meta, options, clock, cpuFiles: run.cpuFiles };
-  const layout = params.version === 7 ? assembleTraceDatV7(input, compressorFor(opts.compression ?? "any"), compressProgress(opts.progress)) : assembleTraceDat(input);
-  opts.progress.clear();
-  removeFiles(run.cpuFiles);
+  const recorded = run.cpuFiles.reduce((sum, f) => sum + wholePages(statSync(f).size, pageSize), 0);
+  let assembled: ReturnType<typeof assemble>;
+  try {
+    assembled = assemble(input, opts, run.diskFull !== undefined);
+  } finally {
+    opts.progress.clear();
+    removeFiles(run.cpuFiles);
+  }
+  const { layout, asV6 } = assembled;
+  // v7 sizes are compressed ones, and v7 is only written when everything fit.
+  const kept = input.params.version === 7 && !asV6 ? recorded : layout.reduce((sum, c) => sum + c.size, 0);
+  if (run.diskFull || kept < recorded) throw diskFullError(opts.output, run, { kept, recorded, pageSize, asV6 });
   const cpus = run.results.map((r, i) => ({ ...r, pages: Math.floor(r.bytes / pageSize), stats: stats[i]! }));
   return { output: opts.output, cpus, layout, exitCode: run.exitCode, signal: run.signal };
+}
+
+/**
+ * v6 moves the pages in place (a full disk costs only the pages that never reached it); v7 needs
+ * room for the compressed copy, so a disk that filled up gets the v6 file instead.
+ */
+function assemble(input: AssembleInput, opts: TraceFileOptions, diskFull: boolean): { layout: AssembledCpu[]; asV6: boolean } {
+  const v6 = (): AssembledCpu[] => {
+    try {
+      return assembleTraceDat({ ...input, params: { ...input.params, version: 6 } });
+    } catch (e) {
+      if (e instanceof NoRoomError) {
+        truncateFd(input.outFd, 0); // nothing half-written: the empty output is removed
+        throw new VtraceError(`disk full: not even the trace.dat head fits (${formatBytes(e.needed)}): nothing kept, '${opts.output}' removed`);
+      }
+      throw e;
+    }
+  };
+  if (input.params.version !== 7) return { layout: v6(), asV6: false };
+  if (diskFull) return { layout: v6(), asV6: true };
+  try {
+    return { layout: assembleTraceDatV7(input, compressorFor(opts.compression ?? "any"), compressProgress(opts.progress)), asV6: false };
+  } catch (e) {
+    if (!isDiskFull(e)) throw e;
+    truncateFd(input.outFd, 0);
+    return { layout: v6(), asV6: true };
+  }
+}
+
+/** One line: what filled, and how much of the recording the file keeps. */
+function diskFullError(output: string, run: TracingRun, size: { kept: number; recorded: number; pageSize: number; asV6: boolean }): VtraceError {
+  const taken = run.results.reduce((sum, r) => sum + r.bytes, 0);
+  const cause = run.diskFull ? `while recording (cpu${run.diskFull.cpu}: ${run.diskFull.message})` : "while writing the file";
+  const asV6 = size.asV6 ? " as version 6 (no room for the v7 copy)" : "";
+  return new VtraceError(
+    `disk full ${cause}: '${output}' keeps ${formatBytes(size.kept)} (${size.kept / size.pageSize} pages) of the ${formatBytes(Math.max(taken, size.recorded))} recorded${asV6}; it is a complete trace.dat up to there`,
+    { output, kept: size.kept },
+  );
 }
 
 /** "compressing cpuN: X of Y" on a terminal, at most every 100 ms (zlib takes ~20 s a GB). */
