@@ -27,6 +27,8 @@ export interface SessionContext {
   /** Reserves `n` data ports from the server's total; false when they would pass it. */
   claimPorts(n: number): boolean;
   releasePorts(n: number): void;
+  /** Bytes just written to disk, so the server can watch its free-space floor between checks. */
+  wrote(n: number): void;
 }
 
 /** The connection as the server gives it: a channel, who it is, and a hand on its input. */
@@ -73,6 +75,11 @@ export class ClientSession {
     this.#budget = new RecordingBudget(ctx.limits.maxRecordingBytes);
   }
 
+  /** What the recording has on disk now; writing its output file will take as much again. */
+  get bytesOnDisk(): number {
+    return this.#budget.used;
+  }
+
   /**
    * Ends the session early (size cap, free-space floor): with its metadata complete it becomes a
    * readable file of what arrived, otherwise everything it wrote is deleted.
@@ -97,7 +104,7 @@ export class ClientSession {
       if (setup.tcp) this.ctx.log("Using TCP for live connection");
       await this.#openPorts(setup);
       sendPorts(ch, setup, this.#ports);
-      this.#spool = new MetadataSpool(`${this.#base}.meta`, this.#budget);
+      this.#spool = new MetadataSpool(`${this.#base}.meta`, this.#budget, (n) => this.ctx.wrote(n));
       await this.#receiveMetadata(setup);
       if (setup.protocol === "v3") await waitForClose(ch);
       this.peer.pauseInput(); // nothing more is expected on the control connection
@@ -125,12 +132,13 @@ export class ClientSession {
     if (!this.ctx.claimPorts(setup.cpus)) throw new ProtocolError(`refused: ${setup.cpus} more data ports would pass the server's limit`);
     this.#claimed = setup.cpus;
     const accept = (n: number) => this.#accept(n);
+    const failed = (e: Error) => this.stop(`cannot write its data: ${e.message}`);
     // Opening many ports takes a while: meanwhile the client's input waits in the kernel.
     this.peer.pauseInput();
     try {
       for (let cpu = 0; cpu < setup.cpus; cpu++) {
         const file = `${this.#base}.cpu${cpu}`;
-        this.#ports.push(setup.tcp ? openTcpPort(this.ctx.bindHost, file, accept) : await openUdpPort(this.ctx.bindHost, file, accept));
+        this.#ports.push(setup.tcp ? openTcpPort(this.ctx.bindHost, file, accept, failed) : await openUdpPort(this.ctx.bindHost, file, accept, failed));
       }
     } finally {
       this.peer.resumeInput();
@@ -140,7 +148,10 @@ export class ClientSession {
   /** Pages may land on disk while they fit the size cap; the first that does not ends the recording. */
   #accept(n: number): boolean {
     if (this.#stopReason !== undefined) return false;
-    if (this.#budget.take(n)) return true;
+    if (this.#budget.take(n)) {
+      this.ctx.wrote(n);
+      return true;
+    }
     this.stop(`recording reached its size cap (${formatBytes(this.#budget.maxBytes)})`);
     return false;
   }

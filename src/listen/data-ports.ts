@@ -15,6 +15,8 @@ export interface DataPort {
 
 /** Whether `n` more bytes may go to disk; false drops them (the session's size cap). */
 export type AcceptBytes = (n: number) => boolean;
+/** A write failed (ENOSPC, EIO): the port stops writing and the session decides what next. */
+export type WriteFailed = (e: Error) => void;
 
 interface Receiver {
   file: string;
@@ -22,21 +24,29 @@ interface Receiver {
   bytes: number;
   lastDataAt: number;
   accept: AcceptBytes;
+  failed: WriteFailed;
+  broken: boolean;
 }
 
-function receiver(file: string, accept: AcceptBytes): Receiver {
-  return { file, fd: openSync(file, "w", 0o644), bytes: 0, lastDataAt: Date.now(), accept };
+function receiver(file: string, accept: AcceptBytes, failed: WriteFailed): Receiver {
+  return { file, fd: openSync(file, "w", 0o644), bytes: 0, lastDataAt: Date.now(), accept, failed, broken: false };
 }
 
 function append(r: Receiver, data: Uint8Array): void {
-  if (r.fd < 0 || !r.accept(data.length)) return;
-  for (let at = 0; at < data.length; ) at += writeSync(r.fd, data, at, data.length - at);
+  if (r.fd < 0 || r.broken || !r.accept(data.length)) return;
+  try {
+    for (let at = 0; at < data.length; ) at += writeSync(r.fd, data, at, data.length - at);
+  } catch (e) {
+    r.broken = true;
+    r.failed(e as Error);
+    return;
+  }
   r.bytes += data.length;
   r.lastDataAt = Date.now();
 }
 
-export async function openUdpPort(hostname: string, file: string, accept: AcceptBytes): Promise<DataPort> {
-  const r = receiver(file, accept);
+export async function openUdpPort(hostname: string, file: string, accept: AcceptBytes, failed: WriteFailed): Promise<DataPort> {
+  const r = receiver(file, accept, failed);
   const sock = await Bun.udpSocket({
     hostname,
     port: 0,
@@ -45,8 +55,8 @@ export async function openUdpPort(hostname: string, file: string, accept: Accept
   return portOf(r, sock.port, () => sock.close());
 }
 
-export function openTcpPort(hostname: string, file: string, accept: AcceptBytes): DataPort {
-  const r = receiver(file, accept);
+export function openTcpPort(hostname: string, file: string, accept: AcceptBytes, failed: WriteFailed): DataPort {
+  const r = receiver(file, accept, failed);
   let sender: unknown;
   const listener = Bun.listen({
     hostname,

@@ -1,9 +1,21 @@
 // Free space in an output folder (statfs), for the servers' free-space floor.
 
 import { statfsSync } from "node:fs";
+import { formatBytes } from "./limits.ts";
 
 /** Bytes an unprivileged writer may still use in the folder's filesystem (statfs f_bavail). */
 export function freeBytes(dir: string): number {
   const s = statfsSync(dir);
   return Number(s.bavail) * Number(s.bsize);
+}
+
+/**
+ * Why the output folder is too full for recordings, or undefined. `reserved`: bytes that running
+ * recordings will still write (each one's pages are copied once more into its output file).
+ */
+export function belowFloor(dir: string, minFree: number, reserved = 0): string | undefined {
+  const free = freeBytes(dir) - reserved;
+  if (free >= minFree) return undefined;
+  const room = reserved > 0 ? `${formatBytes(Math.max(0, free))} free in ${dir} once running recordings are written` : `${formatBytes(free)} free in ${dir}`;
+  return `only ${room}, below the --min-free floor of ${formatBytes(minFree)}`;
 }

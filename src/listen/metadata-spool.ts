@@ -28,6 +28,7 @@ export class MetadataSpool {
   constructor(
     readonly path: string,
     private readonly budget: RecordingBudget,
+    private readonly wrote: (n: number) => void,
   ) {
     this.#fd = openSync(path, "w", 0o600);
   }
@@ -41,6 +42,7 @@ export class MetadataSpool {
     if (!this.budget.take(data.length)) throw new ProtocolError(`recording larger than its size cap (${this.budget.maxBytes} bytes)`);
     for (let at = 0; at < data.length; ) at += writeSync(this.#fd, data, at, data.length - at);
     this.#size += data.length;
+    this.wrote(data.length);
     countGarbage(data.length);
   }
 

@@ -8,8 +8,8 @@ import { MAX_METADATA_BYTES } from "../msg/collect-data.ts";
 import { StreamChannel } from "../transport/stream-channel.ts";
 import { type AllowedNetwork, isAllowed } from "./allow-list.ts";
 import { ClientSession, type SessionContext } from "./client-session.ts";
-import { freeBytes } from "./disk-space.ts";
-import { type DiskLimits, formatBytes } from "./limits.ts";
+import { belowFloor } from "./disk-space.ts";
+import type { DiskLimits } from "./limits.ts";
 
 export interface ListenOptions {
   port: number;
@@ -31,8 +31,10 @@ export interface ListenServer {
 
 /** Every client's data ports together: each is a socket and a file, so two descriptors. */
 const MAX_OPEN_DATA_PORTS = 2048;
-/** How often running recordings are checked against the free-space floor. */
+/** How often running recordings are checked against the free-space floor... */
 const FLOOR_CHECK_MS = 1000;
+/** ...and after how many bytes written by all of them, since a fast peer fills a disk in a second. */
+const FLOOR_CHECK_BYTES = 4 << 20;
 
 export function makeLogger(logFile: string | undefined): (line: string) => void {
   return (line) => {
@@ -49,6 +51,15 @@ interface SocketState {
 export function startListenServer(opts: ListenOptions): ListenServer {
   const sessions = new Set<ClientSession>();
   let portsInUse = 0;
+  let writtenSinceCheck = 0;
+  /** Each running recording's bytes will be copied once more into its output file: keep room for that. */
+  const lowOnSpace = () => belowFloor(opts.outDir, opts.limits.minFreeBytes, [...sessions].reduce((sum, s) => sum + s.bytesOnDisk, 0));
+  const checkFloor = () => {
+    writtenSinceCheck = 0;
+    if (sessions.size === 0) return;
+    const low = lowOnSpace();
+    if (low) for (const s of sessions) s.stop(low);
+  };
   const ctx: SessionContext = {
     outDir: opts.outDir,
     name: opts.name,
@@ -64,11 +75,15 @@ export function startListenServer(opts: ListenOptions): ListenServer {
     releasePorts(n) {
       portsInUse -= n;
     },
+    wrote(n) {
+      writtenSinceCheck += n;
+      if (writtenSinceCheck >= FLOOR_CHECK_BYTES) checkFloor();
+    },
   };
   const refusal = (host: string, port: number): string | undefined => {
     if (opts.allow.length > 0 && !isAllowed(opts.allow, host)) return "not in --allow";
     if (sessions.size >= opts.maxClients) return `already serving --max-clients ${opts.maxClients}`;
-    return belowFloor(opts.outDir, opts.limits.minFreeBytes);
+    return lowOnSpace();
   };
   const server = Bun.listen<SocketState>({
     hostname: opts.hostname,
@@ -80,7 +95,7 @@ export function startListenServer(opts: ListenOptions): ListenServer {
         const refused = refusal(socket.remoteAddress, peerPort);
         if (refused) {
           ctx.log(`refused ${socket.remoteAddress}:${peerPort}: ${refused}`);
-          socket.terminate();
+          socket.end();
           return;
         }
         const ch = new StreamChannel({ write: (b) => socket.write(b), end: () => socket.end() }, `${socket.remoteAddress}`);
@@ -102,11 +117,7 @@ export function startListenServer(opts: ListenOptions): ListenServer {
       error: (socket) => socket.data?.ch?.onClose(),
     },
   });
-  const floorCheck = setInterval(() => {
-    if (sessions.size === 0) return;
-    const low = belowFloor(opts.outDir, opts.limits.minFreeBytes);
-    if (low) for (const s of sessions) s.stop(low);
-  }, FLOOR_CHECK_MS);
+  const floorCheck = setInterval(checkFloor, FLOOR_CHECK_MS);
   return {
     port: server.port,
     stop() {
@@ -114,11 +125,4 @@ export function startListenServer(opts: ListenOptions): ListenServer {
       server.stop(true);
     },
   };
-}
-
-/** Why the output folder is too full for recordings, or undefined when it is not. */
-export function belowFloor(dir: string, minFree: number): string | undefined {
-  if (minFree <= 0) return undefined;
-  const free = freeBytes(dir);
-  return free < minFree ? `only ${formatBytes(free)} free in ${dir}, below the --min-free floor of ${formatBytes(minFree)}` : undefined;
 }

@@ -58,9 +58,12 @@ export async function rawClient(port: number, hostname = "127.0.0.1"): Promise<R
   };
 }
 
+/** The v3 greeting and magic (13 bytes). */
+export const V3_HELLO: Uint8Array = Buffer.concat([V3_CPU, V3_MAGIC]);
+
 /** The v3 greeting, magic and a TINIT, all at once (the server reads them in order). */
 export function v3Start(tinit: Message): Uint8Array {
-  return Buffer.concat([V3_CPU, V3_MAGIC, encodeMessage(tinit)]);
+  return Buffer.concat([V3_HELLO, encodeMessage(tinit)]);
 }
 
 /** The server's RINIT: after "tracecmd", "V3\0" and "OK" (13 bytes) comes the first message. */
