@@ -6,7 +6,7 @@
 import { bprintFmt, type BprintFields } from "./bprint.ts";
 import { retarget, toFieldInfo, toRec, type FieldInfo, type Rec } from "./field-info.ts";
 import { parseEventFormat, type EventFormat } from "./format.ts";
-import { pluginFor, type PluginCtx, type PluginHandler, type PluginState } from "./plugins/index.ts";
+import { pluginEmitterFor, pluginFor, type PluginCtx, type PluginEmitter, type PluginHandler, type PluginState } from "./plugins/index.ts";
 import { compilePrintFmt, type CompiledFmt } from "./print-fmt/compile.ts";
 import type { CompileCtx } from "./print-fmt/context.ts";
 import { parsePrintFmt } from "./print-fmt/parse.ts";
@@ -46,6 +46,8 @@ interface Compiled {
   failure?: string;
   raw: RawPrinter;
   plugin?: PluginHandler;
+  /** The plugin's text written as bytes, for the few hot plugins that have that form. */
+  pluginEmit?: PluginEmitter;
   /** Reused per record; cpu and ts are set before each call. */
   pluginCtx?: PluginCtx;
   fields: Map<string, FieldInfo>;
@@ -152,7 +154,9 @@ export class EventCatalog {
   }
 
   #writePretty(c: Compiled, r: Rec, out: ByteSink): void {
-    if (c.plugin) {
+    if (c.pluginEmit) {
+      if (!c.pluginEmit(r, out)) return;
+    } else if (c.plugin) {
       const done = c.plugin(r, c.pluginCtx!);
       writeText(out, done.text);
       if (!done.thenPrettyPrint) return;
@@ -248,7 +252,8 @@ export class EventCatalog {
     const raw = compileRawFields(own, bprint ? undefined : fmt?.pieces, longSize);
     const noNewlineTail = !plugin && !bprint && fmt !== undefined && fmt.noNewlineTail;
     const usesRecord = event.system === "ftrace";
-    return { event, fmt, failure, raw, plugin, pluginCtx, fields, bprint, noNewlineTail, usesRecord, memoizable: !usesRecord };
+    const pluginEmit = plugin && pluginCtx ? pluginEmitterFor(plugin, pluginCtx) : undefined;
+    return { event, fmt, failure, raw, plugin, pluginEmit, pluginCtx, fields, bprint, noNewlineTail, usesRecord, memoizable: !usesRecord };
   }
 }
 

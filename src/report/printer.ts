@@ -1,7 +1,7 @@
 // One report line per record, as trace-cmd 3.1.6 trace_show_data() prints it, with per-handle caches of
 // the constant columns (file prefix, "comm-pid [", event name) so the hot path only formats the time
 // and the event info.
-// Source of truth: research note §6; trace-cmd tracecmd/trace-read.c trace_show_data().
+// Source of truth: trace-cmd tracecmd/trace-read.c trace_show_data().
 
 import type { EventFormat, RecordInfo } from "./events.ts";
 import { handlePrefix, type Handle, type PrefixState } from "./handles.ts";
@@ -180,7 +180,10 @@ export class LinePrinter {
 
   #learnComm(h: Handle, at: CommField, page: Uint8Array, offset: number, size: number): void {
     if (at.pidOffset + 4 > size || at.commOffset + at.commSize > size) return;
-    const pid = new DataView(page.buffer, page.byteOffset + offset + at.pidOffset, 4).getInt32(0, h.input.dat.params.littleEndian);
+    const p = offset + at.pidOffset;
+    const pid = h.input.dat.params.littleEndian
+      ? page[p]! | (page[p + 1]! << 8) | (page[p + 2]! << 16) | (page[p + 3]! << 24)
+      : (page[p]! << 24) | (page[p + 1]! << 16) | (page[p + 2]! << 8) | page[p + 3]!;
     if (h.ctx.comms.knows(pid)) return;
     const raw = page.subarray(offset + at.commOffset, offset + at.commOffset + at.commSize);
     if (!h.ctx.comms.learn(pid, this.#decoder.decode(untilNul(raw)))) return;

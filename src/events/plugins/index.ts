@@ -10,7 +10,8 @@ import { schedSwitch, schedWakeup } from "./sched.ts";
 import { hrtimerExpireEntry, hrtimerStart, tlbFlush } from "./timers.ts";
 import type { PluginHandler } from "./types.ts";
 
-export type { PluginCtx, PluginHandler, PluginOut, PluginState } from "./types.ts";
+export type { PluginCtx, PluginEmitter, PluginHandler, PluginOut, PluginState } from "./types.ts";
+export { pluginEmitterFor } from "./emitters.ts";
 
 /** The handler for an event, if a plugin overrides its print fmt. */
 export function pluginFor(system: string, name: string, file: { longSize: number; bigEndian: boolean }): PluginHandler | undefined {

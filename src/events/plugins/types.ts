@@ -3,6 +3,7 @@
 // Source of truth: libtraceevent tep_register_event_handler() / tep_event_handler_func (a non-zero
 // return means "also pretty print").
 
+import type { ByteSink } from "../../lib/byte-sink.ts";
 import type { FieldInfo, Rec } from "../field-info.ts";
 import type { SymbolTable } from "../symbols.ts";
 
@@ -30,3 +31,9 @@ export interface PluginOut {
 }
 
 export type PluginHandler = (r: Rec, ctx: PluginCtx) => PluginOut;
+
+/**
+ * A handler's text written straight into the output bytes (the plugins of the events a trace is
+ * full of); returns whether the print fmt output follows. The caller holds the sink.
+ */
+export type PluginEmitter = (r: Rec, out: ByteSink) => boolean;

@@ -11,10 +11,10 @@ import { compileFast } from "./eval-fast.ts";
 import { castMask, compileNum } from "./eval-num.ts";
 import { compileStr, identity } from "./eval-str.ts";
 import { isKnownFunction } from "./helpers.ts";
-import { compilePointer, plainPointerField, pointerSuffixLength } from "./pointer.ts";
+import { compilePointer, emitSymbolPointer, plainPointerField, pointerSuffixLength } from "./pointer.ts";
 import { formatInt, formatInt64, formatIntNum, formatStr, parseConvSpec, type ConvSpec } from "../printf.ts";
 import { encodeText, putBytes, writeText } from "../../lib/byte-sink.ts";
-import { emitPointer64, emitSmall, emitWide, type Emit } from "./emit.ts";
+import { emitPointer64, emitSmall, emitString, emitWide, type Emit } from "./emit.ts";
 
 export type Piece = (r: Rec) => string;
 
@@ -175,7 +175,7 @@ function splitFormat(fmt: string, args: Expr[], ctx: CompileCtx): PieceInfo[] {
     if (!arg) throw new FormatError(`print fmt has no argument for '${fmt.slice(i, conv.end)}'`, { offset: i });
     const text = fmt.slice(i, conv.end);
     const run = compileConversion(text, conv.kind, arg, lenArg, ctx);
-    const emit = lenArg ? undefined : conv.kind === "num" ? emitNumber(text, arg, ctx) : text === "%p" ? emitPlainPointer(arg, ctx) : undefined;
+    const emit = lenArg ? undefined : emitConversion(text, conv.kind, arg, ctx);
     pieces.push({ kind: "arg", field: argField(arg), run, emit });
     i = conv.end;
   }
@@ -250,6 +250,14 @@ function compileNumber(spec: ConvSpec, arg: Expr, ctx: CompileCtx, starOf: (r: R
     if (x !== x) return formatInt(spec, v(r), starOf(r));
     return formatInt64(spec, Math.floor(x / 4294967296), x >>> 0, starOf(r));
   };
+}
+
+/** The conversions written straight into output bytes; undefined for those that go through text. */
+function emitConversion(text: string, kind: ConvKind, arg: Expr, ctx: CompileCtx): Emit | undefined {
+  if (kind === "num") return emitNumber(text, arg, ctx);
+  if (text === "%p") return emitPlainPointer(arg, ctx);
+  if (kind === "ptr") return arg.k === "str" ? undefined : emitSymbolPointer(text.slice(text.indexOf("p") + 1), arg, ctx);
+  return text === "%s" ? emitString(arg, ctx) : undefined;
 }
 
 function emitPlainPointer(arg: Expr, ctx: CompileCtx): Emit | undefined {

@@ -3,8 +3,10 @@
 // number strings.
 // Source of truth: src/events/printf.ts (the same casts: formatIntNum(), formatInt64(), hex64()).
 
-import { putText, type ByteSink } from "../../lib/byte-sink.ts";
-import { readHi, readLo, readSmall, type Rec } from "../field-info.ts";
+import { putText, writeText, type ByteSink } from "../../lib/byte-sink.ts";
+import { cString, dynamicLoc, readHi, readLo, readSmall, type FieldInfo, type Rec } from "../field-info.ts";
+import type { Expr } from "./ast.ts";
+import type { CompileCtx } from "./context.ts";
 import { formatInt64, type ConvSpec } from "../printf.ts";
 
 export type Emit = (r: Rec, out: ByteSink) => void;
@@ -15,7 +17,7 @@ const HEX_DIGITS = Uint8Array.from("0123456789abcdef", (c) => c.charCodeAt(0));
 const TWO32 = 4294967296;
 
 /** A non-negative integer below 2^53 in decimal. */
-function putUnsigned(out: ByteSink, v: number): void {
+export function putUnsigned(out: ByteSink, v: number): void {
   const buf = out.buf;
   let digits = 1;
   for (let x = v; x >= 10; x = Math.floor(x / 10)) digits++;
@@ -29,7 +31,7 @@ function putUnsigned(out: ByteSink, v: number): void {
   } while (x > 0);
 }
 
-function putDecimal(out: ByteSink, v: number): void {
+export function putDecimal(out: ByteSink, v: number): void {
   if (v < 0) {
     out.buf[out.pos++] = 45;
     putUnsigned(out, -v);
@@ -127,4 +129,47 @@ export function emitPointer64(offset: number): Emit {
     buf[out.pos++] = 120;
     putHex64(out, hi, lo);
   };
+}
+
+/**
+ * A plain %s of a char array field or of __get_str(field): the bytes up to the NUL, copied. A string
+ * with a byte >= 0x80 goes through cString() as the text path does, so the output stays the same.
+ */
+export function emitString(arg: Expr, ctx: CompileCtx): Emit | undefined {
+  if (arg.k === "field") {
+    const f = ctx.fields.get(arg.name);
+    if (!f || (!f.isArray && f.size === ctx.longSize)) return undefined;
+    const { offset, size } = f;
+    return (r, out) => putCString(out, r.bytes, offset, size || r.bytes.length - offset);
+  }
+  if (arg.k === "call" && (arg.name === "__get_str" || arg.name === "__get_rel_str")) {
+    const a = arg.args[0];
+    const f: FieldInfo | undefined = a?.k === "field" || a?.k === "ident" ? ctx.fields.get(a.name) : undefined;
+    if (!f) return undefined;
+    return (r, out) => {
+      const { offset, len } = dynamicLoc(r, f);
+      if (len !== 0) putCString(out, r.bytes, offset, r.bytes.length - offset);
+    };
+  }
+  return undefined;
+}
+
+/** cString(bytes, offset, max) written at out.pos. */
+function putCString(out: ByteSink, bytes: Uint8Array, offset: number, max: number): void {
+  const end = Math.min(bytes.length, offset + Math.max(0, max));
+  out.room(Math.max(0, end - offset));
+  const buf = out.buf;
+  let pos = out.pos;
+  for (let i = offset; i < end; i++) {
+    const c = bytes[i]!;
+    if (c === 0) break;
+    if (c >= 0x80) {
+      // The ASCII so far stays; the rest is decoded from here as cString() decodes it.
+      out.pos = pos;
+      writeText(out, cString(bytes, i, end - i));
+      return;
+    }
+    buf[pos++] = c;
+  }
+  out.pos = pos;
 }

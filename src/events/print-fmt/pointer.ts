@@ -8,6 +8,9 @@ import { hex64 } from "../printf.ts";
 import { isFieldRef, type Expr } from "./ast.ts";
 import type { CompileCtx } from "./context.ts";
 import { castMask, compileNum } from "./eval-num.ts";
+import type { Emit } from "./emit.ts";
+import { putBytes } from "../../lib/byte-sink.ts";
+import { SymbolTextCache, type RenderSymbol } from "../symbol-text.ts";
 
 export type PtrFn = (r: Rec, starArg: number) => string;
 
@@ -86,6 +89,29 @@ export function compilePointer(suffix: string, arg: Expr, ctx: CompileCtx): PtrF
       };
     }
   }
+}
+
+/** symbolPtr()'s text ("name+0xoff", "name" or "0x<hex>") for a symbol found (or not) at hi:lo. */
+function symbolText(withOffset: boolean): RenderSymbol {
+  return (sym, hi, lo) => (!sym ? `0x${hex64(hi, lo)}` : withOffset ? `${sym.name}+0x${sym.offset.toString(16)}` : sym.name);
+}
+
+/**
+ * %pS %ps %pF %pf of a plain 8-byte field as an emitter of cached bytes (symbolPtr()'s fast case);
+ * undefined where symbolPtr() takes its general path.
+ */
+export function emitSymbolPointer(suffix: string, arg: Expr, ctx: CompileCtx): Emit | undefined {
+  const c = suffix[0];
+  if (suffix.length !== 1 || !(c === "F" || c === "f" || c === "S" || c === "s")) return undefined;
+  const f = fixedField(arg, ctx);
+  if (!f || f.size !== 8 || !ctx.symbols.lookupParts || castsToSmall(arg)) return undefined;
+  const at = f.offset;
+  const cache = new SymbolTextCache(ctx.symbols, symbolText(c === "F" || c === "S"));
+  return (r, out) => {
+    const text = cache.bytes(readHi(r, at), readLo(r, at));
+    out.room(text.length);
+    putBytes(out, text);
+  };
 }
 
 function symbolPtr(withOffset: boolean, arg: Expr, ctx: CompileCtx): PtrFn {
