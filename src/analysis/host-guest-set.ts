@@ -23,7 +23,6 @@ export function hostGuestSet(inputs: readonly ReportInput[]): HostGuestSet {
   if (hosts.length === 0) throw new UsageError("no host file among the inputs: none has a GUEST option (record host and guests with 'vtrace record -A', or join files with 'vtrace attach')");
   if (hosts.length > 1) throw new UsageError(`give one host file: ${hosts.map((h) => `'${h.path}'`).join(" and ")} both have GUEST options`);
   const host = hosts[0]!;
-  const guests = host.dat.options.guests.map((g) => ({ name: g.name, hostTids: g.hostTids }));
   const byTraceId = new Map(host.dat.options.guests.map((g) => [g.traceId, g.name]));
   const guestOf = new Map<ReportInput, string>();
   for (const input of inputs) {
@@ -32,6 +31,8 @@ export function hostGuestSet(inputs: readonly ReportInput[]): HostGuestSet {
     if (name === undefined) throw new UsageError(`'${input.path}' is not a guest file of '${host.path}': its trace id is not in the host's GUEST options`);
     guestOf.set(input, name);
   }
+  const traced = new Set(guestOf.values());
+  const guests = host.dat.options.guests.map((g) => ({ name: g.name, hostTids: g.hostTids, traced: traced.has(g.name) }));
   const unnamed = guests.filter((g) => g.hostTids.size === 0).map((g) => g.name);
   if (unnamed.length === guests.length) {
     const g = unnamed[0]!;

@@ -62,6 +62,8 @@ export interface StateRecord {
   commonPid: number;
   fields: Readonly<Record<string, unknown>>;
   missed: number;
+  /** The comm of commonPid. */
+  comm?: string;
   exitReason?: string;
 }
 
@@ -71,12 +73,23 @@ export interface GuestVcpus {
   name: string;
   /** Host thread id by vCPU number. */
   hostTids: ReadonlyMap<number, number>;
+  /**
+   * The guest's own records come too: pieces wait for the guest's first record on their vCPU,
+   * which names the task that was on it. Without, guest tasks stay unknown.
+   */
+  traced?: boolean;
 }
 
-/** The host task a CPU runs; `task` stays unset until the CPU's next sched_switch names it (prev). */
+/**
+ * The host task a CPU runs, from a switch-in to the next switch on that CPU, which names it again
+ * (prev): by then it may have exec'd under a new comm, and it may be the first switch seen, which
+ * names a task running since the trace began. Pieces that waited for the CPU are held until then.
+ */
 interface HolderCell {
   task?: Task;
-  /** No switch will name it any more (lost events, end of trace): it stays unknown. */
+  /** Switched out: the task and its comm are final. */
+  ended?: boolean;
+  /** No switch will name it any more (lost events, end of trace): it stays as it is. */
   closed?: boolean;
 }
 
@@ -95,14 +108,14 @@ interface Vcpu {
   inGuest?: boolean;
   exitReason?: string;
   guestTask?: Task;
-  /** No guest sched_switch seen yet: the first one's prev names the task retroactively. */
+  /** No guest record seen on this vCPU yet: the first one names the task retroactively. */
   guestInitial: boolean;
   guestLastNs?: bigint;
   stallStartNs?: bigint;
   /** Start of the open piece; undefined before the host trace starts. */
   startNs?: bigint;
-  /** Closed pieces waiting for their holder to be named, in order. */
-  queue: { piece: VcpuPiece; cell?: HolderCell }[];
+  /** Closed pieces waiting for their holder or their guest task to be named, in order. */
+  queue: { piece: VcpuPiece; cell?: HolderCell; guestPending?: boolean }[];
 }
 
 const WAKEUPS = new Set(["sched_wakeup", "sched_wakeup_new", "sched_waking"]);
@@ -115,13 +128,19 @@ export class VcpuStates {
   readonly #cpus = new Map<number, HostCpu>();
   #firstHostNs?: bigint;
   #lastHostNs?: bigint;
+  /**
+   * Guest records since the last host record. They apply when the next host record comes (none
+   * is earlier than it): those after the host trace's last record are outside the recorded time.
+   */
+  #guestBacklog: { guest: string; r: StateRecord }[] = [];
 
   constructor(
     guests: readonly GuestVcpus[],
     readonly sink: VcpuStateSink,
   ) {
+    const traced = new Set(guests.filter((g) => g.traced).map((g) => g.name));
     for (const id of vcpuIds(guests)) {
-      const v: Vcpu = { id, sched: "initial", hostCpu: -1, guestInitial: true, queue: [] };
+      const v: Vcpu = { id, sched: "initial", hostCpu: -1, guestInitial: traced.has(id.guest), queue: [] };
       this.#byTid.set(id.tid, v);
       this.#byGuestCpu.set(guestCpuKey(id.guest, id.vcpu), v);
     }
@@ -133,7 +152,7 @@ export class VcpuStates {
   }
 
   record(source: RecordSource, r: StateRecord): void {
-    if (source.kind === "guest") this.#guestRecord(source.name, r);
+    if (source.kind === "guest") this.#guestBacklog.push({ guest: source.name, r });
     else this.#hostRecord(r);
   }
 
@@ -143,13 +162,18 @@ export class VcpuStates {
     for (const cpu of this.#cpus.values()) cpu.current.closed = true;
     for (const v of this.#byTid.values()) {
       if (end !== undefined) this.#split(v, end);
-      for (const q of v.queue) if (q.cell) q.cell.closed = true;
+      for (const q of v.queue) {
+        if (q.cell) q.cell.closed = true;
+        q.guestPending = false;
+      }
       this.#flush(v);
     }
   }
 
   #hostRecord(r: StateRecord): void {
     if (this.#firstHostNs === undefined) this.#start(r.tsNs);
+    for (const g of this.#guestBacklog) this.#guestRecord(g.guest, g.r);
+    this.#guestBacklog = [];
     this.#lastHostNs = r.tsNs;
     const cpu = this.#cpu(r.cpu);
     if (r.missed !== 0) this.#lost(r.cpu, cpu.lastNs ?? r.tsNs);
@@ -173,17 +197,17 @@ export class VcpuStates {
     const next = task(r.fields.next_pid, r.fields.next_comm);
     if (!prev || !next) return;
     const cpu = this.#cpu(r.cpu);
-    // The first switch on a CPU names what ran there before: pieces that waited for it learn their holder.
-    if (!cpu.current.task && !cpu.current.closed) {
-      cpu.current.task = prev;
-      for (const v of this.#byTid.values()) this.#flush(v);
-    }
     const prevVcpu = this.#byTid.get(prev.pid);
     const nextVcpu = this.#byTid.get(next.pid);
     if (nextVcpu?.sched === "initial") this.#retro(nextVcpu, "waiting", r.cpu);
     if (prevVcpu?.sched === "initial") this.#retro(prevVcpu, "running", r.cpu);
     for (const v of this.#byTid.values()) if (v.sched === "waiting" && v.hostCpu === r.cpu) this.#split(v, r.tsNs);
+    // The switch names what ran until now (the first switch on a CPU, or a comm changed by exec).
+    const ended = cpu.current;
+    if (!ended.closed && (!ended.task || ended.task.pid === prev.pid)) ended.task = prev;
+    ended.ended = true;
     cpu.current = { task: next };
+    for (const v of this.#byTid.values()) this.#flush(v);
     if (prevVcpu) {
       this.#split(prevVcpu, r.tsNs);
       const runnable = (Number(r.fields.prev_state) & SLEEP_STATE_MASK) === 0;
@@ -259,17 +283,34 @@ export class VcpuStates {
       const at = v.guestLastNs ?? r.tsNs;
       this.#split(v, v.startNs !== undefined && at < v.startNs ? v.startNs : at);
       v.guestTask = undefined;
-      v.guestInitial = false;
+      this.#guestKnown(v);
     }
     v.guestLastNs = r.tsNs;
+    // Every guest record is traced by the task on that vCPU: it names the task since the trace
+    // began (the first record) or since events were lost.
+    const current = task(r.commonPid, r.comm);
+    if (current && (v.guestInitial || v.guestTask === undefined)) {
+      this.#split(v, r.tsNs);
+      v.guestTask = current;
+      this.#guestKnown(v);
+    }
     if (r.system !== "sched" || r.name !== "sched_switch") return;
-    const prev = task(r.fields.prev_pid, r.fields.prev_comm);
     const next = task(r.fields.next_pid, r.fields.next_comm);
-    if (!prev || !next) return;
-    if (v.guestInitial) v.guestTask = prev;
-    v.guestInitial = false;
+    if (!next) return;
     this.#split(v, r.tsNs);
     v.guestTask = next;
+  }
+
+  /** The guest task is known from here on; pieces held for it before get `v.guestTask`, if any. */
+  #guestKnown(v: Vcpu): void {
+    if (!v.guestInitial) return;
+    v.guestInitial = false;
+    for (const q of v.queue) {
+      if (!q.guestPending) continue;
+      q.guestPending = false;
+      if (v.guestTask) q.piece.guestTask = v.guestTask;
+    }
+    this.#flush(v);
   }
 
   /** The first event says what the thread was doing since the trace began. */
@@ -304,7 +345,7 @@ export class VcpuStates {
       piece.stallStartNs = v.stallStartNs;
       cell = this.#cpu(v.hostCpu).current;
     }
-    v.queue.push({ piece, cell });
+    v.queue.push({ piece, cell, guestPending: v.guestInitial });
     this.#flush(v);
   }
 
@@ -312,7 +353,7 @@ export class VcpuStates {
   #flush(v: Vcpu): void {
     let n = 0;
     for (const q of v.queue) {
-      if (q.cell && !q.cell.task && !q.cell.closed) break;
+      if ((q.cell && !q.cell.ended && !q.cell.closed) || q.guestPending) break;
       if (q.cell?.task) q.piece.holder = q.cell.task;
       this.sink.piece(q.piece);
       n++;

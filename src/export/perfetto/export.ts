@@ -76,8 +76,6 @@ function exportRecords(inputs: ReportInput[], specs: MachineSpec[], machines: Ma
 function vcpuStateTracks(inputs: ReportInput[], specs: MachineSpec[], machines: Machine[], emit: (e: ChromeEvent) => void) {
   const hosts = specs.flatMap((s, i) => (s.role.kind === "host" ? [{ role: s.role, input: inputs[i]! }] : []));
   if (hosts.length !== 1) return undefined;
-  const guests = hosts[0]!.role.guests.filter((g) => g.hostTids.size > 0);
-  if (guests.length === 0) return undefined;
   const sources = new Map<ReportInput, RecordSource>([[hosts[0]!.input, { kind: "host" }]]);
   const guestMachines = new Map<string, Machine>();
   specs.forEach((s, i) => {
@@ -85,6 +83,8 @@ function vcpuStateTracks(inputs: ReportInput[], specs: MachineSpec[], machines: 
     sources.set(inputs[i]!, { kind: "guest", name: s.role.name });
     guestMachines.set(s.role.name, machines[i]!);
   });
+  const guests = hosts[0]!.role.guests.filter((g) => g.hostTids.size > 0).map((g) => ({ ...g, traced: guestMachines.has(g.name) }));
+  if (guests.length === 0) return undefined;
   const slices = new VcpuStateSlices(guestMachines, emit);
   return { states: new VcpuStates(guests, slices), slices, sources };
 }

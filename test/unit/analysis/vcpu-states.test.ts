@@ -43,6 +43,7 @@ function run(records: [RecordSource, StateRecord][]): { pieces: VcpuPiece[]; exi
     [
       {
         name: "g",
+        traced: true,
         hostTids: new Map([
           [0, VCPU0],
           [1, VCPU1],
@@ -80,6 +81,19 @@ describe("VcpuStates", () => {
     ]);
     const stall = pieces.find((p) => p.startNs === 300n)!;
     expect(stall.stallStartNs).toBe(300n);
+  });
+
+  test("a holder that exec'd while it held the CPU is named by its comm at the switch-out", () => {
+    const { pieces } = run([
+      [HOST, sw(100, 0, IDLE, RUNNABLE, VC0)],
+      [HOST, sw(200, 0, VC0, RUNNABLE, [77, "sh"])],
+      [HOST, other(250, 1)],
+      [HOST, sw(300, 0, HOG, RUNNABLE, VC0)],
+    ]);
+    expect(brief(pieces)).toEqual([
+      ["running", 100, 200, 0],
+      ["preempted", 200, 300, 0, "hog-77"],
+    ]);
   });
 
   test("switched out sleeping: halted; the wakeup starts the wait for the CPU it was woken on", () => {
@@ -236,8 +250,8 @@ describe("VcpuStates", () => {
       [HOST, other(400, 0)],
     ]);
     expect(pieces.filter((p) => p.vcpu.vcpu === 0).map((p) => [p.state, Number(p.startNs), Number(p.endNs), p.exitReason ?? "", p.guestTask?.comm ?? "?"])).toEqual([
-      // Pieces closed before the guest's first switch keep an unknown task; the open one learns it.
-      ["running", 100, 110, "", "?"],
+      // Pieces before the guest's first record wait for it: its task (here pid 0) was on the vCPU.
+      ["running", 100, 110, "", "<idle>"],
       ["running", 110, 120, "", "<idle>"],
       ["running", 120, 200, "", "stress"],
       ["hypervisor", 200, 210, "HLT", "stress"],
@@ -248,18 +262,29 @@ describe("VcpuStates", () => {
     expect(exits.map((e) => [Number(e.tsNs), e.reason, e.guestTask?.comm])).toEqual([[200, "HLT", "stress"]]);
   });
 
+  test("guest records after the host trace's last record change nothing: the recorded time is the host's", () => {
+    const { pieces } = run([
+      [HOST, sw(100, 0, IDLE, RUNNABLE, VC0)],
+      [HOST, other(200, 1)],
+      [GUEST, sw(250, 0, [0, "swapper/0"], RUNNABLE, [42, "stress"])],
+    ]);
+    expect(pieces.filter((p) => p.vcpu.vcpu === 0).map((p) => [p.state, Number(p.startNs), Number(p.endNs)])).toEqual([["running", 100, 200]]);
+  });
+
   test("guest lost events make the guest task unknown", () => {
     const { pieces } = run([
       [HOST, sw(100, 0, IDLE, RUNNABLE, VC0)],
       [GUEST, sw(150, 0, [0, "swapper/0"], RUNNABLE, [42, "stress"])],
-      [GUEST, { ...other(250, 0, 3) }],
+      [GUEST, { ...other(250, 0, 3), commonPid: 9, comm: "kworker" }],
       [HOST, other(300, 0)],
     ]);
-    // The loss happened somewhere after the guest CPU's last record (150): unknown from there.
+    // The loss happened somewhere after the guest CPU's last record (150): unknown from there, until
+    // the record that reports the loss names the task that traced it.
     const vcpu0 = pieces.filter((p) => p.vcpu.vcpu === 0);
     expect(vcpu0.map((p) => [Number(p.startNs), Number(p.endNs), p.guestTask?.comm ?? "?"])).toEqual([
       [100, 150, "<idle>"],
-      [150, 300, "?"],
+      [150, 250, "?"],
+      [250, 300, "kworker"],
     ]);
   });
 });
