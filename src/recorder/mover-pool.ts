@@ -55,6 +55,7 @@ export class MoverPool {
       const id = this.#nextId++;
       const thread = s.sourceIsFifo ? this.#leastBusy() : this.#thread(s.cpu % this.limit);
       thread.streams.add(id);
+      thread.worker.ref();
       this.#listeners.set(id, listener);
       batches.set(thread, [...(batches.get(thread) ?? []), { ...s, id }]);
       return id;
@@ -97,7 +98,8 @@ export class MoverPool {
     });
     const init: MoverInit = { type: "init", controlFd: control.readFd, port: channel.port2 };
     worker.postMessage(init, [channel.port2]);
-    // Idle threads must not keep the process alive (they sleep in poll() for good).
+    // An idle thread must not keep the process alive (it sleeps in poll() for good); one with
+    // streams does (also: Bun spins at ~50% CPU awaiting with only signal handlers referenced).
     worker.unref();
     this.#threads[index] = thread;
     return thread;
@@ -114,6 +116,7 @@ export class MoverPool {
     if (msg.type === "done" || msg.type === "failed") {
       thread.streams.delete(msg.id);
       this.#listeners.delete(msg.id);
+      if (thread.streams.size === 0) thread.worker.unref();
     }
     listener?.(msg);
   }
