@@ -2,13 +2,10 @@
 
 import type { CAC } from "cac";
 import { parseAllowed } from "../listen/allow-list.ts";
-import { parseByteSize } from "../listen/limits.ts";
+import { diskLimitsOf, MAX_SIZE_HELP, MIN_FREE_HELP } from "../listen/limits.ts";
 import { startListenServer } from "../listen/server.ts";
 import { daemonize } from "./daemon.ts";
 import { intOption, listOption, outputFolder, outputName } from "./options.ts";
-
-export const DEFAULT_MAX_SIZE = "4G";
-export const DEFAULT_MIN_FREE = "1G";
 
 export function registerListen(cli: CAC): void {
   cli
@@ -20,15 +17,15 @@ export function registerListen(cli: CAC): void {
     .option("-l, --log <file>", "Log to FILE instead of stdout")
     .option("-D, --daemon", "Run in the background")
     .option("--allow <addr[/prefix]>", "Accept only peers in this IPv4/IPv6 network (repeatable); default: anyone")
-    .option("--max-size <size>", "Most bytes one recording may write (4G, 512M, ...)", { default: DEFAULT_MAX_SIZE })
-    .option("--min-free <size>", "Refuse new and close running recordings below this free space in the output folder", { default: DEFAULT_MIN_FREE })
+    .option("--max-size <size>", MAX_SIZE_HELP)
+    .option("--min-free <size>", MIN_FREE_HELP)
     .option("--max-clients <n>", "Most clients served at once", { default: 64 })
     .action(async (o: Record<string, unknown>) => {
       const port = intOption(o.port, "--port", 0, 65535);
       const dir = outputFolder(o.dir);
       const name = outputName(o.output);
       const allow = listOption(o.allow).map(parseAllowed);
-      const limits = { maxRecordingBytes: parseByteSize(String(o.maxSize), "--max-size"), minFreeBytes: parseByteSize(String(o.minFree), "--min-free") };
+      const limits = diskLimitsOf(o);
       const maxClients = intOption(o.maxClients, "--max-clients", 1, 4096);
       if (o.daemon) return daemonize("--daemon", "-D");
       const server = startListenServer({

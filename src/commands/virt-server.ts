@@ -1,6 +1,7 @@
 // `vtrace virt-server`: receive guests' recordings over virtio-serial (see src/virt/).
 
 import type { CAC } from "cac";
+import { diskLimitsOf, MAX_SIZE_HELP, MIN_FREE_HELP } from "../listen/limits.ts";
 import { makeLogger } from "../listen/server.ts";
 import { DEFAULT_VIRT_DIR } from "../virt/paths.ts";
 import { startVirtServer } from "../virt/server.ts";
@@ -15,8 +16,11 @@ export function registerVirtServer(cli: CAC): void {
     .option("-l, --log <file>", "Log to FILE instead of stdout")
     .option("-D, --daemon", "Run in the background")
     .option(VIRT_DIR_FLAG, "Virt folder holding agent-ctl-path and the per-domain FIFOs", { default: DEFAULT_VIRT_DIR })
+    .option("--max-size <size>", MAX_SIZE_HELP)
+    .option("--min-free <size>", MIN_FREE_HELP)
     .action(async (o: Record<string, unknown>) => {
       const outDir = outputFolder(o.outDir);
+      const limits = diskLimitsOf(o);
       const name = outputName(o.output);
       if (o.daemon) return daemonize("--daemon", "-D");
       const server = startVirtServer({
@@ -25,6 +29,7 @@ export function registerVirtServer(cli: CAC): void {
         name,
         agents: new Map(),
         log: makeLogger(o.log === undefined ? undefined : String(o.log)),
+        limits,
       });
       await new Promise<void>((resolve) => {
         for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => resolve());

@@ -57,3 +57,17 @@ export class RecordingBudget {
     return true;
   }
 }
+
+/** What `listen` and `virt-server` allow when not told: --max-size 4G, --min-free 1G. */
+export const DEFAULT_DISK_LIMITS: DiskLimits = { maxRecordingBytes: 4 * 2 ** 30, minFreeBytes: 2 ** 30 };
+
+/** --max-size and --min-free as cac gives them. */
+export function diskLimitsOf(o: { maxSize?: unknown; minFree?: unknown }): DiskLimits {
+  return {
+    maxRecordingBytes: o.maxSize === undefined ? DEFAULT_DISK_LIMITS.maxRecordingBytes : parseByteSize(String(o.maxSize), "--max-size"),
+    minFreeBytes: o.minFree === undefined ? DEFAULT_DISK_LIMITS.minFreeBytes : parseByteSize(String(o.minFree), "--min-free"),
+  };
+}
+
+export const MAX_SIZE_HELP = "Most bytes one recording may write (4G, 512M, ...; default 4G)";
+export const MIN_FREE_HELP = "Refuse new and close running recordings when the output folder has less free space than this, after writing out the running ones (default 1G)";

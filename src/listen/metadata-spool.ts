@@ -2,7 +2,7 @@
 // stays small whatever the peer sends, and read back only to write the finished trace.
 
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
-import type { RecordingBudget } from "./limits.ts";
+import { formatBytes, type RecordingBudget } from "./limits.ts";
 import { ProtocolError } from "../errors.ts";
 
 /**
@@ -39,7 +39,7 @@ export class MetadataSpool {
 
   /** Appends; over the recording's budget it throws instead. */
   append(data: Uint8Array): void {
-    if (!this.budget.take(data.length)) throw new ProtocolError(`recording larger than its size cap (${this.budget.maxBytes} bytes)`);
+    if (!this.budget.take(data.length)) throw new ProtocolError(`recording reached its size cap (${formatBytes(this.budget.maxBytes)})`);
     for (let at = 0; at < data.length; ) at += writeSync(this.#fd, data, at, data.length - at);
     this.#size += data.length;
     this.wrote(data.length);

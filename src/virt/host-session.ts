@@ -9,7 +9,9 @@ import { existsSync, statSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { ProtocolError } from "../errors.ts";
 import { writeReceivedTrace } from "../listen/output-file.ts";
-import { collectSendData, MAX_METADATA_BYTES } from "../msg/collect-data.ts";
+import { DiskWatch } from "../listen/disk-watch.ts";
+import { DEFAULT_DISK_LIMITS, type DiskLimits } from "../listen/limits.ts";
+import { MAX_METADATA_BYTES, METADATA_DEADLINE_MS, streamSendData } from "../msg/collect-data.ts";
 import type { Message, MessageOf } from "../msg/messages.ts";
 import { Recorder } from "../recorder/recorder.ts";
 import type { StreamChannel } from "../transport/stream-channel.ts";
@@ -26,6 +28,8 @@ export interface VirtServerContext {
   libvirtPidDir?: string;
   log(line: string): void;
   onFile?(path: string, domain: string): void;
+  /** Each guest recording's size cap and the output folder's free-space floor (default: DEFAULT_DISK_LIMITS). */
+  limits?: DiskLimits;
 }
 
 const MAX_GUEST_CPUS = 256;
@@ -93,19 +97,33 @@ async function runSession(ch: StreamChannel, pid: number, tinit: MessageOf<"TINI
   const base = join(ctx.outDir, `${ctx.name}.${resolved.domain}`);
   const cpuFiles = fifos.map((_, cpu) => `${base}.cpu${cpu}`);
   const recorder = await startFifoReaders(fifos, cpuFiles, tinit.pageSize, (m) => ctx.log(`${resolved.domain}: ${m}`));
-  let metadata: Uint8Array | undefined;
+  // The guest is not trusted: its metadata goes to disk as it arrives, and the recording is
+  // measured against the size cap and free-space floor; past either, it ends and the guest is dropped.
+  const watch = new DiskWatch(cpuFiles, ctx.outDir, ctx.limits ?? DEFAULT_DISK_LIMITS);
+  const spool = watch.spool(`${base}.meta`);
+  let metadataDone = false;
   let connectionAlive = true;
   try {
     ch.sendMessage({ cmd: "RINIT", cpus: tinit.cpus, ports: fifos.map(() => 0) });
-    metadata = await collectSendData((t, w) => ch.readMessage(t, w), MAX_METADATA_BYTES);
-    connectionAlive = await waitForClose(ch);
+    const session = (async () => {
+      const limits = { maxBytes: MAX_METADATA_BYTES, deadline: Date.now() + METADATA_DEADLINE_MS };
+      await streamSendData((t, w) => ch.readMessage(t, w), (d) => spool.append(d), limits);
+      metadataDone = true;
+      return waitForClose(ch);
+    })();
+    session.catch(() => undefined); // still reading when the watch ends the session first
+    connectionAlive = await Promise.race([session, watch.tripped.then((why) => Promise.reject(new ProtocolError(why)))]);
   } catch (e) {
-    connectionAlive = !ch.closed;
-    ctx.log(`${resolved.domain}: ${(e as Error).message}`);
+    connectionAlive = !ch.closed && watch.reason === undefined;
+    const fate = watch.reason === undefined ? "" : metadataDone ? "; writing what arrived" : "; deleting what arrived";
+    ctx.log(`${resolved.domain}: ${(e as Error).message}${fate}`);
   }
-  await waitQuietFiles(cpuFiles, 300, 5000);
+  watch.stop();
+  if (watch.reason === undefined) await waitQuietFiles(cpuFiles, 300, 5000);
   await recorder.stop().catch((e) => ctx.log(`${resolved.domain}: ${(e as Error).message}`));
-  finishFile(`${base}.dat`, metadata, cpuFiles, resolved, ctx);
+  watch.trimToCap(tinit.pageSize);
+  finishFile(`${base}.dat`, metadataDone ? spool.read() : undefined, cpuFiles, resolved, ctx);
+  spool.remove();
   if (connectionAlive && !ch.closed) ch.sendMessage({ cmd: "CLOSE_RESP" });
   return connectionAlive && !ch.closed;
 }
