@@ -4,7 +4,9 @@
 import { existsSync, unlinkSync } from "node:fs";
 import { ProtocolError } from "../errors.ts";
 import { openV6Head, writeReceivedTrace } from "../listen/output-file.ts";
-import { collectSendData, MAX_METADATA_BYTES } from "../msg/collect-data.ts";
+import { MAX_METADATA_BYTES, METADATA_DEADLINE_MS, streamSendData } from "../msg/collect-data.ts";
+import { DEFAULT_DISK_LIMITS, RecordingBudget } from "../listen/limits.ts";
+import { MetadataSpool } from "../listen/metadata-spool.ts";
 import { MSG_TRACE_USE_FIFOS } from "../msg/commands.ts";
 import type { Recorder } from "../recorder/recorder.ts";
 import type { AgentLink } from "./agent-link.ts";
@@ -42,7 +44,8 @@ export class AgentSession {
     readonly link: AgentLink,
     private readonly recorder: Recorder,
     private readonly cpuFiles: string[],
-    private readonly metadata: Uint8Array,
+    /** The guest's metadata, on disk until the file is written. */
+    private readonly metadata: MetadataSpool,
     readonly info: AgentSessionInfo,
     private readonly hostTraceId: bigint,
   ) {}
@@ -54,20 +57,23 @@ export class AgentSession {
     link.clear();
     const cpuFiles = fifos.map((_, cpu) => `${outBase}.cpu${cpu}`);
     const recorder = await startFifoReaders(fifos, cpuFiles, link.pageSize);
+    const spool = new MetadataSpool(`${outBase}.meta`, new RecordingBudget(DEFAULT_DISK_LIMITS.maxRecordingBytes), () => undefined);
     try {
       const askedAt = performance.now();
       link.send({ cmd: "TRACE_REQ", flags: MSG_TRACE_USE_FIFOS, traceId: hostTraceId, args, tsyncProtos: undefined });
       const resp = await link.expect("TRACE_RESP", 15_000);
       // The agent sends its metadata once it is tracing: the first piece marks the start.
       let tracingAt = 0;
-      const metadata = await collectSendData(async (t, w) => {
+      const next = async (t: number, w: string) => {
         const m = await link.next(t, w);
         tracingAt ||= performance.now();
         return m;
-      }, MAX_METADATA_BYTES);
+      };
+      await streamSendData(next, (d) => spool.append(d), { maxBytes: MAX_METADATA_BYTES, deadline: Date.now() + METADATA_DEADLINE_MS });
       const info = { name: link.domain, cpus: resp.cpus, traceId: resp.traceId.toString(), qemuPid: link.qemuPid, tracingAfterMs: Math.round(tracingAt - askedAt) };
-      return new AgentSession(link, recorder, cpuFiles, metadata, info, hostTraceId);
+      return new AgentSession(link, recorder, cpuFiles, spool, info, hostTraceId);
     } catch (e) {
+      spool.remove();
       link.busy = false;
       await recorder.stop().catch(() => undefined);
       removeAll(cpuFiles);
@@ -98,12 +104,14 @@ export class AgentSession {
       }
       await waitQuietFiles(this.cpuFiles, 300, 10_000);
       await this.recorder.stop();
-      const { option, sync } = hostFile ? this.#clockSync(hostFile) : {};
-      const head = option ? appendOptionsV6(this.metadata, option, true) : this.metadata;
+      const metadata = this.metadata.read();
+      const { option, sync } = hostFile ? this.#clockSync(hostFile, metadata) : {};
+      const head = option ? appendOptionsV6(metadata, option, true) : metadata;
       writeReceivedTrace(outFile, { head, cpuFiles: this.cpuFiles });
       return { file: outFile, sync };
     } finally {
       this.link.busy = false;
+      this.metadata.remove();
       removeAll(this.cpuFiles);
     }
   }
@@ -113,11 +121,11 @@ export class AgentSession {
    * where they exist (hardware KVM), else the probes, which stay in the traces either way. A host
    * file that cannot be read, or holds no markers, leaves the guest file unshifted.
    */
-  #clockSync(hostFile: string): { option?: TraceOption[]; sync?: ClockSync } {
+  #clockSync(hostFile: string, metadata: Uint8Array): { option?: TraceOption[]; sync?: ClockSync } {
     try {
       using src = openFileSource(hostFile);
       const host = openTraceDat(src);
-      const guest = openV6Head(this.metadata, this.cpuFiles.length);
+      const guest = openV6Head(metadata, this.cpuFiles.length);
       const kvm = kvmTimeShift({ qemuPid: this.link.qemuPid, domain: this.link.domain, host, hostTraceId: this.hostTraceId, guest, cpus: this.cpuFiles.length });
       const probes = kvm ? undefined : guestTimeShift(host, this.hostTraceId, this.link.domain, guest, this.cpuFiles);
       const shift = kvm?.option ?? probes?.option;
