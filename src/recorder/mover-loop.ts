@@ -91,6 +91,7 @@ export class MoverLoop {
   }
 
   #service(s: StreamMover, now: number): void {
+    if (!this.#streams.has(s.spec.id)) return; // finished earlier in this turn
     try {
       s.service(now);
     } catch (e) {
@@ -108,7 +109,7 @@ export class MoverLoop {
   }
 
   #finish(s: StreamMover, report: () => void): void {
-    this.#streams.delete(s.spec.id);
+    if (!this.#streams.delete(s.spec.id)) return; // closed already: its fd numbers may be someone else's now
     s.close();
     report();
   }
