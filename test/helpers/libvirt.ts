@@ -7,7 +7,7 @@
 // `-name guest=NAME,debug-threads=on` and writes QEMU's pid to /run/libvirt/qemu/NAME.pid. QEMU
 // runs as libvirt-qemu, so the kernel, initramfs and console file live where that user can read.
 
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { GuestImage } from "./guest.ts";
 
@@ -51,9 +51,10 @@ export async function ensureLibvirtd(timeoutMs = 60_000): Promise<void> {
 export function publishImage(image: GuestImage): { kernel: string; initrd: string } {
   mkdirSync(IMAGE_DIR, { recursive: true, mode: 0o755 });
   const kernel = join(IMAGE_DIR, "vmlinux");
-  const initrd = join(IMAGE_DIR, `initramfs-${image.dir.split("/").at(-1)}.cpio`);
+  const initrd = join(IMAGE_DIR, "initramfs.cpio");
+  // Fixed paths keep the domain's XML the same across builds, so it need not be defined again.
   copyFileSync(image.kernel, kernel);
-  if (!existsSync(initrd)) copyFileSync(image.initrd, initrd);
+  copyFileSync(image.initrd, initrd);
   return { kernel, initrd };
 }
 
