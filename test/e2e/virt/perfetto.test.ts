@@ -192,7 +192,38 @@ describe.skipIf(skipGuest)("report --format perfetto on a host + guest set (QEMU
     const ran = trace.events.filter((e) => e.ph === "X" && threadTracks.has(`${e.pid}/${e.tid}`));
     expect(ran.length).toBeGreaterThan(0);
     expect(ran.every((e) => /^CPU \d+$/.test(e.name))).toBe(true);
-    const onCpus = trace.events.filter((e) => e.ph === "X" && vcpuTids.some((tid) => e.name.endsWith(`-${tid}`)));
+    // (Slices of the vCPU state tracks, category "vcpu", may end in a tid too: "preempted: CPU 1 ran CPU 0/TCG-1234".)
+    const onCpus = trace.events.filter((e) => e.ph === "X" && e.cat === "sched" && vcpuTids.some((tid) => e.name.endsWith(`-${tid}`)));
     expect(onCpus.length).toBe(ran.length);
+  }, 120_000);
+
+  test("each guest vCPU has a track of its host thread's states (running, preempted by whom, halted) that adds up as vcpu-stat counts it", async () => {
+    const [json, stat] = await Promise.all([
+      run([VTRACE_BIN, "report", "--format", "perfetto", "-i", out, "-i", guestFile], { timeoutMs: 120_000 }),
+      run([VTRACE_BIN, "vcpu-stat", "--json", "-i", out, "-i", guestFile], { timeoutMs: 120_000 }),
+    ]);
+    expect({ json: json.code, stat: stat.code, stderr: stat.stderr }).toEqual({ json: 0, stat: 0, stderr: "" });
+    const trace = checkChromeTrace(json.stdout);
+    expect(trace.problems).toEqual([]);
+    const ga = machineTracks(trace, /^guest ga \(/);
+    const vcpus = (JSON.parse(stat.stdout) as { guests: { vcpus: { vcpu: number; host_tid: number; running_ns: number; preempted_ns: number; halted_ns: number }[] }[] }).guests[0]!.vcpus;
+    expect(vcpus.map((v) => v.vcpu)).toEqual([0, 1]);
+    for (const v of vcpus) {
+      const key = [...trace.threadNames].find(([, n]) => n === `vCPU ${v.vcpu} on the host (tid ${v.host_tid})`)?.[0];
+      expect({ vcpu: v.vcpu, track: key?.startsWith(`${ga.pid}/`) }).toEqual({ vcpu: v.vcpu, track: true });
+      const slices = trace.events.filter((e) => e.ph === "X" && `${e.pid}/${e.tid}` === key);
+      expect(slices.length).toBeGreaterThan(0);
+      const odd = slices.filter((e) => !/^(running on CPU \d+|preempted: (CPU \d+ ran .+-\d+|waiting for CPU \d+)|halted|hypervisor: .+)$/.test(e.name));
+      expect(odd.map((e) => e.name)).toEqual([]);
+      // Slice times are µs with the ns as decimals: the sums are vcpu-stat's ns, up to 1 ns per slice.
+      const total = (state: string) => {
+        const mine = slices.filter((e) => e.args?.state === state);
+        return { ns: mine.reduce((n, e) => n + Math.round(e.dur! * 1000), 0), slack: mine.length };
+      };
+      for (const [state, ns] of [["running", v.running_ns], ["preempted", v.preempted_ns], ["halted", v.halted_ns]] as const) {
+        const t = total(state);
+        expect({ vcpu: v.vcpu, state, close: Math.abs(t.ns - ns) <= t.slack }).toEqual({ vcpu: v.vcpu, state, close: true });
+      }
+    }
   }, 120_000);
 });
