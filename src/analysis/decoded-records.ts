@@ -30,12 +30,13 @@ export class RecordDecoder {
   readonly #readers = new Map<EventFormat, FieldsReader>();
   readonly #reasons = new Map<FileContext, Map<string, string>>();
 
-  decode(s: RecordStream): DecodedRecord {
+  /** The record `s` is at; `withFields` says which events' fields to read (default: all). */
+  decode(s: RecordStream, withFields?: (event: EventFormat) => boolean): DecodedRecord {
     const r = s.records;
     const ctx = s.handle.ctx;
     const event = ctx.event(r.commonType);
     const payload = r.page.subarray(r.payloadOffset, r.payloadOffset + r.payloadSize);
-    const fields = event ? this.#reader(event, s.handle)(payload) : {};
+    const fields = event && (!withFields || withFields(event)) ? this.#reader(event, s.handle)(payload) : {};
     if (event) learnComms(ctx, event, fields);
     const record: DecodedRecord = {
       tsNs: typeof s.ts === "bigint" ? s.ts : BigInt(s.ts),

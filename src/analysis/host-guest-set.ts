@@ -2,6 +2,7 @@
 // guests and their vCPU threads), which inputs are which guest (by trace id), and one pass over the
 // merged, decoded records of the set's top buffers, each tagged with the machine it came from.
 
+import type { EventFormat } from "../events/format.ts";
 import { EnvironmentError, UsageError, type VtraceError } from "../errors.ts";
 import { buildFileContext } from "../report/catalog.ts";
 import { initialHandles, type ReportInput } from "../report/handles.ts";
@@ -48,7 +49,12 @@ export function hostGuestSet(inputs: readonly ReportInput[]): HostGuestSet {
  * Records of other inputs' buffer instances are not read. Returns the first read error, after
  * everything readable was visited.
  */
-export function forEachSetRecord(inputs: ReportInput[], set: HostGuestSet, visit: (source: RecordSource, r: DecodedRecord) => void): VtraceError | undefined {
+export function forEachSetRecord(
+  inputs: ReportInput[],
+  set: HostGuestSet,
+  visit: (source: RecordSource, r: DecodedRecord) => void,
+  withFields?: (event: EventFormat) => boolean,
+): VtraceError | undefined {
   const contexts = inputs.map((i) => buildFileContext(i.dat));
   const { handles } = initialHandles(inputs, contexts, "file");
   const streams = openStreams(handles, { rawTs: false });
@@ -58,7 +64,7 @@ export function forEachSetRecord(inputs: ReportInput[], set: HostGuestSet, visit
   const decoder = new RecordDecoder();
   return forEachMerged(streams, (s) => {
     const source = sources.get(s.handle.input);
-    if (source) visit(source, decoder.decode(s));
+    if (source) visit(source, decoder.decode(s, withFields));
     return true;
   });
 }

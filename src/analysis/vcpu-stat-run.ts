@@ -6,7 +6,7 @@ import type { ReportInput } from "../report/handles.ts";
 import { printsInUsecs } from "../report/time.ts";
 import { forEachSetRecord, hostGuestSet, setWarnings } from "./host-guest-set.ts";
 import { VcpuStatCollector, type VcpuStatResult } from "./vcpu-stat.ts";
-import { vcpuIds, VcpuStates } from "./vcpu-states.ts";
+import { readsFields, vcpuIds, VcpuStates } from "./vcpu-states.ts";
 
 export interface VcpuStatReport extends VcpuStatResult {
   hostPath: string;
@@ -27,7 +27,7 @@ export function computeVcpuStat(inputs: ReportInput[], top: number): VcpuStatRep
   const set = hostGuestSet(inputs);
   const collector = new VcpuStatCollector(vcpuIds(set.guests), top);
   const machine = new VcpuStates(set.guests, collector);
-  const error = forEachSetRecord(inputs, set, (source, r) => machine.record(source, r));
+  const error = forEachSetRecord(inputs, set, (source, r) => machine.record(source, r), readsFields);
   machine.finish();
   const guestPaths = new Map([...set.guestOf].map(([input, name]) => [name, input.path]));
   const named = new Set(set.guests.map((g) => g.name));

@@ -373,6 +373,11 @@ export function vcpuIds(guests: readonly GuestVcpus[]): VcpuId[] {
   return guests.flatMap((g) => [...g.hostTids].sort((a, b) => a[0] - b[0]).map(([vcpu, tid]) => ({ guest: g.name, vcpu, tid })));
 }
 
+/** The events whose fields the state machine reads; other records count only by time, CPU, pid and loss. */
+export function readsFields(event: { system: string; name: string }): boolean {
+  return (event.system === "sched" && (event.name === "sched_switch" || event.name === "sched_migrate_task" || WAKEUPS.has(event.name))) || (event.system === "kvm" && event.name === "kvm_exit");
+}
+
 function stateOf(v: Vcpu): VcpuState {
   switch (v.sched) {
     case "running":
