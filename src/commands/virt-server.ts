@@ -23,6 +23,10 @@ export function registerVirtServer(cli: CAC): void {
       const limits = diskLimitsOf(o);
       const name = outputName(o.output);
       if (o.daemon) return daemonize("--daemon", "-D");
+      // Handlers first: a signal that comes as soon as the sockets answer must still stop cleanly.
+      const stopAsked = new Promise<void>((resolve) => {
+        for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => resolve());
+      });
       const server = startVirtServer({
         virtDir: virtDirOf(o),
         outDir,
@@ -31,9 +35,7 @@ export function registerVirtServer(cli: CAC): void {
         log: makeLogger(o.log === undefined ? undefined : String(o.log)),
         limits,
       });
-      await new Promise<void>((resolve) => {
-        for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => resolve());
-      });
+      await stopAsked;
       server.stop();
     });
 }

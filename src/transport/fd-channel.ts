@@ -3,7 +3,7 @@
 import { closeFd, readFd, writeFd } from "../../ffi/fd.ts";
 import { POLLHUP, POLLIN, POLLOUT } from "../../ffi/poll.ts";
 import type { FdReactor } from "./fd-reactor.ts";
-import { StreamChannel } from "./stream-channel.ts";
+import { MAX_BUFFERED_INPUT, StreamChannel } from "./stream-channel.ts";
 
 export interface FdChannelOptions {
   /** A virtio port reports HUP while the host side is not connected: keep waiting instead of closing. */
@@ -50,18 +50,33 @@ export function fdChannel(fd: number, reactor: FdReactor, peer: string, opts: Fd
     }
     if (rev & POLLOUT) ch.onDrain();
     if (rev & POLLIN) {
-      for (;;) {
-        const n = readFd(fd, buf);
-        if (n === "again") break;
-        if (n === 0) {
-          if (opts.hupIsClose) return closeChannel();
-          break;
-        }
-        ch.onData(buf.slice(0, n));
-      }
+      readAvailable();
       ch.onDrain();
     } else if (rev & POLLHUP && opts.hupIsClose) {
       closeChannel();
+    }
+  }
+  // Reads until EAGAIN (edge-triggered readiness asks for that), or until the reader has
+  // MAX_BUFFERED_INPUT unread: a peer that floods then waits in the socket, and reading resumes
+  // when the reader makes room, so memory per peer stays bounded whatever it sends.
+  let paused = false;
+  ch.onRoom = () => {
+    if (paused && open) readAvailable();
+  };
+  function readAvailable(): void {
+    paused = false;
+    for (;;) {
+      if (ch.buffered >= MAX_BUFFERED_INPUT) {
+        paused = true;
+        return;
+      }
+      const n = readFd(fd, buf);
+      if (n === "again") return;
+      if (n === 0) {
+        if (opts.hupIsClose) closeChannel();
+        return;
+      }
+      ch.onData(buf.slice(0, n));
     }
   }
   function closeChannel() {

@@ -12,9 +12,18 @@ export interface ByteSink {
   end(): void;
 }
 
+/** Input held for the reader beyond which a pull-driven source stops reading (see onRoom). */
+export const MAX_BUFFERED_INPUT = 1 << 20;
+const INITIAL_STORE = 64 * 1024;
+
 export class StreamChannel {
-  #buf = new Uint8Array(0);
+  // Unread input is #buf, a view into #store; arrivals append in place and reads advance the view,
+  // so a burst costs one copy per byte, not one copy of everything held per chunk.
+  #store = new Uint8Array(INITIAL_STORE);
+  #buf = this.#store.subarray(0, 0);
   #wake: (() => void) | undefined;
+  /** Called when a read brings the input held below MAX_BUFFERED_INPUT (fd-channel resumes reading). */
+  onRoom: (() => void) | undefined;
   #closed = false;
   #outQueue: Uint8Array[] = [];
 
@@ -26,11 +35,24 @@ export class StreamChannel {
 
   /** Feed bytes that arrived from the socket. */
   onData(chunk: Uint8Array): void {
-    const next = new Uint8Array(this.#buf.length + chunk.length);
-    next.set(this.#buf);
-    next.set(chunk, this.#buf.length);
-    this.#buf = next;
+    const have = this.#buf.length;
+    let off = have === 0 ? 0 : this.#buf.byteOffset;
+    if (off + have + chunk.length > this.#store.length) {
+      const size = Math.max(INITIAL_STORE, (have + chunk.length) * 2);
+      const next = size > this.#store.length ? new Uint8Array(size) : this.#store;
+      if (next === this.#store) next.copyWithin(0, off, off + have);
+      else next.set(this.#buf, 0);
+      this.#store = next;
+      off = 0;
+    }
+    this.#store.set(chunk, off + have);
+    this.#buf = this.#store.subarray(off, off + have + chunk.length);
     this.#wake?.();
+  }
+
+  /** Bytes received and not yet read. */
+  get buffered(): number {
+    return this.#buf.length;
   }
 
   onClose(): void {
@@ -124,7 +146,14 @@ export class StreamChannel {
 
   #take(n: number): Uint8Array {
     const out = this.#buf.slice(0, n);
+    const before = this.#buf.length;
     this.#buf = this.#buf.subarray(n);
+    if (this.#buf.length === 0 && this.#store.length > MAX_BUFFERED_INPUT) {
+      // A burst grew the store: give the memory back once it is read.
+      this.#store = new Uint8Array(INITIAL_STORE);
+      this.#buf = this.#store.subarray(0, 0);
+    }
+    if (before >= MAX_BUFFERED_INPUT && this.#buf.length < MAX_BUFFERED_INPUT) this.onRoom?.();
     return out;
   }
 
