@@ -1,5 +1,5 @@
 // The one place that binds libc. Every symbol vtrace calls is declared here, once.
-// Types follow bun-ffi-facts §1: ssize_t returns as FFIType.i64_fast, pointers as ptr.
+// Types: ssize_t returns as FFIType.i64_fast, pointers as ptr.
 
 import { dlopen, FFIType as T, read, type Pointer } from "bun:ffi";
 

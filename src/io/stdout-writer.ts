@@ -1,6 +1,6 @@
 // Buffered byte output to a file descriptor (fd 1 for reports): producers write into one buffer,
 // which goes out in one write(2) every 32 KiB; EPIPE ends output quietly.
-// Source of truth: style guide §1 (I/O at the edge); POSIX write(2) partial writes, EAGAIN and EPIPE.
+// I/O at the edge; POSIX write(2) partial writes, EAGAIN and EPIPE.
 
 import { writeSync } from "node:fs";
 import { grown, putText, type ByteSink } from "../lib/byte-sink.ts";

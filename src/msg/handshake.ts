@@ -1,5 +1,5 @@
 // The connection handshake of trace-cmd listen / record -N (trace-cmd 3.1.6 trace-listen.c
-// communicate_with_client(), trace-record.c check_protocol_version(); research note §2.1).
+// communicate_with_client(), trace-record.c check_protocol_version()).
 // Server: "tracecmd". Client: "-1V3\0". Server: "V3\0". Client: V3_MAGIC (8 bytes). Server: "OK".
 // A client that sends a decimal CPU count instead speaks the v1 text protocol.
 

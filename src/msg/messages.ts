@@ -1,5 +1,5 @@
-// Typed trace-msg v3 messages and their encoders/decoders (trace-cmd 3.1.6 trace-msg.c;
-// research note §2.2). Pure.
+// Typed trace-msg v3 messages and their encoders/decoders (trace-cmd 3.1.6 trace-msg.c).
+// Pure.
 
 import { FormatError } from "../errors.ts";
 import { commandByName, MSG_COMMANDS, MSG_MAX_DATA_LEN, TRACECMD_TSYNC_PNAME_LENGTH } from "./commands.ts";

@@ -2,7 +2,7 @@
 // source → private pipe → sink with non-blocking splice (zero-copy), never blocking in a syscall, so
 // one thread can serve many streams. A sink that is full (a virtio port, a socket) parks the stream
 // until the sink polls writable; pages wait in the private pipe meanwhile. On stop it moves the full
-// pages, then reads the last partial page with non-blocking read() until EAGAIN (bun-ffi-facts §3).
+// pages, then reads the last partial page with non-blocking read() until EAGAIN.
 // A file sink whose file system fills up (ENOSPC, EDQUOT) ends the stream with what reached it.
 
 import { closeFd, makePipe, type Pipe, O_CREAT, O_NONBLOCK, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, openFd, readFd, setNonBlocking, setPipeSize, writeFd } from "../../ffi/fd.ts";

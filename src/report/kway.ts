@@ -1,6 +1,6 @@
 // k-way merge of already ordered per-(file, cpu) record streams, by timestamp with a stable tie-break
 // on stream index (file order, then cpu), which is the order trace-cmd's linear minimum scan picks.
-// Source of truth: style guide §2 "Merge, never sort"; trace-cmd 3.1.6 trace-read.c read_data_info().
+// Merge, never sort: trace-cmd 3.1.6 trace-read.c read_data_info().
 
 export interface MergeStream {
   /** Timestamp of the current record; valid while the stream is in the heap. A number or a bigint:

@@ -1,6 +1,6 @@
 // One report line around the event info, as trace-cmd 3.1.6 trace_show_data() prints it:
 // "%16s-%-5d [%03d]" comm/pid/cpu, the time, " %s: " name padded to 20 columns, then the info.
-// Source of truth: research note §6; trace-cmd tracecmd/trace-read.c print_event_name(), time_format();
+// Source of truth: trace-cmd tracecmd/trace-read.c print_event_name(), time_format();
 // libtraceevent event-parse.c print_event_time(), tep_print_event() ("[UNKNOWN EVENT]").
 
 import { encodeText, putBytes, type ByteSink } from "../lib/byte-sink.ts";

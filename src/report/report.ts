@@ -1,5 +1,5 @@
 // `report` as text: cpus= headers, then every record of every file and buffer in global time order.
-// Source of truth: research note §6; trace-cmd 3.1.6 tracecmd/trace-read.c read_data_info(), trace_show_data().
+// Source of truth: trace-cmd 3.1.6 tracecmd/trace-read.c read_data_info(), trace_show_data().
 
 import { VtraceError } from "../errors.ts";
 import type { TraceDat } from "../tracedat/reader/trace-dat.ts";

@@ -1,6 +1,6 @@
 // Record timestamps as trace-cmd report shows them: guest TIME_SHIFT sync, TSC2NSEC, then offsets;
 // and whether the clock prints as seconds.microseconds or as a raw counter.
-// Source of truth: research note §2.8 and §6; trace-cmd 3.1.6 trace-input.c timestamp_calc(),
+// Source of truth: trace-cmd 3.1.6 trace-input.c timestamp_calc(),
 // timestamp_host_sync(), timestamp_correction_calc(), extract_trace_clock().
 
 import type { TimeShift, Tsc2Nsec, TsyncSample } from "../tracedat/reader/options.ts";

@@ -1,6 +1,6 @@
 // Ring-buffer sub-buffer ("page") decoding, as read from per_cpu/cpuN/trace_pipe_raw.
 // Source of truth: kernel kernel/trace/ring_buffer.c (buffer_data_page, RB_MISSED_*),
-// libtraceevent src/kbuffer-parse.c; research note §4.
+// libtraceevent src/kbuffer-parse.c.
 
 import { FormatError, TruncatedError } from "../errors.ts";
 

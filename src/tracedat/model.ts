@@ -1,6 +1,6 @@
 // The trace.dat data model shared by the writer and the reader.
 // Source of truth: trace-cmd 3.1.6 lib/trace-cmd/trace-output.c, trace-input.c;
-// Documentation/trace-cmd/trace-cmd.dat.v6.5.txt / v7.5.txt; research note §3.
+// Documentation/trace-cmd/trace-cmd.dat.v6.5.txt / v7.5.txt.
 
 /** `17 08 44` + "tracing". */
 export const TRACE_DAT_MAGIC = new Uint8Array([0x17, 0x08, 0x44, 0x74, 0x72, 0x61, 0x63, 0x69, 0x6e, 0x67]);

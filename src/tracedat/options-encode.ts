@@ -1,4 +1,4 @@
-// Payload encoders for the options vtrace writes (research note §3.4).
+// Payload encoders for the options vtrace writes.
 // Text options carry a trailing NUL; numbers are in the file's byte order.
 
 import { ByteWriter } from "../lib/writer.ts";
@@ -59,7 +59,7 @@ export interface GuestVcpu {
   pid: number;
 }
 
-/** GUEST: name\0, u64 guest trace id, u32 vCPU count, {u32 vcpu, u32 host pid} each (research note §3.4). */
+/** GUEST: name\0, u64 guest trace id, u32 vCPU count, {u32 vcpu, u32 host pid} each. */
 export function guestOption(name: string, traceId: bigint, vcpus: readonly GuestVcpu[], littleEndian: boolean): TraceOption {
   const w = new ByteWriter(littleEndian, 64).cstring(name).u64(traceId).u32(vcpus.length);
   for (const v of vcpus) w.u32(v.vcpu).i32(v.pid);
@@ -74,7 +74,7 @@ export interface TsyncPoint {
 }
 
 /**
- * TIME_SHIFT (research note §3.4, §2.8): u64 host trace id, u32 flags, u32 cpus, per CPU {u32 count,
+ * TIME_SHIFT: u64 host trace id, u32 flags, u32 cpus, per CPU {u32 count,
  * u64 time × count, s64 offset × count, u64 scaling × count}, then per CPU u64 fraction × count.
  * Every guest CPU gets the same points. With one point trace-cmd applies ts' = ts + offset.
  */
@@ -98,7 +98,7 @@ export function timeShiftOptionPerCpu(hostTraceId: bigint, flags: number, perCpu
 }
 
 /**
- * TSC2NSEC (research note §3.4): u32 mult, u32 shift, u64 offset; trace-cmd report shows
+ * TSC2NSEC: u32 mult, u32 shift, u64 offset; trace-cmd report shows
  * ns = (ts × mult) >> shift (after TIME_SHIFT) and, in 3.1.6, reads but does not apply the offset.
  */
 export function tsc2nsecOption(mult: number, shift: number, offset: bigint, littleEndian: boolean): TraceOption {

@@ -1,4 +1,4 @@
-// trace.dat version 6 encoder (research note §3.1–3.2; trace-cmd trace-output.c).
+// trace.dat version 6 encoder (trace-cmd trace-output.c).
 // The file is: head (magic … options) + flyrecord table + clock + page-aligned CPU data.
 // encodeV6Head() is also exactly the metadata a v6 network client sends.
 

@@ -1,6 +1,6 @@
 // Completing a v7 file whose metadata a network client sent (sections + an OPTIONS section whose
 // DONE points nowhere): a BUFFER section with the CPU data, then an OPTIONS section holding the
-// BUFFER option, and the old DONE patched to point to it (research note §2.3, §3.3). Pure layout.
+// BUFFER option, and the old DONE patched to point to it. Pure layout.
 
 import { FormatError } from "../errors.ts";
 import { Cursor } from "../lib/cursor.ts";

@@ -1,5 +1,5 @@
-// trace.dat version 7 encoder: the initial header, then a gapless chain of sections (research note
-// §3.3; trace-cmd 3.1.6 lib/trace-cmd/trace-output.c, trace-compress.c). Pure layout: compression is
+// trace.dat version 7 encoder: the initial header, then a gapless chain of sections
+// (trace-cmd 3.1.6 lib/trace-cmd/trace-output.c, trace-compress.c). Pure layout: compression is
 // a function the caller gives, and the caller writes the CPU data between the head and the tail.
 //
 // File order, as trace-cmd record writes it: header; metadata sections 16–21; the first OPTIONS

@@ -1,4 +1,4 @@
-// Where the virt transport lives (research note §1.1 and §1.5): on the host a folder per domain
+// Where the virt transport lives: on the host a folder per domain
 // with FIFO pairs and one control socket; in the guest the virtio-serial port names. Pure.
 
 import { UsageError } from "../errors.ts";

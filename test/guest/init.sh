@@ -1,6 +1,7 @@
 #!/bin/sh
 # PID 1 of the vtrace test guest (busybox ash). make-guest.sh copies it to /init.
-# Facts: /work/shared/research/guest-feasibility.md §2.1 (init), §2.4 (port naming).
+# There is no udev: this script loads the virtio modules itself and makes the
+# /dev/virtio-ports/<name> links from /sys/class/virtio-ports/vport*/name.
 #
 # Contract with test/helpers/guest.ts (the markers are matched there):
 #   kernel command line  vtrace.ports=N     wait until N virtio ports have a name

@@ -1,5 +1,5 @@
 // Real trace.dat files recorded here, for oracle tests against trace-cmd 3.1.6.
-// Recipe (research note §7): a private ftrace instance, events enabled through its own files, its own
+// Recipe: a private ftrace instance, events enabled through its own files, its own
 // trace_clock, load, then `trace-cmd extract -B`. Never touches the top-level instance or ftrace filters.
 // Files are cached under test/.cache/corpus/<hash of the spec> so later runs reuse them.
 

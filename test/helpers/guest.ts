@@ -1,6 +1,6 @@
 // QEMU TCG test guests: build (or reuse) the image with test/guest/make-guest.sh, boot it with
 // virtio-serial trace ports on host FIFOs and a control port on a host unix socket, and follow
-// its serial console. Facts: /work/shared/research/guest-feasibility.md §2.3–2.4, §3.3.
+// its serial console. The Bun binary needs AVX2-era instructions, hence `-cpu max` under TCG.
 //
 // Console: the guest's ttyS0 is QEMU's stdout (`-serial chardev:con`, a stdio chardev), read
 // through a pipe; console() has everything so far with "\r" removed. QEMU's own stderr is kept

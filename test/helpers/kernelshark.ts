@@ -1,5 +1,5 @@
 // Opens a trace.dat in KernelShark (Debian 2.2.1) on a private Xvfb display and says whether it loaded.
-// Facts used (../shared/research/scripts/ks-shot.sh notes): the main window is titled "Kernel Shark (<path>)" once
+// What KernelShark 2.2.1 does, as measured: the main window is titled "Kernel Shark (<path>)" once
 // a file is loaded; a file it cannot use makes it print a line starting "ERROR" (then a dialog), and
 // a broken one can crash it. As root it shows a dialog unless its settings say noRootWarn=true.
 

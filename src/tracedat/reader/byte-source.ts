@@ -1,5 +1,5 @@
 // Random-access bytes the trace.dat reader pulls from: a file (src/io/file-source.ts) or memory.
-// Source of truth: style guide §1 "Large inputs come in as a ByteSource".
+// Large inputs come in as a ByteSource, never as one array.
 
 export interface ByteSource {
   /** Total length in bytes. */

@@ -1,5 +1,5 @@
 // Decompressors for trace.dat v7 compressed sections and chunks, keyed by the header's algorithm name.
-// Source of truth: trace-cmd 3.1.6 lib/trace-cmd/trace-compress-zlib.c, -zstd.c; research note §3.3.
+// Source of truth: trace-cmd 3.1.6 lib/trace-cmd/trace-compress-zlib.c, -zstd.c.
 // zstd frames carry no content size, so the expected size always comes from the chunk header.
 
 import type * as Zlib from "node:zlib";

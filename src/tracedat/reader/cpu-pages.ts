@@ -1,5 +1,5 @@
 // One CPU's flyrecord data as a stream of pages, read a few pages (or one compressed chunk) at a time.
-// Source of truth: research note §3.2 item 11a (raw, page-aligned) and §3.3 (u32 chunk count, then
+// Source of truth: trace-cmd 3.1.6 (v6: raw, page-aligned; v7: u32 chunk count, then
 // {u32 compressed size, u32 uncompressed size, data} chunks of up to 10 pages).
 
 import { FormatError, TruncatedError } from "../../errors.ts";

@@ -1,5 +1,5 @@
 // Re-raises a VtraceError of the same kind with a prefix naming where it happened (section, stream, file).
-// Source of truth: style guide §4 (errors name the file, offset and what was expected).
+// Errors name the file, the offset and what was expected.
 
 import { VtraceError, type ErrorContext } from "../../errors.ts";
 import type { ReadStage } from "./trace-dat.ts";

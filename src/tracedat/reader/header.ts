@@ -1,6 +1,6 @@
 // The trace.dat initial header: magic, version, endianness, long size, page size, and for v7 the
 // compression names and the first OPTIONS section offset.
-// Source of truth: research note §3.1; trace-cmd 3.1.6 trace-input.c tracecmd_alloc_fd().
+// Source of truth: trace-cmd 3.1.6 trace-input.c tracecmd_alloc_fd().
 
 import { FormatError } from "../../errors.ts";
 import { TRACE_DAT_MAGIC, type TraceFileParams } from "../model.ts";

@@ -1,6 +1,6 @@
 // Metadata items shared by v6 (in sequence) and v7 (one section each): header page/event,
 // ftrace and event formats, kallsyms, printk formats, saved cmdlines.
-// Source of truth: research note §3.2 items 1–7; trace-cmd 3.1.6 trace-input.c read_header_files() etc.
+// Source of truth: trace-cmd 3.1.6.2 items 1–7; trace-cmd 3.1.6 trace-input.c read_header_files() etc.
 
 import { FormatError } from "../../errors.ts";
 import type { EventSystemFormats } from "../model.ts";

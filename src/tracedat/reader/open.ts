@@ -1,5 +1,5 @@
 // Opens a trace.dat: initial header, then the v6 or v7 body up to (not including) the event data.
-// Source of truth: research note §3; trace-cmd 3.1.6 tracecmd_alloc_fd() + tracecmd_read_headers().
+// Source of truth: trace-cmd 3.1.6 tracecmd_alloc_fd() + tracecmd_read_headers().
 
 import type { ByteSource } from "./byte-source.ts";
 import { inStage } from "./error-context.ts";

@@ -1,5 +1,5 @@
 // trace.dat options (v6 option block, v7 OPTIONS sections): one decoder per id, unknown ids warned and skipped.
-// Source of truth: research note §3.4; trace-cmd 3.1.6 trace-input.c handle_options(), handle_buffer_option().
+// Source of truth: trace-cmd 3.1.6 trace-input.c handle_options(), handle_buffer_option().
 
 import { Cursor, decodeText, untilNul } from "../../lib/cursor.ts";
 import * as M from "../model.ts";

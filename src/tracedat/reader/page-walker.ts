@@ -1,5 +1,5 @@
 // Walks the events of one ring-buffer page without allocating per event (the report hot path).
-// Source of truth: research note §4; kernel ring_buffer.c (RB_MISSED_*, type_len encodings);
+// Source of truth: kernel ring_buffer.c (RB_MISSED_*, type_len encodings);
 // libtraceevent 1.7.1 kbuffer-parse.c: commit keeps the low 27 bits; the lost count is read as a long
 // but returned by kbuffer_missed_events() as an int, and only for a record at the start of the data.
 // src/ringbuf/page.ts decodes the same layout as a generator; this one keeps the commit word exact

@@ -1,5 +1,5 @@
 // v7 section headers and section contents (decompressed when flagged).
-// Source of truth: research note §3.3; trace-cmd 3.1.6 trace-input.c read_section_header().
+// Source of truth: trace-cmd 3.1.6 trace-input.c read_section_header().
 
 import { FormatError } from "../../errors.ts";
 import { Cursor } from "../../lib/cursor.ts";

@@ -1,5 +1,5 @@
 // What the reader knows about one trace.dat once its header, metadata and options are read.
-// Source of truth: research note §3; trace-cmd 3.1.6 struct tracecmd_input (the parts report needs).
+// Source of truth: trace-cmd 3.1.6 struct tracecmd_input (the parts report needs).
 
 import type { CpuDataRef, TraceFileParams, TraceMetadata } from "../model.ts";
 import type { ByteSource } from "./byte-source.ts";

@@ -1,5 +1,5 @@
 // trace.dat v7 body: the OPTIONS chain, metadata sections named by options, BUFFER sections.
-// Source of truth: research note §3.3–3.4; trace-cmd 3.1.6 trace-input.c handle_options(), init_buffer_cpu_data().
+// Source of truth: trace-cmd 3.1.6 trace-input.c handle_options(), init_buffer_cpu_data().
 
 import { FormatError } from "../../errors.ts";
 import type { Cursor } from "../../lib/cursor.ts";

@@ -1,6 +1,5 @@
 // End to end: the QEMU TCG test guest of test/helpers/guest.ts runs the compiled binary, carries
 // bytes over its virtio-serial trace ports and control port, and has a working tracefs.
-// Facts: /work/shared/research/guest-feasibility.md §2.4 (ports), §2.5 (guest tracefs).
 
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
@@ -150,7 +149,7 @@ describe.skipIf(skip)("test guest (QEMU TCG)", () => {
     await using guest = await bootGuest({ name: "tracefs", cpus: 2, image, fifoDir: dir.path, command });
     const r = await guest.result(STEP_MS);
     expect(r.guestCode).toBe(0);
-    expect(r.console).toMatch(/^clock: .*\[global\]/m); // §2.5: the guest's default clock
+    expect(r.console).toMatch(/^clock: .*\[global\]/m);
     expect([...r.console.matchAll(/^raw (cpu\d) (\d+)$/gm)].map((m) => `${m[1]}=${m[2]}`)).toEqual(["cpu0=4096", "cpu1=4096"]);
     const layout = { littleEndian: true, longSize: 8 };
     for (const reader of [cpu0, cpu1]) {

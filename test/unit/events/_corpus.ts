@@ -1,6 +1,6 @@
 // Throwaway v6 trace.dat reader for the events oracle: pulls format texts, kallsyms, printk formats
 // and per-CPU event payloads out of an uncompressed v6 file (trace-cmd convert --file-version 6).
-// Source of truth: research note §3.2 (v6 body layout). Test-only; the real reader lives in src/tracedat.
+// Source of truth: trace-cmd 3.1.6.2 (v6 body layout). Test-only; the real reader lives in src/tracedat.
 
 import { Cursor } from "../../../src/lib/cursor.ts";
 import { decodePage, type PageEvent } from "../../../src/ringbuf/page.ts";

@@ -14,7 +14,7 @@ const GOLDEN: { msg: Message; bytes: string }[] = [
   },
   { msg: { cmd: "TINIT", cpus: 4, pageSize: 4096, options: [] }, bytes: "00 00 00 18 00 00 00 01 00 00 00 0c 00 00 00 04 00 00 10 00 00 00 00 00" },
   {
-    // research note: RINIT for 2 CPUs is 26 bytes
+    // trace-cmd's RINIT for 2 CPUs is 26 bytes: 12 header + u32 cpus + each port as a NUL-ended decimal string
     msg: { cmd: "RINIT", cpus: 2, ports: [1500, 1501] },
     bytes: "00 00 00 1a  00 00 00 02  00 00 00 04   00 00 00 02   31 35 30 30 00  31 35 30 31 00",
   },

@@ -1,5 +1,5 @@
 // assembleTraceDatV7(): per-CPU page files in, a v7 file out that the reader opens to the same pages,
-// laid out byte for byte as research note §3.3 says (header, sections, chunks, BUFFER option, STRINGS).
+// laid out byte for byte as trace-cmd 3.1.6 writes it (header, sections, chunks, BUFFER option, STRINGS).
 
 import { describe, expect, test } from "bun:test";
 import { closeSync, openSync, readFileSync, writeFileSync } from "node:fs";

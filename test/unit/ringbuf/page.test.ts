@@ -5,7 +5,7 @@ import { hex } from "../../helpers/hex.ts";
 
 const LE8 = { littleEndian: true, longSize: 8 } as const;
 
-// Hand-built page, checked against the kbuffer rules (research note §4).
+// Hand-built page, checked against the kbuffer rules.
 const PAGE = hex(`
   e8 03 00 00 00 00 00 00   # page timestamp 1000
   4c 00 00 00 00 00 00 00   # commit: 76 bytes of events

@@ -1,5 +1,5 @@
 // Builds small synthetic trace.dat files (v6 and v7, any endianness and long size, compressed or not)
-// for reader and report tests. Layout from research note §3.1–3.4 and §4; one event format "demo".
+// for reader and report tests. Page layout as the kernel's ring buffer writes it; one event format "demo".
 
 import { deflateSync } from "node:zlib";
 import { ByteWriter } from "../../../../src/lib/writer.ts";

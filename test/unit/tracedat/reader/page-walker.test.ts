@@ -1,4 +1,4 @@
-// PageWalker: an annotated golden page, checked by hand against the kbuffer rules (research note §4).
+// PageWalker: an annotated golden page, checked by hand against the kbuffer rules.
 import { expect, test } from "bun:test";
 import { FormatError } from "../../../../src/errors.ts";
 import { PageWalker } from "../../../../src/tracedat/reader/page-walker.ts";
