@@ -159,10 +159,12 @@ export function writeTraceFile(
   const clock = tsc ? TSCNSEC_CLOCK : inst.clock();
   const meta = readMetadata(root, events);
   const input = { outFd, params, meta, options, clock, cpuFiles: run.cpuFiles };
+  // extract has no stop to trigger, so a full disk shows only in its streams' results.
+  const full = run.diskFull ?? run.results.filter((r) => r.diskFull !== undefined).map((r) => ({ cpu: r.cpu, message: r.diskFull! }))[0];
   const recorded = run.cpuFiles.reduce((sum, f) => sum + wholePages(statSync(f).size, pageSize), 0);
   let assembled: ReturnType<typeof assemble>;
   try {
-    assembled = assemble(input, opts, run.diskFull !== undefined);
+    assembled = assemble(input, opts, full !== undefined);
   } finally {
     opts.progress.clear();
     removeFiles(run.cpuFiles);
@@ -170,7 +172,7 @@ export function writeTraceFile(
   const { layout, asV6 } = assembled;
   // v7 sizes are compressed ones, and v7 is only written when everything fit.
   const kept = input.params.version === 7 && !asV6 ? recorded : layout.reduce((sum, c) => sum + c.size, 0);
-  if (run.diskFull || kept < recorded) throw diskFullError(opts.output, run, { kept, recorded, pageSize, asV6 });
+  if (full || kept < recorded) throw diskFullError(opts.output, { ...run, diskFull: full }, { kept, recorded, pageSize, asV6 });
   const cpus = run.results.map((r, i) => ({ ...r, pages: Math.floor(r.bytes / pageSize), stats: stats[i]! }));
   return { output: opts.output, cpus, layout, exitCode: run.exitCode, signal: run.signal };
 }
