@@ -13,7 +13,7 @@ import { openStreams } from "../report/streams.ts";
 import { parseClockName, printsInUsecs } from "../report/time.ts";
 import type { TraceDat } from "../tracedat/reader/trace-dat.ts";
 import type { HandshakeOffset } from "./clock-map.ts";
-import { pairSyncSamples, parseSyncMarker, syncMarkerText } from "./sync-markers.ts";
+import { pairSyncSamples, parseSyncMarker, probeArrivals, syncMarkerText } from "./sync-markers.ts";
 import { bestRound, roundOffsets, TRACECMD_TSYNC_FLAG_INTERPOLATE, type RoundOffset } from "./time-shift-samples.ts";
 
 export interface SyncCheckInput {
@@ -246,14 +246,10 @@ function probeEvents(host: readonly SyncEvent[], g: GuestEvents): Probe[] {
     if (!into.has(m.seq)) into.set(m.seq, e);
   }
   const probes: Probe[] = [];
-  const seen = new Set<string>();
-  for (const e of g.events) {
-    const m = e.kind === "marker" ? parseSyncMarker(e.text!) : undefined;
-    if (m?.role !== "guest" || seen.has(m.seq)) continue;
-    seen.add(m.seq);
-    const s = send.get(m.seq);
-    const r = recv.get(m.seq);
-    if (s && r) probes.push({ seq: m.seq, send: s, guest: e, recv: r });
+  for (const [seq, e] of probeArrivals(g.events, (ev) => (ev.kind === "marker" ? ev.text : undefined))) {
+    const s = send.get(seq);
+    const r = recv.get(seq);
+    if (s && r) probes.push({ seq, send: s, guest: e, recv: r });
   }
   return probes;
 }

@@ -61,7 +61,36 @@ export function parseSyncMarker(text: string): { role: SyncMarkerRole; domain?: 
   return guest ? { role: "guest", seq: guest[1]! } : undefined;
 }
 
-/** Pairs host send/recv markers for `domain` with the guest's markers by sequence number. */
+/**
+ * Written by the guest agent's reactor thread the moment a message arrives on its control port
+ * during a session, before its event loop runs: the earliest guest-side time of a probe, which
+ * keeps the guest's event-loop latency out of the host → guest leg of each round trip.
+ */
+export const WAKE_MARKER = "vtrace-sync-wake";
+
+/**
+ * For each guest probe marker ("vtrace-sync N"), the event that stands for the probe's arrival:
+ * the latest wake marker since the previous probe marker, else the probe marker itself.
+ * `events` are in time order; the first marker of a sequence number wins.
+ */
+export function probeArrivals<T>(events: readonly T[], textOf: (e: T) => string | undefined): Map<string, T> {
+  const arrivals = new Map<string, T>();
+  let wake: T | undefined;
+  for (const e of events) {
+    const text = textOf(e);
+    if (text === WAKE_MARKER) {
+      wake = e;
+      continue;
+    }
+    const p = text === undefined ? undefined : parseSyncMarker(text);
+    if (p?.role !== "guest") continue;
+    if (!arrivals.has(p.seq)) arrivals.set(p.seq, wake ?? e);
+    wake = undefined;
+  }
+  return arrivals;
+}
+
+/** Pairs host send/recv markers for `domain` with the guest's probe arrivals by sequence number. */
 export function pairSyncSamples(host: readonly Marker[], guest: readonly Marker[], domain: string): HandshakeSample[] {
   const sent = new Map<string, bigint>();
   const received = new Map<string, bigint>();
@@ -70,10 +99,10 @@ export function pairSyncSamples(host: readonly Marker[], guest: readonly Marker[
     if (p && p.role !== "guest" && p.domain === domain) (p.role === "send" ? sent : received).set(p.seq, m.tsRaw);
   }
   const out: HandshakeSample[] = [];
-  for (const m of guest) {
-    const p = parseSyncMarker(m.text);
-    const s = p?.role === "guest" ? sent.get(p.seq) : undefined;
-    const v = p?.role === "guest" ? received.get(p.seq) : undefined;
+  const inOrder = [...guest].sort((a, b) => (a.tsRaw < b.tsRaw ? -1 : a.tsRaw > b.tsRaw ? 1 : 0));
+  for (const [seq, m] of probeArrivals(inOrder, (g) => g.text)) {
+    const s = sent.get(seq);
+    const v = received.get(seq);
     if (s !== undefined && v !== undefined) out.push({ hostSent: s, hostReceived: v, guestTsc: m.tsRaw });
   }
   return out;

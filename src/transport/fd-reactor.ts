@@ -26,6 +26,16 @@ interface Waiter {
 export class FdReactor {
   readonly #watches = new Map<number, FdWatch>();
   #waiter: Waiter | undefined;
+  readonly #stamp = new Int32Array(new SharedArrayBuffer(8)).fill(-1);
+
+  /**
+   * While on, the waiter writes a clock-sync arrival stamp to markerFd (a trace_marker) the moment
+   * fd has input, before this thread hears of it; markerFd -1 turns it off.
+   */
+  stampArrivals(fd: number, markerFd: number): void {
+    Atomics.store(this.#stamp, 0, fd);
+    Atomics.store(this.#stamp, 1, markerFd);
+  }
 
   add(fd: number, watch: FdWatch): void {
     const waiter = (this.#waiter ??= this.#startWaiter());
@@ -61,7 +71,7 @@ export class FdReactor {
         if (this.#waiter === waiter) this.#watches.get(pairs[i]!)?.onReady(pairs[i + 1]!);
       }
     };
-    worker.postMessage({ epfd, stopFd: stop.readFd } satisfies PollerStart);
+    worker.postMessage({ epfd, stopFd: stop.readFd, stamp: this.#stamp.buffer as SharedArrayBuffer } satisfies PollerStart);
     return waiter;
   }
 }

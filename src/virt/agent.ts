@@ -8,7 +8,7 @@
 
 import { existsSync } from "node:fs";
 import os from "node:os";
-import { O_NONBLOCK, O_RDWR, openFd } from "../../ffi/fd.ts";
+import { closeFd, O_NONBLOCK, O_RDWR, O_WRONLY, openFd } from "../../ffi/fd.ts";
 import { EnvironmentError } from "../errors.ts";
 import type { Message, MessageOf } from "../msg/messages.ts";
 import { ProgressLine } from "../recorder/progress.ts";
@@ -45,7 +45,9 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
   const reactor = new FdReactor();
   // Announce again whenever QEMU's chardev reconnects (a restarted virt-server): the port's HUP
   // ends then, which wakes the reactor; nothing runs while the agent waits.
-  const ch: StreamChannel = fdChannel(openFd(ctlPath, O_RDWR | O_NONBLOCK), reactor, "host", {
+  const ctlFd = openFd(ctlPath, O_RDWR | O_NONBLOCK);
+  const stampArrivals = (markerFd: number) => reactor.stampArrivals(ctlFd, markerFd);
+  const ch: StreamChannel = fdChannel(ctlFd, reactor, "host", {
     hupIsClose: false,
     onHostUp: () => {
       if (!ch.pendingOutput) ch.sendMessage(hello);
@@ -60,7 +62,7 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
       const m = await Promise.race([ch.readMessage(undefined, "orders"), exited]);
       if (m === undefined) break;
       if (m.cmd === "TRACE_REQ") {
-        await session(ch, m, root, opts, warm);
+        await session(ch, m, root, opts, warm, stampArrivals);
         warm = warmWorkers(cpus.length); // ready for the next session
       } else if (m.cmd !== "RINIT" && m.cmd !== "NOT_SUPP") ch.sendMessage({ cmd: "NOT_SUPP" });
     }
@@ -71,8 +73,17 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
   }
 }
 
-async function session(ch: StreamChannel, req: MessageOf<"TRACE_REQ">, root: string, opts: AgentOptions, warm: Worker[]): Promise<void> {
+/** `stampArrivals(fd)` marks each arrival on the control port in the trace at fd (-1: off). */
+async function session(
+  ch: StreamChannel,
+  req: MessageOf<"TRACE_REQ">,
+  root: string,
+  opts: AgentOptions,
+  warm: Worker[],
+  stampArrivals: (markerFd: number) => void,
+): Promise<void> {
   let instance: TraceInstance | undefined;
+  let markerFd = -1;
   try {
     const rec = parseAgentArgs(req.args ?? []);
     instance = TraceInstance.open(root);
@@ -87,6 +98,10 @@ async function session(ch: StreamChannel, req: MessageOf<"TRACE_REQ">, root: str
       afterStart: async () => opts.log("vtrace agent: tracing, metadata sent"),
     };
     const cpus = prepareInstance(instance, events, setup);
+    // Only clock-sync probes and CLOSE arrive during a session: each arrival's stamp is the
+    // earliest guest-side time of a probe (the event loop runs a while later under TCG).
+    markerFd = openFd(`${instance.dir}/trace_marker`, O_WRONLY);
+    stampArrivals(markerFd);
     const traceId = randomTraceId();
     ch.sendMessage({ cmd: "TRACE_RESP", flags: req.flags, cpus: cpus.length, pageSize: pageSizeOf(root), traceId, tsyncProto: "", tsyncPort: 0, ports: cpus.map(() => 0) });
     opts.log(`vtrace agent: recording ${rec.events.join(" ")} for host trace ${req.traceId.toString(16)}`);
@@ -100,6 +115,8 @@ async function session(ch: StreamChannel, req: MessageOf<"TRACE_REQ">, root: str
     opts.log(`vtrace agent: ${(e as Error).message}`);
     if (!ch.closed) ch.sendMessage({ cmd: "NOT_SUPP" });
   } finally {
+    stampArrivals(-1);
+    if (markerFd >= 0) closeFd(markerFd);
     instance?.restore();
   }
 }
