@@ -20,8 +20,11 @@ import { v6File } from "../../helpers/v6-file.ts";
 const skipBinary = skipBecause(missing({ binary: true }), "vcpu-stat e2e (bad input)");
 const skipGuest = skipBecause(guestSupport() ?? missing({ tracefs: true, traceCmd: true, binary: true }), "vcpu-stat e2e (QEMU guest)");
 
-/** Both vCPUs busy in the guest, then the agent (the guest's busybox has no nice). */
-const BUSY_GUEST = "for i in 1 2; do sh -c 'while :; do :; done' & done; vtrace agent";
+/**
+ * Both vCPUs busy in the guest, one loop pinned to each (so vCPU 0 always wants its host CPU), at
+ * nice 19 so that the agent still answers in time; then the agent.
+ */
+const BUSY_GUEST = "for c in 0 1; do busybox taskset -c $c sh -c 'busybox renice -n 19 $$ >/dev/null; while :; do :; done' & done; vtrace agent";
 const HOG_SECONDS = 1;
 
 interface StatJson {
