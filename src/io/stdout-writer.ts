@@ -20,7 +20,7 @@ const BUFFER_BYTES = 2 * FLUSH_BYTES;
  * over budget: each costs tens of ms plus page faults to re-grow the heap.
  */
 const RSS_BUDGET_BYTES = 96 << 20;
-const GC_MIN_OUTPUT_BYTES = 64 << 20;
+const GC_MIN_OUTPUT_BYTES = 16 << 20;
 
 export class FdWriter implements ByteSink {
   buf = new Uint8Array(BUFFER_BYTES);
@@ -63,6 +63,7 @@ export class FdWriter implements ByteSink {
     if (this.#sinceGc >= GC_MIN_OUTPUT_BYTES && process.memoryUsage.rss() > RSS_BUDGET_BYTES) {
       this.#sinceGc = 0;
       Bun.gc(true);
+      Bun.shrink(); // hands the freed pages back, so the RSS (what the budget counts) drops
     }
   }
 

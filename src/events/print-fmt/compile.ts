@@ -11,10 +11,10 @@ import { compileFast } from "./eval-fast.ts";
 import { castMask, compileNum } from "./eval-num.ts";
 import { compileStr, identity } from "./eval-str.ts";
 import { isKnownFunction } from "./helpers.ts";
-import { compilePointer, emitSymbolPointer, plainPointerField, pointerSuffixLength } from "./pointer.ts";
+import { compilePointer, emitPointerSum, emitSymbolPointer, plainPointerField, pointerSuffixLength } from "./pointer.ts";
 import { formatInt, formatInt64, formatIntNum, formatStr, parseConvSpec, type ConvSpec } from "../printf.ts";
 import { encodeText, putBytes, writeText } from "../../lib/byte-sink.ts";
-import { emitPointer64, emitSmall, emitString, emitWide, type Emit } from "./emit.ts";
+import { emitPadded, emitPointer64, emitSmall, emitString, emitWide, paddingOf, type Emit } from "./emit.ts";
 
 export type Piece = (r: Rec) => string;
 
@@ -255,7 +255,7 @@ function compileNumber(spec: ConvSpec, arg: Expr, ctx: CompileCtx, starOf: (r: R
 /** The conversions written straight into output bytes; undefined for those that go through text. */
 function emitConversion(text: string, kind: ConvKind, arg: Expr, ctx: CompileCtx): Emit | undefined {
   if (kind === "num") return emitNumber(text, arg, ctx);
-  if (text === "%p") return emitPlainPointer(arg, ctx);
+  if (text === "%p") return emitPlainPointer(arg, ctx) ?? emitPointerSum(arg, ctx);
   if (kind === "ptr") return arg.k === "str" ? undefined : emitSymbolPointer(text.slice(text.indexOf("p") + 1), arg, ctx);
   return text === "%s" ? emitString(arg, ctx) : undefined;
 }
@@ -270,6 +270,13 @@ function emitPlainPointer(arg: Expr, ctx: CompileCtx): Emit | undefined {
 function emitNumber(text: string, arg: Expr, ctx: CompileCtx): Emit | undefined {
   const spec = parseConvSpec(text);
   if (!spec) return undefined;
+  const padding = paddingOf(spec);
+  const digits = padding ? { ...spec, width: -1, zero: false, minus: false } : spec;
+  const inner = emitDigits(digits, arg, ctx);
+  return inner && padding ? emitPadded(inner, padding.width, padding.zero, padding.minus) : inner;
+}
+
+function emitDigits(spec: ConvSpec, arg: Expr, ctx: CompileCtx): Emit | undefined {
   const small = smallField(arg, ctx);
   if (small) return spec.ls <= 0 ? emitSmall(spec, small.offset, small.size, small.mask) : undefined;
   const wide = wideField(arg, ctx);

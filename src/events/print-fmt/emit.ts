@@ -3,7 +3,9 @@
 // number strings.
 // Source of truth: src/events/printf.ts (the same casts: formatIntNum(), formatInt64(), hex64()).
 
-import { putText, writeText, type ByteSink } from "../../lib/byte-sink.ts";
+import { encodeText, putBytes, putText, writeText, type ByteSink } from "../../lib/byte-sink.ts";
+import { compileFast } from "./eval-fast.ts";
+import { compileNum } from "./eval-num.ts";
 import { cString, dynamicLoc, readHi, readLo, readSmall, type FieldInfo, type Rec } from "../field-info.ts";
 import type { Expr } from "./ast.ts";
 import type { CompileCtx } from "./context.ts";
@@ -112,22 +114,63 @@ export function emitWide(spec: ConvSpec, offset: number): Emit | undefined {
   };
 }
 
+/**
+ * A conversion with a width ("%08lx", "%5d"): the inner emitter writes the plain digits, then they
+ * are padded as printf pads them (zeros after the sign with "0", spaces after with "-", else spaces
+ * before). Only for conversions without precision, "+", " " or "#" (formatDigits() in printf.ts).
+ */
+export function emitPadded(inner: Emit, width: number, zero: boolean, minus: boolean): Emit {
+  return (r, out) => {
+    out.room(NUMBER_BYTES + width);
+    const start = out.pos;
+    inner(r, out);
+    const pad = width - (out.pos - start);
+    if (pad <= 0) return;
+    const buf = out.buf;
+    if (minus) {
+      for (let i = 0; i < pad; i++) buf[out.pos++] = 32;
+      return;
+    }
+    for (let i = out.pos - 1; i >= start; i--) buf[i + pad] = buf[i]!;
+    out.pos += pad;
+    if (!zero) {
+      for (let i = start; i < start + pad; i++) buf[i] = 32;
+      return;
+    }
+    let at = start;
+    if (buf[start + pad] === 45) {
+      buf[at++] = 45; // the sign goes before the zeros
+      buf[start + pad] = 48;
+    }
+    for (; at < start + pad; at++) buf[at] = 48;
+  };
+}
+
+/** What emitPadded() needs of a spec, or undefined when the conversion is plain or needs printf.ts. */
+export function paddingOf(spec: ConvSpec): { width: number; zero: boolean; minus: boolean } | undefined {
+  if (spec.width < 0 || spec.precision !== -1 || spec.plus || spec.space || spec.hash || !"diux".includes(spec.conv)) return undefined;
+  return { width: spec.width, zero: spec.zero && !spec.minus, minus: spec.minus };
+}
+
+/** The 64-bit value hi:lo as %p prints it: "(nil)" for 0, else "0x" and lower-case hex. */
+export function putPointer(out: ByteSink, hi: number, lo: number): void {
+  const buf = out.buf;
+  if (hi === 0 && lo === 0) {
+    for (let i = 0; i < NIL.length; i++) buf[out.pos++] = NIL[i]!;
+    return;
+  }
+  buf[out.pos++] = 48;
+  buf[out.pos++] = 120;
+  putHex64(out, hi, lo);
+}
+
 const NIL = Uint8Array.from("(nil)", (c) => c.charCodeAt(0));
 
 /** A plain %p of an 8-byte field: "0x" and lower-case hex, or "(nil)" for 0 (pointer.ts's text). */
 export function emitPointer64(offset: number): Emit {
   return (r, out) => {
     out.room(NUMBER_BYTES);
-    const hi = readHi(r, offset);
-    const lo = readLo(r, offset);
-    const buf = out.buf;
-    if (hi === 0 && lo === 0) {
-      for (let i = 0; i < NIL.length; i++) buf[out.pos++] = NIL[i]!;
-      return;
-    }
-    buf[out.pos++] = 48;
-    buf[out.pos++] = 120;
-    putHex64(out, hi, lo);
+    putPointer(out, readHi(r, offset), readLo(r, offset));
   };
 }
 
@@ -142,6 +185,7 @@ export function emitString(arg: Expr, ctx: CompileCtx): Emit | undefined {
     const { offset, size } = f;
     return (r, out) => putCString(out, r.bytes, offset, size || r.bytes.length - offset);
   }
+  if (arg.k === "cond" && arg.t.k === "str" && arg.f.k === "str") return emitChoice(arg.c, arg.t.v, arg.f.v, ctx);
   if (arg.k === "call" && (arg.name === "__get_str" || arg.name === "__get_rel_str")) {
     const a = arg.args[0];
     const f: FieldInfo | undefined = a?.k === "field" || a?.k === "ident" ? ctx.fields.get(a.name) : undefined;
@@ -172,4 +216,18 @@ function putCString(out: ByteSink, bytes: Uint8Array, offset: number, max: numbe
     buf[pos++] = c;
   }
   out.pos = pos;
+}
+
+/** `COND ? "yes" : "no"` printed with a plain %s: the two texts encoded once. */
+function emitChoice(cond: Expr, yes: string, no: string, ctx: CompileCtx): Emit {
+  const whenTrue = encodeText(yes);
+  const whenFalse = encodeText(no);
+  const big = compileNum(cond, ctx);
+  const fast = compileFast(cond, ctx);
+  return (r, out) => {
+    const v = fast ? fast(r) : NaN;
+    const text = (v === v ? v !== 0 : big(r) !== 0n) ? whenTrue : whenFalse;
+    out.room(text.length);
+    putBytes(out, text);
+  };
 }

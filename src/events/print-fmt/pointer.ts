@@ -7,8 +7,8 @@ import { dynamicLoc, readHi, readLo, type Rec } from "../field-info.ts";
 import { hex64 } from "../printf.ts";
 import { isFieldRef, type Expr } from "./ast.ts";
 import type { CompileCtx } from "./context.ts";
-import { castMask, compileNum } from "./eval-num.ts";
-import type { Emit } from "./emit.ts";
+import { castMask, compileNum, identValue } from "./eval-num.ts";
+import { putPointer, type Emit } from "./emit.ts";
 import { putBytes } from "../../lib/byte-sink.ts";
 import { SymbolTextCache, type RenderSymbol } from "../symbol-text.ts";
 
@@ -302,5 +302,53 @@ function hexPtr(suffix: string, arg: Expr, ctx: CompileCtx): PtrFn {
     const parts: string[] = [];
     for (let i = 0; i < n; i++) parts.push(h2(r.bytes[offset + i]));
     return parts.join(delim);
+  };
+}
+
+/** A pointer as a constant (a number, a kernel symbol) plus at most one 8-byte field. */
+interface PointerSum {
+  constant: bigint;
+  field?: number;
+}
+
+function pointerSum(e: Expr, ctx: CompileCtx): PointerSum | undefined {
+  if (e.k === "cast") return castMask(e.type) === undefined ? pointerSum(e.e, ctx) : undefined;
+  if (e.k === "num") return { constant: e.v };
+  if (e.k === "ident") return { constant: identValue(e.name, ctx) };
+  if (e.k === "field") {
+    const f = ctx.fields.get(e.name);
+    return f && f.size === 8 && !f.isArray ? { constant: 0n, field: f.offset } : undefined;
+  }
+  if (e.k !== "binary" || e.op !== "+") return undefined;
+  const l = pointerSum(e.l, ctx);
+  const r = pointerSum(e.r, ctx);
+  if (!l || !r || (l.field !== undefined && r.field !== undefined)) return undefined;
+  return { constant: BigInt.asUintN(64, l.constant + r.constant), field: l.field ?? r.field };
+}
+
+/**
+ * %p of `(struct page *)vmemmap_base + REC->pfn` and the like (a constant plus a field, or a choice
+ * of such): the 64-bit sum in two 32-bit halves, where compilePointer() adds bigints. undefined for
+ * anything else.
+ */
+export function emitPointerSum(arg: Expr, ctx: CompileCtx): Emit | undefined {
+  if (arg.k === "cond") {
+    const t = emitPointerSum(arg.t, ctx);
+    const f = emitPointerSum(arg.f, ctx);
+    if (!t || !f) return undefined;
+    const c = compileNum(arg.c, ctx);
+    return (r, out) => (c(r) !== 0n ? t(r, out) : f(r, out));
+  }
+  const sum = pointerSum(arg, ctx);
+  if (!sum) return undefined;
+  const cHi = Number(sum.constant >> 32n);
+  const cLo = Number(sum.constant & 0xffffffffn);
+  const at = sum.field;
+  return (r, out) => {
+    out.room(24);
+    if (at === undefined) return putPointer(out, cHi, cLo);
+    const lo = cLo + readLo(r, at);
+    const hi = (cHi + readHi(r, at) + (lo >= 4294967296 ? 1 : 0)) >>> 0;
+    putPointer(out, hi, lo >>> 0);
   };
 }

@@ -50,6 +50,15 @@ export class SourceCursor implements FieldReader {
     return bytes;
   }
 
+  /** Moves past n bytes without reading them; fails as bytesN() would when the source is shorter. */
+  skip(n: number, what: string): void {
+    const left = this.source.size - this.pos;
+    if (n > left) {
+      throw new TruncatedError(`cannot read ${what} at offset ${this.pos}: need ${n} bytes, file has ${Math.max(0, left)}`, { what, offset: this.pos });
+    }
+    this.pos += n;
+  }
+
   /** Up to n bytes at offset (shorter only at the end of the source), through the window when small. */
   #view(offset: number, n: number): Uint8Array {
     if (n > WINDOW_BYTES) return this.source.read(offset, n);

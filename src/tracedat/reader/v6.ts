@@ -1,8 +1,8 @@
 // trace.dat v6 body: metadata in sequence, cpu count, the option block, then "flyrecord" or "latency".
-// Source of truth: research note §3.2; trace-cmd 3.1.6 trace-input.c read_options_type(), read_cpu_data(),
+// Source of truth: trace-cmd 3.1.6 trace-input.c read_options_type(), read_cpu_data(),
 // init_data_v6(), tracecmd_buffer_instance_handle().
 
-import { FormatError } from "../../errors.ts";
+import { FormatError, TruncatedError } from "../../errors.ts";
 import { decodeText } from "../../lib/cursor.ts";
 import type { CpuDataRef, TraceMetadata } from "../model.ts";
 import { TRACECMD_OPTION_DONE } from "../model.ts";
@@ -45,16 +45,26 @@ export function openV6(source: ByteSource, header: InitialHeader): TraceDat {
   });
 }
 
-/** Items 1–7 of the v6 body, in file order. */
+/**
+ * Items 1–7 of the v6 body, in file order. kallsyms (megabytes) is read from the file each time it is
+ * asked for, not kept: a report decodes it once into its own table or never, and a merge of several
+ * files would otherwise hold every file's copy for the whole run (as v7.ts does for its section).
+ */
 function readMetadata(c: SourceCursor): TraceMetadata {
-  return {
-    ...meta.decodeHeaderFiles(c),
-    ftraceFormats: meta.decodeFtraceFormats(c),
-    eventSystems: meta.decodeEventFormats(c),
-    kallsyms: meta.decodeSized32(c, "kallsyms"),
-    printk: meta.decodeSized32(c, "printk"),
-    cmdlines: meta.decodeSized64(c, "cmdlines"),
-  };
+  const head = { ...meta.decodeHeaderFiles(c), ftraceFormats: meta.decodeFtraceFormats(c), eventSystems: meta.decodeEventFormats(c) };
+  const kallsymsSize = c.u32("kallsyms size");
+  const kallsymsAt = c.pos;
+  c.skip(kallsymsSize, "kallsyms");
+  const metadata: TraceMetadata = { ...head, kallsyms: new Uint8Array(0), printk: meta.decodeSized32(c, "printk"), cmdlines: meta.decodeSized64(c, "cmdlines") };
+  const source = c.source;
+  Object.defineProperty(metadata, "kallsyms", { enumerable: true, get: () => readKallsyms(source, kallsymsAt, kallsymsSize) });
+  return metadata;
+}
+
+function readKallsyms(source: ByteSource, at: number, size: number): Uint8Array {
+  const bytes = source.read(at, size);
+  if (bytes.length < size) throw new TruncatedError(`cannot read kallsyms at offset ${at}: need ${size} bytes, read ${bytes.length}`, { what: "kallsyms", offset: at });
+  return bytes;
 }
 
 /** Reads the optional "options  " block, then the data kind tag. */
