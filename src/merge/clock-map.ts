@@ -94,8 +94,13 @@ export interface HandshakeSample {
   /** Host TSC when the host sent its probe, and when the reply came back. */
   hostSent: bigint;
   hostReceived: bigint;
-  /** Guest TSC stamped while handling the probe. */
+  /** Guest TSC when the probe arrived (the agent's arrival stamp, else its probe marker). */
   guestTsc: bigint;
+  /**
+   * Guest TSC just before the reply left (the agent's probe marker); guestTsc when there is one
+   * stamp only. The guest's own handling time between the two then counts in neither leg.
+   */
+  guestReplied?: bigint;
 }
 
 export interface HandshakeOffset {
@@ -112,6 +117,18 @@ export function fromHandshake(samples: readonly HandshakeSample[]): HandshakeOff
     if (!best || s.hostReceived - s.hostSent < best.hostReceived - best.hostSent) best = s;
   }
   if (!best) throw new FormatError("no usable clock-sync sample");
-  const mid = (best.hostSent + best.hostReceived) / 2n;
-  return { offset: best.guestTsc - mid, errorBound: (best.hostReceived - best.hostSent + 1n) / 2n };
+  return sampleBounds(best);
+}
+
+/**
+ * What one probe says of the offset (guest − host): the probe arrived after the host sent it, so
+ * offset ≤ arrival − sent; the reply left before the host got it, so offset ≥ replied − received.
+ * The estimate is the middle (NTP's), the bound half the round trip less the guest's handling time.
+ */
+export function sampleBounds(s: HandshakeSample): HandshakeOffset {
+  const replied = s.guestReplied ?? s.guestTsc;
+  const lo = replied - s.hostReceived;
+  const hi = s.guestTsc - s.hostSent;
+  if (lo > hi) return { offset: (lo + hi) / 2n, errorBound: (lo - hi + 1n) / 2n };
+  return { offset: (lo + hi) / 2n, errorBound: (hi - lo + 1n) / 2n };
 }

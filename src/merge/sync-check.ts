@@ -13,7 +13,7 @@ import { openStreams } from "../report/streams.ts";
 import { parseClockName, printsInUsecs } from "../report/time.ts";
 import type { TraceDat } from "../tracedat/reader/trace-dat.ts";
 import type { HandshakeOffset } from "./clock-map.ts";
-import { pairSyncSamples, parseSyncMarker, probeArrivals, syncMarkerText } from "./sync-markers.ts";
+import { pairSyncSamples, parseSyncMarker, guestProbeStamps, syncMarkerText } from "./sync-markers.ts";
 import { bestRound, roundOffsets, TRACECMD_TSYNC_FLAG_INTERPOLATE, type RoundOffset } from "./time-shift-samples.ts";
 
 export interface SyncCheckInput {
@@ -191,8 +191,8 @@ export function checkSync(set: SyncSet): SyncCheckResult {
     const probes = probeEvents(set.host.events, g);
     const samples = pairSyncSamples(markers(set.host.events), markers(g.events), g.name);
     const probePairs = count(probes.flatMap((p) => [
-      { guest: g.name, probe: p.seq, before: p.send, beforeWhat: `host vtrace-sync-send ${g.name} ${p.seq}`, after: p.guest, afterWhat: `guest vtrace-sync ${p.seq}` },
-      { guest: g.name, probe: p.seq, before: p.guest, beforeWhat: `guest vtrace-sync ${p.seq}`, after: p.recv, afterWhat: `host vtrace-sync-recv ${g.name} ${p.seq}` },
+      { guest: g.name, probe: p.seq, before: p.send, beforeWhat: `host vtrace-sync-send ${g.name} ${p.seq}`, after: p.guest, afterWhat: `guest arrival of probe ${p.seq}` },
+      { guest: g.name, probe: p.seq, before: p.reply, beforeWhat: `guest vtrace-sync ${p.seq}`, after: p.recv, afterWhat: `host vtrace-sync-recv ${g.name} ${p.seq}` },
     ]), wrong);
     const ports = portPairs(set.host.events, g.name, probes);
     const rounds = roundOffsets(samples);
@@ -231,7 +231,10 @@ function count(pairs: readonly CausalPair[], wrong: CausalPair[]): PairCount {
 interface Probe {
   seq: string;
   send: SyncEvent;
+  /** The probe's arrival in the guest (its wake stamp, else its marker). */
   guest: SyncEvent;
+  /** The guest's probe marker, written just before the reply. */
+  reply: SyncEvent;
   recv: SyncEvent;
 }
 
@@ -246,10 +249,10 @@ function probeEvents(host: readonly SyncEvent[], g: GuestEvents): Probe[] {
     if (!into.has(m.seq)) into.set(m.seq, e);
   }
   const probes: Probe[] = [];
-  for (const [seq, e] of probeArrivals(g.events, (ev) => (ev.kind === "marker" ? ev.text : undefined))) {
+  for (const [seq, e] of guestProbeStamps(g.events, (ev) => (ev.kind === "marker" ? ev.text : undefined))) {
     const s = send.get(seq);
     const r = recv.get(seq);
-    if (s && r) probes.push({ seq, send: s, guest: e, recv: r });
+    if (s && r) probes.push({ seq, send: s, guest: e.arrived, reply: e.replied, recv: r });
   }
   return probes;
 }
@@ -275,8 +278,8 @@ function portPairs(host: readonly SyncEvent[], guest: string, probes: readonly P
     const write = writes.find((w) => w.pid === p.send.pid && inProbe(w));
     const read = reads.findLast((r) => r.pid === p.recv.pid && inProbe(r) && (!write || r.tsRaw > write.tsRaw));
     const stamp = `guest vtrace-sync ${p.seq}`;
-    if (write) toGuest.push({ guest, probe: p.seq, before: write, beforeWhat: `host write of probe ${p.seq} to the port`, after: p.guest, afterWhat: stamp });
-    if (read) toHost.push({ guest, probe: p.seq, before: p.guest, beforeWhat: stamp, after: read, afterWhat: `host read of the reply to ${p.seq}` });
+    if (write) toGuest.push({ guest, probe: p.seq, before: write, beforeWhat: `host write of probe ${p.seq} to the port`, after: p.guest, afterWhat: `guest arrival of probe ${p.seq}` });
+    if (read) toHost.push({ guest, probe: p.seq, before: p.reply, beforeWhat: stamp, after: read, afterWhat: `host read of the reply to ${p.seq}` });
   }
   return { toGuest, toHost };
 }

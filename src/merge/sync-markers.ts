@@ -68,13 +68,19 @@ export function parseSyncMarker(text: string): { role: SyncMarkerRole; domain?: 
  */
 export const WAKE_MARKER = "vtrace-sync-wake";
 
+export interface GuestProbeStamps<T> {
+  /** When the probe arrived: the latest wake stamp since the previous probe, else `replied`. */
+  arrived: T;
+  /** The probe marker, written just before the reply is sent. */
+  replied: T;
+}
+
 /**
- * For each guest probe marker ("vtrace-sync N"), the event that stands for the probe's arrival:
- * the latest wake marker since the previous probe marker, else the probe marker itself.
- * `events` are in time order; the first marker of a sequence number wins.
+ * The guest's two stamps of each probe, by sequence number. `events` are in time order; the first
+ * marker of a sequence number wins.
  */
-export function probeArrivals<T>(events: readonly T[], textOf: (e: T) => string | undefined): Map<string, T> {
-  const arrivals = new Map<string, T>();
+export function guestProbeStamps<T>(events: readonly T[], textOf: (e: T) => string | undefined): Map<string, GuestProbeStamps<T>> {
+  const stamps = new Map<string, GuestProbeStamps<T>>();
   let wake: T | undefined;
   for (const e of events) {
     const text = textOf(e);
@@ -84,13 +90,13 @@ export function probeArrivals<T>(events: readonly T[], textOf: (e: T) => string 
     }
     const p = text === undefined ? undefined : parseSyncMarker(text);
     if (p?.role !== "guest") continue;
-    if (!arrivals.has(p.seq)) arrivals.set(p.seq, wake ?? e);
+    if (!stamps.has(p.seq)) stamps.set(p.seq, { arrived: wake ?? e, replied: e });
     wake = undefined;
   }
-  return arrivals;
+  return stamps;
 }
 
-/** Pairs host send/recv markers for `domain` with the guest's probe arrivals by sequence number. */
+/** Pairs host send/recv markers for `domain` with the guest's probe stamps by sequence number. */
 export function pairSyncSamples(host: readonly Marker[], guest: readonly Marker[], domain: string): HandshakeSample[] {
   const sent = new Map<string, bigint>();
   const received = new Map<string, bigint>();
@@ -100,10 +106,10 @@ export function pairSyncSamples(host: readonly Marker[], guest: readonly Marker[
   }
   const out: HandshakeSample[] = [];
   const inOrder = [...guest].sort((a, b) => (a.tsRaw < b.tsRaw ? -1 : a.tsRaw > b.tsRaw ? 1 : 0));
-  for (const [seq, m] of probeArrivals(inOrder, (g) => g.text)) {
+  for (const [seq, g] of guestProbeStamps(inOrder, (m) => m.text)) {
     const s = sent.get(seq);
     const v = received.get(seq);
-    if (s !== undefined && v !== undefined) out.push({ hostSent: s, hostReceived: v, guestTsc: m.tsRaw });
+    if (s !== undefined && v !== undefined) out.push({ hostSent: s, hostReceived: v, guestTsc: g.arrived.tsRaw, guestReplied: g.replied.tsRaw });
   }
   return out;
 }

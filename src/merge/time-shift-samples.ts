@@ -49,12 +49,13 @@ export interface RoundOffset extends HandshakeOffset {
  */
 export function roundOffsets(samples: readonly HandshakeSample[]): RoundOffset[] {
   return probeRounds(samples).map((round) => {
-    let lo = round[0]!.guestTsc - round[0]!.hostReceived;
+    let lo = (round[0]!.guestReplied ?? round[0]!.guestTsc) - round[0]!.hostReceived;
     let hi = round[0]!.guestTsc - round[0]!.hostSent;
     let first = round[0]!.guestTsc;
     let last = first;
     for (const s of round) {
-      if (s.guestTsc - s.hostReceived > lo) lo = s.guestTsc - s.hostReceived;
+      const replied = s.guestReplied ?? s.guestTsc;
+      if (replied - s.hostReceived > lo) lo = replied - s.hostReceived;
       if (s.guestTsc - s.hostSent < hi) hi = s.guestTsc - s.hostSent;
       if (s.guestTsc < first) first = s.guestTsc;
       if (s.guestTsc > last) last = s.guestTsc;

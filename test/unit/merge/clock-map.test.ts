@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { constantOffset, fromHandshake, fromKvmDebugfs, fromTscOffsetEvents, VcpuClock } from "../../../src/merge/clock-map.ts";
+import { constantOffset, fromHandshake, fromKvmDebugfs, fromTscOffsetEvents, sampleBounds, VcpuClock } from "../../../src/merge/clock-map.ts";
 
 describe("GuestClockMap", () => {
   test("constantOffset() subtracts the offset on every vCPU", () => {
@@ -50,5 +50,15 @@ describe("fromHandshake()", () => {
 
   test("refuses when no sample is usable", () => {
     expect(() => fromHandshake([])).toThrow("no usable clock-sync sample");
+  });
+});
+
+describe("sampleBounds()", () => {
+  test("the guest's handling time between arrival and reply counts in neither leg (NTP's estimate)", () => {
+    // host sends at 1000, receives at 1100; guest (offset +5000) gets it at 6030, replies at 6080:
+    // offset ≤ 6030 - 1000 = 5030, offset ≥ 6080 - 1100 = 4980 → 5005 ± 25, not ± 50.
+    expect(sampleBounds({ hostSent: 1000n, hostReceived: 1100n, guestTsc: 6030n, guestReplied: 6080n })).toEqual({ offset: 5005n, errorBound: 25n });
+    // One stamp only: the old midpoint rule, ± half the round trip.
+    expect(sampleBounds({ hostSent: 1000n, hostReceived: 1100n, guestTsc: 6080n })).toEqual({ offset: 5030n, errorBound: 50n });
   });
 });

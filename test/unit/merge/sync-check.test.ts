@@ -143,7 +143,7 @@ describe("checkSync()", () => {
     const early = checkSync(syncSet(6, () => -41n)); // every guest stamp 1 before the send
     expect([early.checked, early.outOfOrder]).toEqual([12, 6]);
     const text = formatSyncCheck(syncSet(6), early);
-    expect(text).toContain("out of order: g1 probe 0: guest vtrace-sync 0 at -1 is not after host vtrace-sync-send g1 0 at 0 (-1 cycles)");
+    expect(text).toContain("out of order: g1 probe 0: guest arrival of probe 0 at -1 is not after host vtrace-sync-send g1 0 at 0 (-1 cycles)");
     expect(text.endsWith("6 of 12 pairs out of order\n")).toBe(true);
   });
 
@@ -163,7 +163,7 @@ describe("checkSync()", () => {
     expect([late.guests[0]!.probePairs.outOfOrder, late.guests[0]!.portPairs!.toGuest.outOfOrder, late.guests[0]!.portPairs!.toHost.outOfOrder]).toEqual([0, 0, 4]);
     const early = checkSync(syncSet(4, () => -37n, true));
     expect([early.guests[0]!.probePairs.outOfOrder, early.guests[0]!.portPairs!.toGuest.outOfOrder, early.guests[0]!.portPairs!.toHost.outOfOrder]).toEqual([0, 4, 0]);
-    expect(formatSyncCheck(syncSet(4), early)).toContain("out of order: g1 probe 0: guest vtrace-sync 0 at 3 is not after host write of probe 0 to the port at 5 (-2 cycles)");
+    expect(formatSyncCheck(syncSet(4), early)).toContain("out of order: g1 probe 0: guest arrival of probe 0 at 3 is not after host write of probe 0 to the port at 5 (-2 cycles)");
   });
 
   test("probes of another domain and incomplete probes are not pairs", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { pairSyncSamples, printLayout, probeArrivals, syncMarkers } from "../../../src/merge/sync-markers.ts";
+import { pairSyncSamples, guestProbeStamps, printLayout, syncMarkers } from "../../../src/merge/sync-markers.ts";
 import { hex } from "../../helpers/hex.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -43,23 +43,23 @@ describe("pairSyncSamples()", () => {
       { tsRaw: 1020n, text: "vtrace-sync 0" },
       { tsRaw: 1060n, text: "vtrace-sync 1" }, // no recv on the host: unpaired
     ];
-    expect(pairSyncSamples(host, guest, "g1")).toEqual([{ hostSent: 10n, hostReceived: 30n, guestTsc: 1020n }]);
+    expect(pairSyncSamples(host, guest, "g1")).toEqual([{ hostSent: 10n, hostReceived: 30n, guestTsc: 1020n, guestReplied: 1020n }]);
   });
 });
 
-describe("probeArrivals()", () => {
+describe("guestProbeStamps()", () => {
   const ev = (tsRaw: number, text: string) => ({ tsRaw, text });
   test("a probe's arrival is the latest wake stamp since the previous probe marker, else the marker itself", () => {
     const events = [ev(1, "vtrace-sync-wake"), ev(2, "vtrace-sync-wake"), ev(5, "vtrace-sync 0"), ev(9, "vtrace-sync 1"), ev(10, "vtrace-sync-wake"), ev(12, "vtrace-sync 2"), ev(13, "vtrace-sync-wake")];
-    const arrivals = probeArrivals(events, (e) => e.text);
-    expect([...arrivals].map(([seq, e]) => [seq, e.tsRaw])).toEqual([["0", 2], ["1", 9], ["2", 10]]);
+    const stamps = guestProbeStamps(events, (e) => e.text);
+    expect([...stamps].map(([seq, e]) => [seq, e.arrived.tsRaw, e.replied.tsRaw])).toEqual([["0", 2, 5], ["1", 9, 9], ["2", 10, 12]]);
   });
 
-  test("pairSyncSamples() uses the arrival stamp as the guest time, whatever order the CPUs' markers come in", () => {
+  test("pairSyncSamples() keeps both guest stamps (arrival, reply), whatever order the CPUs' markers come in", () => {
     const host = [ev(100, "vtrace-sync-send g 0"), ev(200, "vtrace-sync-recv g 0")];
     const guest = [ev(160, "vtrace-sync 0"), ev(130, "vtrace-sync-wake")]; // the stamp is on another CPU's list
     expect(pairSyncSamples(host.map((m) => ({ ...m, tsRaw: BigInt(m.tsRaw) })), guest.map((m) => ({ ...m, tsRaw: BigInt(m.tsRaw) })), "g")).toEqual([
-      { hostSent: 100n, hostReceived: 200n, guestTsc: 130n },
+      { hostSent: 100n, hostReceived: 200n, guestTsc: 130n, guestReplied: 160n },
     ]);
   });
 });
