@@ -33,6 +33,11 @@ export function decodeKallsyms(bytes: Uint8Array): SymbolTable {
   let spans = new Int32Array(cap * 4); // name start, name length, module start, module length (-1: none)
   let count = 0;
   let pos = 0;
+  // The next space and tab at or after the current name (n when none): the name ends at the first
+  // of them or the newline. Found with indexOf (native), which a cold JIT runs far faster than a
+  // byte loop; a tab is rare (module symbols), so its position is reused across many lines.
+  let nextSpace = -1;
+  let nextTab = -1;
   while (pos < n) {
     let h = 0;
     let l = 0;
@@ -48,11 +53,10 @@ export function decodeKallsyms(bytes: Uint8Array): SymbolTable {
     if (digits > 0 && digits <= 16 && bytes[p] === 32 && bytes[p + 2] === 32 && bytes[p + 1] !== 10) {
       const type = bytes[p + 1];
       const nameStart = p + 3;
-      let nameEnd = nameStart;
-      let c = bytes[nameEnd];
-      while (nameEnd < n && c !== 9 && c !== 32 && c !== 10) c = bytes[++nameEnd];
-      // Most lines end right after the name: the name scan found the line's end too.
-      eol = c === 10 || nameEnd >= n ? nameEnd : lineEnd(bytes, nameEnd);
+      eol = lineEnd(bytes, nameStart);
+      if (nextSpace < nameStart) nextSpace = nextIndex(bytes, 32, nameStart);
+      if (nextTab < nameStart) nextTab = nextIndex(bytes, 9, nameStart);
+      const nameEnd = Math.min(eol, nextSpace, nextTab);
       // tep_parse_kallsyms() skips absolute symbols ('A'/'a') and ARM's '$' mapping symbols.
       if (nameEnd > nameStart && type !== 65 && type !== 97 && bytes[nameStart] !== 36) {
         if (count === cap) {
@@ -84,7 +88,12 @@ export function decodeKallsyms(bytes: Uint8Array): SymbolTable {
 
 /** Index of the next newline at or after `from`, or the length. */
 function lineEnd(bytes: Uint8Array, from: number): number {
-  const i = bytes.indexOf(10, from);
+  return nextIndex(bytes, 10, from);
+}
+
+/** Index of the next `byte` at or after `from`, or the length. */
+function nextIndex(bytes: Uint8Array, byte: number, from: number): number {
+  const i = bytes.indexOf(byte, from);
   return i < 0 ? bytes.length : i;
 }
 
@@ -196,7 +205,17 @@ class SortedSymbols implements SymbolTable {
     return module === undefined ? { name: this.#name(i), start } : { name: this.#name(i), start, module };
   }
 
+  /** addressOf() answers: a print fmt names the same few identifiers (HRTIMER_MODE_ABS, ...) again and again. */
+  readonly #addresses = new Map<string, bigint | undefined>();
+
   addressOf(name: string): bigint | undefined {
+    if (this.#addresses.has(name)) return this.#addresses.get(name);
+    const addr = this.#scanFor(name);
+    this.#addresses.set(name, addr);
+    return addr;
+  }
+
+  #scanFor(name: string): bigint | undefined {
     const want = new TextEncoder().encode(name);
     const bytes = this.#bytes;
     const spans = this.#spans;

@@ -13,31 +13,31 @@ export type Token =
   | { kind: "op"; text: string }
   | { kind: "eof"; text: "" };
 
-const OPS3 = ["<<=", ">>=", "..."];
-const OPS2 = ["->", "<<", ">>", "<=", ">=", "==", "!=", "&&", "||", "++", "--", "+=", "-=", "*=", "/=", "&=", "|=", "^="];
+const OPS3 = new Set(["<<=", ">>=", "..."]);
+const OPS2 = new Set(["->", "<<", ">>", "<=", ">=", "==", "!=", "&&", "||", "++", "--", "+=", "-=", "*=", "/=", "&=", "|=", "^="]);
 const OPS1 = "+-*/%&|^!~<>?:=.,()[]{};#";
+/** Sticky: they match at lastIndex, so no token needs a copy of the rest of the format. */
+const NUMBER = /(0[xX][0-9a-fA-F]+|[0-9]+)[uUlL]*/y;
+const IDENT = /[A-Za-z_][A-Za-z0-9_]*/y;
 
 export function lexPrintFmt(src: string): Token[] {
   const out: Token[] = [];
   let i = 0;
   while (i < src.length) {
     const c = src[i]!;
+    const code = src.charCodeAt(i);
     if (c === " " || c === "\t" || c === "\n" || c === "\r") {
       i++;
     } else if (c === '"' || c === "'") {
       const [text, next] = readQuoted(src, i);
       out.push({ kind: c === '"' ? "str" : "char", text });
       i = next;
-    } else if (/[0-9]/.test(c)) {
-      const m = /^(0[xX][0-9a-fA-F]+|[0-9]+)[uUlL]*/.exec(src.slice(i))!;
-      out.push({ kind: "num", text: m[0] });
-      i += m[0].length;
-    } else if (/[A-Za-z_]/.test(c)) {
-      const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(src.slice(i))!;
-      out.push({ kind: "ident", text: m[0] });
-      i += m[0].length;
+    } else if (code >= 48 && code <= 57) {
+      i = sticky(NUMBER, src, i, "num", out);
+    } else if ((code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95) {
+      i = sticky(IDENT, src, i, "ident", out);
     } else {
-      const op = OPS3.find((o) => src.startsWith(o, i)) ?? OPS2.find((o) => src.startsWith(o, i));
+      const op = OPS3.has(src.slice(i, i + 3)) ? src.slice(i, i + 3) : OPS2.has(src.slice(i, i + 2)) ? src.slice(i, i + 2) : undefined;
       if (op) {
         out.push({ kind: "op", text: op });
         i += op.length;
@@ -51,6 +51,14 @@ export function lexPrintFmt(src: string): Token[] {
   }
   out.push({ kind: "eof", text: "" });
   return out;
+}
+
+/** Pushes the token `re` matches at i; returns the index after it. */
+function sticky(re: RegExp, src: string, i: number, kind: "num" | "ident", out: Token[]): number {
+  re.lastIndex = i;
+  const text = re.exec(src)![0];
+  out.push({ kind, text });
+  return i + text.length;
 }
 
 function readQuoted(src: string, start: number): [string, number] {
