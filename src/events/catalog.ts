@@ -11,11 +11,14 @@ import { compilePrintFmt, type CompiledFmt } from "./print-fmt/compile.ts";
 import type { CompileCtx } from "./print-fmt/context.ts";
 import { parsePrintFmt } from "./print-fmt/parse.ts";
 import { InfoMemo } from "./info-memo.ts";
-import { writeText, type ByteSink } from "../lib/byte-sink.ts";
+import { encodeText, writeBytes, writeText, type ByteSink } from "../lib/byte-sink.ts";
+import type { Emit } from "./print-fmt/emit.ts";
+import { compileFailedListing } from "./raw-emit.ts";
 import { compileRawFields, type RawPrinter } from "./raw.ts";
 import { withLookupParts, type SymbolTable } from "./symbols.ts";
 
 const NEWLINE = 10;
+const FAILED_TO_PARSE = encodeText("[FAILED TO PARSE]");
 /**
  * An event whose payloads rarely repeat (page faults at fresh addresses, syscalls with fresh
  * arguments) stops using the memo after this many lookups with fewer than one hit in MEMO_MIN_HIT_SHARE:
@@ -51,6 +54,8 @@ interface Compiled {
   fmt?: CompiledFmt;
   /** Why the print fmt failed, as libtraceevent would mark it [FAILED TO PARSE]. */
   failure?: string;
+  /** With a failed print fmt and no plugin: the field listing as bytes, when every field is a plain number. */
+  failedListing?: Emit;
   raw: RawPrinter;
   plugin?: PluginHandler;
   /** The plugin's text written as bytes, for the few hot plugins that have that form. */
@@ -136,7 +141,10 @@ export class EventCatalog {
     if (!outer) out.held = out.pos;
     try {
       this.#setRecord(c, rec);
-      if (raw || !c.fmt || c.bprint) writeText(out, this.#text(c, bytes.subarray(offset, offset + size), raw));
+      if (!raw && c.failedListing) {
+        writeBytes(out, FAILED_TO_PARSE);
+        c.failedListing(this.#scratchOf(bytes, offset, size), out);
+      } else if (raw || !c.fmt || c.bprint) writeText(out, this.#text(c, bytes.subarray(offset, offset + size), raw));
       else this.#writePretty(c, this.#scratchOf(bytes, offset, size), out);
       const start = out.held + lead;
       if (out.pos > start && out.buf[out.pos - 1] === NEWLINE) out.pos--; // trace-cmd drops one
@@ -270,7 +278,8 @@ export class EventCatalog {
     const noNewlineTail = !plugin && !bprint && fmt !== undefined && fmt.noNewlineTail;
     const usesRecord = event.system === "ftrace";
     const pluginEmit = plugin && pluginCtx ? pluginEmitterFor(plugin, pluginCtx) : undefined;
-    return { event, fmt, failure, raw, plugin, pluginEmit, pluginCtx, fields, bprint, noNewlineTail, usesRecord, memoizable: !usesRecord, memoTries: 0, memoHits: 0 };
+    const failedListing = !fmt && !plugin && !bprint ? compileFailedListing(own) : undefined;
+    return { event, fmt, failure, failedListing, raw, plugin, pluginEmit, pluginCtx, fields, bprint, noNewlineTail, usesRecord, memoizable: !usesRecord, memoTries: 0, memoHits: 0 };
   }
 }
 

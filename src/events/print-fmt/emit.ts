@@ -41,7 +41,7 @@ export function putDecimal(out: ByteSink, v: number): void {
 }
 
 /** Lower-case hex of a uint32, no leading zeros. */
-function putHex32(out: ByteSink, v: number): void {
+export function putHex32(out: ByteSink, v: number): void {
   const buf = out.buf;
   let digits = 1;
   for (let x = v >>> 4; x !== 0; x >>>= 4) digits++;
@@ -54,7 +54,7 @@ function putHex32(out: ByteSink, v: number): void {
   } while (x !== 0);
 }
 
-function putHex64(out: ByteSink, hi: number, lo: number): void {
+export function putHex64(out: ByteSink, hi: number, lo: number): void {
   if (hi === 0) return putHex32(out, lo);
   putHex32(out, hi);
   const buf = out.buf;

@@ -172,3 +172,30 @@ describe("the memo's trial", () => {
     for (let n = 0; n < 5000; n++) expect(q.written(rec(n % 3))).toEqual([`v=${n % 3}`, `v=${n % 3}`]);
   });
 });
+
+describe("[FAILED TO PARSE] listings", () => {
+  test("plain number fields of every size, sign and kind print as raw.ts lists them", () => {
+    const fields: FieldDecl[] = [
+      ["const char * fn", 8, 8],
+      ["unsigned long min", 16, 8],
+      ["long delta", 24, 8, true],
+      ["u64 count", 32, 8],
+      ["int err", 40, 4, true],
+      ["long small_long", 44, 4, true],
+      ["unsigned int flags", 48, 4],
+      ["short s", 52, 2, true],
+      ["unsigned short us", 54, 2],
+      ["char c", 56, 1, true],
+      ["unsigned char uc", 57, 1],
+      ["void * ptr32", 58, 4],
+    ];
+    // A raw TAB inside the format string makes libtraceevent (and vtrace) fail the whole format.
+    const p = printer(fields, '"%s\tNode %lu", REC->fn, REC->min', { system: "maple_tree", name: "ma_write" });
+    expect(p.cat.parseFailure(p.ev)).toBeDefined();
+    for (const payload of payloads(1, 62, 300)) {
+      const text = p.info(payload);
+      expect(text.startsWith("[FAILED TO PARSE] fn=0x")).toBe(true);
+      expect(p.written(payload)).toEqual([text, text]);
+    }
+  });
+});
