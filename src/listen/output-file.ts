@@ -1,6 +1,6 @@
 // Turns what a listen client sent (trace.dat metadata + per-CPU files) into NAME.HOST:PORT.dat.
 
-import { closeSync, openSync, statSync } from "node:fs";
+import { closeSync, openSync, rmSync, statSync } from "node:fs";
 import { copyRange, writeAll } from "../../ffi/fd.ts";
 import { lastDoneNextOffset, layoutV7Tail } from "../tracedat/writer-v7-buffer.ts";
 import { FormatError } from "../errors.ts";
@@ -48,6 +48,7 @@ export function completeV1Head(metadata: Uint8Array, cpus: number, littleEndian:
   return w.finish();
 }
 
+/** Writes the file, or removes what it began and throws: no half-written trace is left behind. */
 export function writeReceivedTrace(path: string, trace: ReceivedTrace): void {
   const fd = openSync(path, "w", 0o644);
   try {
@@ -56,9 +57,16 @@ export function writeReceivedTrace(path: string, trace: ReceivedTrace): void {
       const facts = headFacts(trace.head, trace.cpuFiles.length);
       appendFlyrecord(fd, trace.head, trace.cpuFiles, facts.clock, facts);
     }
-  } finally {
+  } catch (e) {
     closeSync(fd);
+    rmSync(path, { force: true });
+    throw e;
   }
+  closeSync(fd);
+  // The head (several MB with kallsyms) and the copies parsing it made are garbage now. A server
+  // closing many recordings at once (32 guests ending a session) would otherwise hold them all
+  // until the next collection: 201 MB at 128 guest streams, measured.
+  Bun.gc(true);
 }
 
 /** v7 metadata (sections + a last OPTIONS section): add a BUFFER section and its option. */
