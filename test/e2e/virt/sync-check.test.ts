@@ -74,10 +74,13 @@ describe.skipIf(skip)("sync-check with a QEMU guest agent", () => {
     const r = await run([VTRACE_BIN, "sync-check", "-i", host, "-i", guestFile]);
     console.log(r.stdout);
     expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" });
-    const bound = /g1: offset (-?\d+) ± (\d+) cycles \((?:± \d+ ns|ns unknown[^)]*)\) from (\d+) probes, the best of (\d+) rounds/.exec(r.stdout);
+    const bound = /g1: offset (-?\d+) ± (\d+) cycles \((?:± (\d+) ns|ns unknown[^)]*)\) from (\d+) probes, the best of (\d+) rounds/.exec(r.stdout);
     expect(bound).not.toBeNull();
-    const probes = Number(bound![3]);
-    expect(Number(bound![4])).toBeGreaterThanOrEqual(4);
+    // ± 0.25-0.45 ms on these TCG guests on a quiet machine, ± 0.8-1 ms beside a CPU-heavy test
+    // (a TCG vCPU waits for a host CPU); before the agent's arrival and reply stamps, ± 1.1-2.5 ms.
+    if (bound![3] !== undefined) expect(Number(bound![3])).toBeLessThanOrEqual(1_500_000);
+    const probes = Number(bound![4]);
+    expect(Number(bound![5])).toBeGreaterThanOrEqual(4);
     const total = /^0 of (\d+) pairs out of order$/m.exec(r.stdout);
     expect(total).not.toBeNull();
     expect(Number(total![1])).toBeGreaterThanOrEqual(probes);
