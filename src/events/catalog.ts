@@ -100,7 +100,7 @@ export class EventCatalog {
     this.#byId.set(event.id, event);
     // The print fmt is compiled on first use: a trace.dat carries every format of the kernel.
     this.#compiled.delete(event);
-    this.#byIdCompiled[event.id] = undefined;
+    if (event.id < this.#byIdCompiled.length) this.#byIdCompiled[event.id] = undefined;
     return event;
   }
 
@@ -242,7 +242,11 @@ export class EventCatalog {
   #compileLate(event: EventFormat): Compiled {
     const c = this.#compile(event);
     this.#compiled.set(event, c);
-    if (event.id >= 0 && event.id < 1 << 16) this.#byIdCompiled[event.id] = c;
+    if (event.id >= 0 && event.id < 1 << 16) {
+      // Dense up to the id (a write far past the end would make a sparse, hash-looked-up array).
+      while (this.#byIdCompiled.length <= event.id) this.#byIdCompiled.push(undefined);
+      this.#byIdCompiled[event.id] = c;
+    }
     return c;
   }
 

@@ -18,9 +18,10 @@ export class InfoMemo {
   /** Each slot's key bytes, MAX_KEY_BYTES apart in one block (no allocation per entry). */
   readonly #keys = new Uint8Array(SLOTS * MAX_KEY_BYTES);
   readonly #keyWords = new Uint32Array(this.#keys.buffer);
-  #wordsBuffer: ArrayBufferLike | undefined;
   #wordsPage: Uint8Array | undefined;
   #words: Uint32Array = new Uint32Array(0);
+  #otherPage: Uint8Array | undefined;
+  #otherWords: Uint32Array = new Uint32Array(0);
   /** Key length per slot; -1 when empty. */
   readonly #keyLens = new Int32Array(SLOTS).fill(-1);
   readonly #texts = new Uint8Array(SLOTS * MAX_TEXT_BYTES);
@@ -72,17 +73,27 @@ export class InfoMemo {
 
   /**
    * A word view of the page's whole buffer. Checked by page first: reading a typed array's .buffer
-   * costs more than the rest of a lookup, and a page holds many records.
+   * costs more than the rest of a lookup, and a page holds many records. Two pages are remembered:
+   * the report alternates between the pages of a file's CPUs (each read into its own buffer), and
+   * with one entry every record paid for .buffer and a new view.
    */
   #wordsOf(bytes: Uint8Array): Uint32Array {
     if (bytes === this.#wordsPage) return this.#words;
-    this.#wordsPage = bytes;
-    const buffer = bytes.buffer;
-    if (buffer !== this.#wordsBuffer) {
-      this.#wordsBuffer = buffer;
-      this.#words = new Uint32Array(buffer, 0, buffer.byteLength >> 2);
+    if (bytes === this.#otherPage) {
+      [this.#wordsPage, this.#otherPage] = [this.#otherPage, this.#wordsPage];
+      [this.#words, this.#otherWords] = [this.#otherWords, this.#words];
+      return this.#words;
     }
-    return this.#words;
+    const buffer = bytes.buffer;
+    let words: Uint32Array;
+    if (buffer === this.#words.buffer) words = this.#words;
+    else if (buffer === this.#otherWords.buffer) words = this.#otherWords;
+    else words = new Uint32Array(buffer, 0, buffer.byteLength >> 2);
+    this.#otherPage = this.#wordsPage;
+    this.#otherWords = this.#words;
+    this.#wordsPage = bytes;
+    this.#words = words;
+    return words;
   }
 
   /** Copies a found slot's text to out.pos. */

@@ -193,6 +193,9 @@ export class LinePrinter {
   #event(cols: HandleColumns, h: Handle, id: number): EventColumn | null {
     let column = cols.events[id];
     if (column === undefined) {
+      // Filled up to id, so the array stays dense: ids run into the thousands and a write far past
+      // the end would make a sparse array, whose reads cost a hash lookup per record.
+      while (cols.events.length <= id) cols.events.push(undefined);
       const event = h.ctx.event(id);
       const latency = this.opts.latency && event ? latencyFields(event) : undefined;
       column = cols.events[id] = event ? this.#column(event, latency) : null;

@@ -128,8 +128,12 @@ export function makeReportTime(file: TraceDat, s: TimeSettings): ((ts: number | 
  * mapping gives NaN for a record it cannot do exactly, which then takes the bigint path.
  */
 function doubleShift(samples: readonly TsyncSample[], flags: number): ((ts: number) => number) | undefined {
-  if (samples.some((x) => x.scaling !== 1n || x.frac !== 0n || x.time < 0n || x.time >= EXACT_BIG || !exactInt(x.offset))) return undefined;
+  if (samples.some((x) => x.scaling !== 1n || x.frac !== 0n || x.time < 0n || !exactInt(x.offset))) return undefined;
+  // A time past 2^53 (vtrace and trace-cmd end the samples with one at INT64_MAX) is still above
+  // every exact ts as a double, so the bracket search is right; only an interpolation across it
+  // with two different offsets needs the exact time, and takes the bigint path.
   const times = samples.map((x) => Number(x.time));
+  const exactTimes = samples.map((x) => x.time < EXACT_BIG);
   const offsets = samples.map((x) => Number(x.offset));
   const n = samples.length;
   if (n === 0) return (ts) => ts;
@@ -137,7 +141,9 @@ function doubleShift(samples: readonly TsyncSample[], flags: number): ((ts: numb
   return (ts) => {
     const i = bracketIndex(times, ts);
     let tscor = offsets[i]!;
-    if (flags & TRACECMD_TSYNC_FLAG_INTERPOLATE) {
+    // Equal offsets interpolate to that offset: (0 + delta / 2) / delta truncates to 0.
+    if (flags & TRACECMD_TSYNC_FLAG_INTERPOLATE && offsets[i + 1] !== tscor) {
+      if (!exactTimes[i] || !exactTimes[i + 1]) return NaN;
       const delta = times[i + 1]! - times[i]!;
       const off = (ts - times[i]!) * (offsets[i + 1]! - offsets[i]!);
       if (!(Math.abs(off) < EXACT && Math.abs(delta) < EXACT)) return NaN;

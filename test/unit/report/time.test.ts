@@ -146,3 +146,26 @@ test("makeReportTime() on doubles gives makeToTime()'s bigint times for interpol
   expect(compared).toBe(200 * 20 * 3);
   expect(doubles).toBe(compared); // every one of them took the double path
 });
+
+test("makeReportTime() stays on doubles with TIME_SHIFT samples that end at INT64_MAX (as record -A writes them), and agrees with the bigint times", () => {
+  const INT64_MAX = 2n ** 63n - 1n;
+  const samples = [
+    { time: 0n, offset: 1_850_864_713_480n, scaling: 1n, frac: 0n },
+    { time: 35_574_809_489n, offset: 1_850_864_713_480n, scaling: 1n, frac: 0n },
+    { time: 40_216_170_447n, offset: 1_850_863_046_503n, scaling: 1n, frac: 0n },
+    { time: INT64_MAX, offset: 1_850_863_046_503n, scaling: 1n, frac: 0n },
+  ];
+  // A set whose last pair has different offsets: that pair must take the bigint path.
+  const drifting = [...samples.slice(0, 3), { ...samples[3]!, offset: 1_850_863_000_000n }];
+  for (const [cpus, flags] of [[[samples, samples], 1], [[samples], 0], [[drifting], 1]] as const) {
+    const timeShift = { peerTraceId: 1n, flags, cpus: cpus.map((c) => [...c]) };
+    const d = dat("[x86-tsc]", { timeShift, tsc2nsec: { mult: 2049129529, shift: 32, offset: 0n }, offsetNs: 0n });
+    const settings = { rawTs: false, userOffsetNs: 0n, isInstance: false };
+    const exact = makeToTime(d, settings)!;
+    const fast = makeReportTime(d, settings)!;
+    for (const guest of [1n, 35_574_809_489n, 38_000_000_123n, 40_216_170_447n, 40_216_170_448n, 99_999_999_999n, 2n ** 50n]) {
+      const want = exact(guest, 0);
+      expect({ guest, got: fast(Number(guest), 0) }).toEqual({ guest, got: want < 2n ** 52n ? Number(want) : want });
+    }
+  }
+});
