@@ -2,11 +2,13 @@
 // TRACE_RESP and metadata; on stop CLOSE → CLOSE_RESP, wait for the FIFOs to go quiet, write the file.
 
 import { existsSync, unlinkSync } from "node:fs";
+import { dirname } from "node:path";
 import { ProtocolError } from "../errors.ts";
 import { openV6Head, writeReceivedTrace } from "../listen/output-file.ts";
 import { MAX_METADATA_BYTES, METADATA_DEADLINE_MS, streamSendData } from "../msg/collect-data.ts";
-import { DEFAULT_DISK_LIMITS, RecordingBudget } from "../listen/limits.ts";
-import { MetadataSpool } from "../listen/metadata-spool.ts";
+import { DiskWatch } from "../listen/disk-watch.ts";
+import { DEFAULT_DISK_LIMITS, type DiskLimits } from "../listen/limits.ts";
+import type { MetadataSpool } from "../listen/metadata-spool.ts";
 import { MSG_TRACE_USE_FIFOS } from "../msg/commands.ts";
 import type { Recorder } from "../recorder/recorder.ts";
 import type { AgentLink } from "./agent-link.ts";
@@ -37,8 +39,14 @@ export interface StopResult {
   sync?: ClockSync;
 }
 
+export interface SessionLimits {
+  disk: DiskLimits;
+  log(line: string): void;
+}
+
 export class AgentSession {
   #seq = 0;
+  #recorderStopped: Promise<unknown> | undefined;
 
   private constructor(
     readonly link: AgentLink,
@@ -48,16 +56,27 @@ export class AgentSession {
     private readonly metadata: MetadataSpool,
     readonly info: AgentSessionInfo,
     private readonly hostTraceId: bigint,
-  ) {}
+    private readonly watch: DiskWatch,
+    log: (line: string) => void,
+  ) {
+    // A guest is not trusted to stay within the size cap or above the free-space floor: past
+    // them its pages are no longer read (its writes then wait in its own virtio queue), and the
+    // file is written at stop, trimmed to the cap.
+    watch.tripped.then((why) => {
+      log(`agent ${link.domain}: ${why}; no more pages are read, the file keeps what fit`);
+      this.#stopRecorder();
+    });
+  }
 
-  static async start(link: AgentLink, args: string[], outBase: string, virtDir: string, hostTraceId: bigint): Promise<AgentSession> {
+  static async start(link: AgentLink, args: string[], outBase: string, virtDir: string, hostTraceId: bigint, limits?: SessionLimits): Promise<AgentSession> {
     if (link.busy) throw new ProtocolError(`${link.domain} is already recording`);
     const fifos = checkedTraceFifos(virtDir, link.domain, link.cpus);
     link.busy = true;
     link.clear();
     const cpuFiles = fifos.map((_, cpu) => `${outBase}.cpu${cpu}`);
     const recorder = await startFifoReaders(fifos, cpuFiles, link.pageSize);
-    const spool = new MetadataSpool(`${outBase}.meta`, new RecordingBudget(DEFAULT_DISK_LIMITS.maxRecordingBytes), () => undefined);
+    const watch = new DiskWatch(cpuFiles, dirname(outBase), limits?.disk ?? DEFAULT_DISK_LIMITS);
+    const spool = watch.spool(`${outBase}.meta`);
     try {
       const askedAt = performance.now();
       link.send({ cmd: "TRACE_REQ", flags: MSG_TRACE_USE_FIFOS, traceId: hostTraceId, args, tsyncProtos: undefined });
@@ -71,8 +90,9 @@ export class AgentSession {
       };
       await streamSendData(next, (d) => spool.append(d), { maxBytes: MAX_METADATA_BYTES, deadline: Date.now() + METADATA_DEADLINE_MS });
       const info = { name: link.domain, cpus: resp.cpus, traceId: resp.traceId.toString(), qemuPid: link.qemuPid, tracingAfterMs: Math.round(tracingAt - askedAt) };
-      return new AgentSession(link, recorder, cpuFiles, spool, info, hostTraceId);
+      return new AgentSession(link, recorder, cpuFiles, spool, info, hostTraceId, watch, limits?.log ?? (() => undefined));
     } catch (e) {
+      watch.stop();
       spool.remove();
       link.busy = false;
       await recorder.stop().catch(() => undefined);
@@ -102,8 +122,10 @@ export class AgentSession {
         this.link.send({ cmd: "CLOSE" });
         await this.link.expect("CLOSE_RESP", 10_000).catch(() => undefined);
       }
-      await waitQuietFiles(this.cpuFiles, 300, 10_000);
-      await this.recorder.stop();
+      this.watch.stop();
+      if (this.watch.reason === undefined) await waitQuietFiles(this.cpuFiles, 300, 10_000);
+      await this.#stopRecorder();
+      this.watch.trimToCap(this.link.pageSize);
       const metadata = this.metadata.read();
       const { option, sync } = hostFile ? this.#clockSync(hostFile, metadata) : {};
       const head = option ? appendOptionsV6(metadata, option, true) : metadata;
@@ -114,6 +136,11 @@ export class AgentSession {
       this.metadata.remove();
       removeAll(this.cpuFiles);
     }
+  }
+
+  #stopRecorder(): Promise<unknown> {
+    this.#recorderStopped ??= this.recorder.stop();
+    return this.#recorderStopped;
   }
 
   /**

@@ -6,6 +6,7 @@ import { chmodSync } from "node:fs";
 import { dirname, basename, extname, join } from "node:path";
 import type { AgentLink } from "./agent-link.ts";
 import { AgentSession } from "./agent-session.ts";
+import { DEFAULT_DISK_LIMITS } from "../listen/limits.ts";
 import type { VirtServerContext } from "./host-session.ts";
 import { controlRequestOf, describeSync, type ControlReply } from "./control-protocol.ts";
 
@@ -77,7 +78,7 @@ async function startOne(name: string, args: string[], client: Client, traceId: s
   if (!link) return { name, ok: false, error: `no agent answers for guest '${name}' (is 'vtrace agent' running in it?)` };
   try {
     const base = guestFileName(client.output!, name).replace(/\.dat$/, "");
-    const session = await AgentSession.start(link, args, base, ctx.virtDir, BigInt(traceId));
+    const session = await AgentSession.start(link, args, base, ctx.virtDir, BigInt(traceId), { disk: ctx.limits ?? DEFAULT_DISK_LIMITS, log: ctx.log });
     client.sessions.set(name, session);
     if (hostMarker) await session.sync(hostMarker).catch((e) => ctx.log(`agent ${name}: clock sync: ${(e as Error).message}`));
     ctx.log(`agent ${name}: recording ${args.join(" ")}`);

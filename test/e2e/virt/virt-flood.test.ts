@@ -135,6 +135,37 @@ describe.skipIf(skip)("virt-server under a flood (simulated guests)", () => {
     await waitUntil("nothing left of f1", () => !readdirSync(outDir).some((f) => f.startsWith("t.f1")), 10_000);
   }, 60_000);
 
+  test("an agent whose pages pass --max-size during record -A: no more pages are read, the guest file keeps to the cap", async () => {
+    const g = await connectFakeGuest(`${virtDir}/agent-ctl-path`);
+    g.send({ cmd: "TINIT", cpus: 2, pageSize: 4096, options: ["agent", "name=f4"] });
+    expect((await g.next()).cmd).toBe("RINIT");
+    expect((await run([VTRACE_BIN, "setup-guest", "f4", "--cpus", "2", "--virt-dir", virtDir])).code).toBe(0);
+    const out = `${dir.path}/agent/t.dat`;
+    mkdirSync(`${dir.path}/agent`);
+    const rec = Bun.spawn([VTRACE_BIN, "record", "-B", instanceName("vfa"), "-e", "sched", "-A", "f4", "-e", "sched", "-o", out, "--virt-dir", virtDir, "--", "sleep", "4"], { stdout: "ignore", stderr: "pipe" });
+    expect((await g.next(20_000)).cmd).toBe("TRACE_REQ");
+    g.send({ cmd: "TRACE_RESP", flags: 0, cpus: 2, pageSize: 4096, traceId: 7n, tsyncProto: "", tsyncPort: 0, ports: [0, 0] });
+    sendMetadataTo(g, seed.head);
+    // The fake agent answers clock-sync probes and CLOSE, and floods its trace ports meanwhile.
+    const answering = (async () => {
+      for (;;) {
+        const m = await g.next(60_000);
+        if (m.cmd === "TIME_SYNC") g.send({ ...m, msgId: 2 });
+        if (m.cmd === "CLOSE") return g.send({ cmd: "CLOSE_RESP" });
+      }
+    })();
+    const sent = await Promise.all([0, 1].map((cpu) => floodFifo(`${virtDir}/f4/trace-path-cpu${cpu}.out`, seed.pages, 512 * MB, 3000)));
+    await answering;
+    const stderr = await new Response(rec.stderr).text();
+    expect({ code: await rec.exited, stderr }).toMatchObject({ code: 0 });
+    expect(log()).toContain(`agent f4: recording reached its size cap (${CAP_MB} MiB); no more pages are read, the file keeps what fit`);
+    const guestFile = `${dir.path}/agent/t-f4.dat`;
+    console.log(`virt flood: the agent pushed ${((sent[0]! + sent[1]!) / MB).toFixed(0)} MB; its file is ${(statSync(guestFile).size / MB).toFixed(1)} MB`);
+    expect(statSync(guestFile).size).toBeLessThanOrEqual(CAP_MB * MB + 64 * 1024);
+    expect(eventLines((await traceCmd(["report", "-i", guestFile])).stdout).length).toBeGreaterThan(100);
+    g.close();
+  }, 90_000);
+
   test("the server is still up, and another guest still records", async () => {
     expect(server.exitCode).toBeNull();
     console.log(`virt flood: virt-server max VmRSS ${(maxRssKb / 1024).toFixed(1)} MB, VmHWM ${(memoryOf(server.pid).hwmKb / 1024).toFixed(1)} MB`);
@@ -148,6 +179,9 @@ describe.skipIf(skip)("virt-server under a flood (simulated guests)", () => {
     expect(await g.next(20_000)).toEqual({ cmd: "CLOSE_RESP" });
     g.close();
     const rep = await traceCmd(["report", "-i", `${outDir}/t.f3.dat`]);
-    expect(eventLines(rep.stdout).length).toBeGreaterThan(100);
+    // Every page sent arrives: as many events as the seed recording's CPU 0 holds.
+    const seedCpu0 = eventLines((await traceCmd(["report", "--cpu", "0", "-i", `${dir.path}/seed.dat`])).stdout).length;
+    expect(seedCpu0).toBeGreaterThan(0);
+    expect(eventLines(rep.stdout).length).toBe(seedCpu0);
   }, 60_000);
 });
