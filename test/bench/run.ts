@@ -1,5 +1,6 @@
 // `npm run bench [NAME...]`: runs the benchmarks one after another (all, or those named: record,
-// report, convert, listen, merge, guest, agent), each printing its ratio against trace-cmd.
+// report, convert, listen, merge, guest, agent, idle, virt-streams), each printing its numbers
+// against its reference (trace-cmd, a C splice loop, or the same setup without vtrace).
 
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
