@@ -15,11 +15,23 @@ export function zlib(): typeof Zlib {
 
 export type Decompress = (data: Uint8Array, uncompressedSize: number) => Uint8Array;
 
+/**
+ * node:zlib options for a block of known size: one output chunk of that size, so the library does
+ * not collect 16 KiB chunks and concatenate them (a third of the decompression time on 40 KiB CPU
+ * data chunks).
+ */
+function sized(size: number): { maxOutputLength: number; chunkSize: number } {
+  return { maxOutputLength: Math.max(1, size), chunkSize: Math.min(MAX_CHUNK, Math.max(MIN_CHUNK, size)) };
+}
+/** node:zlib's smallest chunkSize. */
+const MIN_CHUNK = 64;
+/** A size from a damaged header is not allocated up front: past this, chunks are collected again. */
+const MAX_CHUNK = 16 << 20;
+
 export const DECOMPRESSORS: Readonly<Record<string, Decompress>> = {
   none: (data) => data,
-  zlib: (data, size) => view(zlib().inflateSync(data, { maxOutputLength: Math.max(1, size) })),
-  // node:zlib's zstd is several times faster than Bun.zstdDecompressSync for these sizes.
-  zstd: (data, size) => view(zlib().zstdDecompressSync(data, { maxOutputLength: Math.max(1, size) })),
+  zlib: (data, size) => view(zlib().inflateSync(data, sized(size))),
+  zstd: (data, size) => view(zlib().zstdDecompressSync(data, sized(size))),
 };
 
 /** Looks up the decompressor for a file's algorithm; throws FormatError for unknown ones. */
