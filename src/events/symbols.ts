@@ -26,8 +26,8 @@ export function parseKallsyms(text: string): SymbolTable {
  */
 export function decodeKallsyms(bytes: Uint8Array): SymbolTable {
   const n = bytes.length;
-  // Lines are ~40 bytes, so n / 32 entries rarely needs to grow.
-  let cap = (n >>> 5) + 16;
+  // One entry per line at most: counted first (indexOf), so the arrays hold no spare megabytes.
+  let cap = countLines(bytes) + 1;
   let hi = new Uint32Array(cap);
   let lo = new Uint32Array(cap);
   let spans = new Int32Array(cap * 4); // name start, name length, module start, module length (-1: none)
@@ -84,6 +84,12 @@ export function decodeKallsyms(bytes: Uint8Array): SymbolTable {
     pos = (eol >= 0 ? eol : lineEnd(bytes, p)) + 1;
   }
   return new SortedSymbols(bytes, hi.subarray(0, count), lo.subarray(0, count), spans.subarray(0, count * 4));
+}
+
+function countLines(bytes: Uint8Array): number {
+  let lines = 0;
+  for (let at = bytes.indexOf(10); at >= 0; at = bytes.indexOf(10, at + 1)) lines++;
+  return lines;
 }
 
 /** Index of the next newline at or after `from`, or the length. */
@@ -150,6 +156,41 @@ function radixPass(words: Uint32Array, shift: number, from: Int32Array, to: Int3
   return true;
 }
 
+/**
+ * Puts entry order[i] at position i for every i, moving entries along the permutation's cycles
+ * instead of copying into new arrays (megabytes a merge of several files would hold at once).
+ */
+function permuteInPlace(order: Int32Array, hi: Uint32Array, lo: Uint32Array, spans: Int32Array): void {
+  const n = order.length;
+  const placed = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    if (placed[i] || order[i] === i) continue;
+    const h = hi[i]!;
+    const l = lo[i]!;
+    const s0 = spans[i * 4]!;
+    const s1 = spans[i * 4 + 1]!;
+    const s2 = spans[i * 4 + 2]!;
+    const s3 = spans[i * 4 + 3]!;
+    for (let k = i; ; ) {
+      placed[k] = 1;
+      const j = order[k]!;
+      if (j === i) {
+        hi[k] = h;
+        lo[k] = l;
+        spans[k * 4] = s0;
+        spans[k * 4 + 1] = s1;
+        spans[k * 4 + 2] = s2;
+        spans[k * 4 + 3] = s3;
+        break;
+      }
+      hi[k] = hi[j]!;
+      lo[k] = lo[j]!;
+      for (let m = 0; m < 4; m++) spans[k * 4 + m] = spans[j * 4 + m]!;
+      k = j;
+    }
+  }
+}
+
 const utf8 = new TextDecoder("utf-8");
 
 class SortedSymbols implements SymbolTable {
@@ -163,23 +204,11 @@ class SortedSymbols implements SymbolTable {
 
   constructor(bytes: Uint8Array, hi: Uint32Array, lo: Uint32Array, spans: Int32Array) {
     this.#bytes = bytes;
+    this.#hi = hi;
+    this.#lo = lo;
+    this.#spans = spans;
     const order = sortedOrder(hi, lo);
-    if (!order) {
-      this.#hi = hi;
-      this.#lo = lo;
-      this.#spans = spans;
-      return;
-    }
-    const n = order.length;
-    this.#hi = new Uint32Array(n);
-    this.#lo = new Uint32Array(n);
-    this.#spans = new Int32Array(n * 4);
-    for (let i = 0; i < n; i++) {
-      const j = order[i]!;
-      this.#hi[i] = hi[j]!;
-      this.#lo[i] = lo[j]!;
-      for (let k = 0; k < 4; k++) this.#spans[i * 4 + k] = spans[j * 4 + k]!;
-    }
+    if (order) permuteInPlace(order, hi, lo, spans);
   }
 
   #name(i: number): string {

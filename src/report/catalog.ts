@@ -23,7 +23,7 @@ export class FileContext {
     this.catalog = new EventCatalog({
       littleEndian: dat.params.littleEndian,
       longSize: dat.params.longSize,
-      symbols: lazySymbols(() => dat.metadata.kallsyms),
+      symbols: lazySymbols(dat),
       printk: parsePrintkFormats(decodeText(dat.metadata.printk)),
       funcRepeatTimeFormat,
       noPlugin,
@@ -92,31 +92,42 @@ function scanFormatId(text: Uint8Array): number {
 }
 
 /** The table is built (and a v7 file's kallsyms section read) on the first lookup. */
-function lazySymbols(kallsyms: () => Uint8Array): SymbolTable {
+function lazySymbols(dat: TraceDat): SymbolTable {
   let table: SymbolTable | undefined;
-  const get = () => (table ??= sharedSymbols(kallsyms()));
+  const get = () => (table ??= sharedSymbols(dat));
   return { lookup: (addr) => get().lookup(addr), lookupParts: (hi, lo) => get().lookupParts!(hi, lo), addressOf: (name) => get().addressOf?.(name) };
 }
 
 /**
  * Decoded tables by content: files from one boot of a machine, or guests of one image without KASLR,
- * carry byte-identical kallsyms, and decoding and sorting one costs ~50–100 ms while the JIT is cold.
+ * carry byte-identical kallsyms, and decoding and sorting one costs ~20–60 ms while the JIT is cold.
+ * Keyed by length and a 64-bit hash (Bun.hash, chained over 256 KiB pieces), which a v6 file's
+ * kallsyms gets piece by piece from the file: a second file with the same kallsyms is never read whole.
  */
-const decodedTables = new Map<number, { bytes: Uint8Array; table: SymbolTable }[]>();
+const decodedTables = new Map<string, SymbolTable>();
+const HASH_PIECE = 256 << 10;
+/** Where pieces read from a file are hashed (reused: the pieces of megabytes of text). */
+let pieceBuffer: Uint8Array | undefined;
 
-/** Keyed by length (hashing megabytes costs more than the memcmp of a few same-length candidates). */
-function sharedSymbols(bytes: Uint8Array): SymbolTable {
-  const key = bytes.length;
-  const same = decodedTables.get(key) ?? [];
-  const hit = same.find((e) => Buffer.compare(view(e.bytes), view(bytes)) === 0);
-  if (hit) return hit.table;
-  const table = decodeKallsyms(bytes);
-  decodedTables.set(key, [...same, { bytes, table }]);
+function sharedSymbols(dat: TraceDat): SymbolTable {
+  const key = contentKey(dat);
+  let table = decodedTables.get(key);
+  if (!table) decodedTables.set(key, (table = decodeKallsyms(dat.metadata.kallsyms)));
   return table;
 }
 
-function view(b: Uint8Array): Buffer {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+function contentKey(dat: TraceDat): string {
+  const range = dat.kallsymsRange;
+  const text = range ? undefined : dat.metadata.kallsyms;
+  const size = range ? range.size : text!.length;
+  const read = (at: number, n: number): Uint8Array => {
+    if (text) return text.subarray(at, at + n);
+    const into = dat.source.readInto ? (pieceBuffer ??= new Uint8Array(HASH_PIECE)).subarray(0, n) : undefined;
+    return into ? into.subarray(0, dat.source.readInto!(range!.offset + at, into)) : dat.source.read(range!.offset + at, n);
+  };
+  let hash: number | bigint = 0;
+  for (let at = 0; at < size; at += HASH_PIECE) hash = Bun.hash(read(at, Math.min(HASH_PIECE, size - at)), hash);
+  return `${size}:${hash}`;
 }
 
 export function buildFileContext(dat: TraceDat, funcRepeatTimeFormat?: string, noPlugin?: (event: EventFormat) => boolean): FileContext {

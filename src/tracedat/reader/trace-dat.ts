@@ -38,4 +38,6 @@ export interface TraceDat {
   buffers: BufferData[];
   /** Latency-format files carry text instead of buffers. */
   latencyText?: Uint8Array;
+  /** Where an uncompressed kallsyms lies in the file (v6), for reading it in pieces. */
+  kallsymsRange?: { offset: number; size: number };
 }

@@ -19,7 +19,7 @@ const MAX_CPUS = 1 << 16;
 export function openV6(source: ByteSource, header: InitialHeader): TraceDat {
   const { params } = header;
   const c = new SourceCursor(source, params.littleEndian, header.end);
-  const metadata = inStage("metadata", () => readMetadata(c));
+  const { metadata, kallsymsRange } = inStage("metadata", () => readMetadata(c));
   const cpusAt = c.pos;
   const fileCpus = inStage("metadata", () => c.u32("cpu count"));
   if (fileCpus > MAX_CPUS) throw new FormatError(`cpu count ${fileCpus} at offset ${cpusAt} is too large`, { offset: cpusAt, stage: "metadata" });
@@ -31,6 +31,7 @@ export function openV6(source: ByteSource, header: InitialHeader): TraceDat {
     params,
     kernelLongSize: meta.kernelLongSize(metadata.headerPage, params.longSize),
     metadata,
+    kallsymsRange,
     options,
     cpuCount,
   };
@@ -50,7 +51,7 @@ export function openV6(source: ByteSource, header: InitialHeader): TraceDat {
  * asked for, not kept: a report decodes it once into its own table or never, and a merge of several
  * files would otherwise hold every file's copy for the whole run (as v7.ts does for its section).
  */
-function readMetadata(c: SourceCursor): TraceMetadata {
+function readMetadata(c: SourceCursor): { metadata: TraceMetadata; kallsymsRange: { offset: number; size: number } } {
   const head = { ...meta.decodeHeaderFiles(c), ftraceFormats: meta.decodeFtraceFormats(c), eventSystems: meta.decodeEventFormats(c) };
   const kallsymsSize = c.u32("kallsyms size");
   const kallsymsAt = c.pos;
@@ -58,7 +59,7 @@ function readMetadata(c: SourceCursor): TraceMetadata {
   const metadata: TraceMetadata = { ...head, kallsyms: new Uint8Array(0), printk: meta.decodeSized32(c, "printk"), cmdlines: meta.decodeSized64(c, "cmdlines") };
   const source = c.source;
   Object.defineProperty(metadata, "kallsyms", { enumerable: true, get: () => readKallsyms(source, kallsymsAt, kallsymsSize) });
-  return metadata;
+  return { metadata, kallsymsRange: { offset: kallsymsAt, size: kallsymsSize } };
 }
 
 function readKallsyms(source: ByteSource, at: number, size: number): Uint8Array {
