@@ -6,9 +6,12 @@
 import { encodeText } from "../lib/byte-sink.ts";
 import type { SymbolTable } from "./symbols.ts";
 
-export type SymbolParts = { name: string; offset: number } | undefined;
-/** The text for an address (as 32-bit halves) and the symbol it falls in, if any. */
+export type SymbolParts = { name: string; offset: number };
+/** The text for an address (as 32-bit halves) and the symbol it falls in. */
 export type RenderSymbol = (sym: SymbolParts, hi: number, lo: number) => string;
+
+/** Cached for an address in no symbol (user-space addresses: many, rarely repeated; callers print them their own way). */
+const NO_SYMBOL = new Uint8Array(0);
 
 const SLOTS = 1024;
 
@@ -22,15 +25,18 @@ export class SymbolTextCache {
     readonly render: RenderSymbol,
   ) {}
 
-  /** The text of the address hi:lo (unsigned 32-bit halves). */
-  bytes(hi: number, lo: number): Uint8Array {
+  /** The text of the address hi:lo (unsigned 32-bit halves), or undefined when no symbol holds it. */
+  bytes(hi: number, lo: number): Uint8Array | undefined {
     const slot = (lo ^ (lo >>> 12) ^ hi) & (SLOTS - 1);
-    if (this.#hi[slot] === hi && this.#lo[slot] === lo) return this.#text[slot]!;
-    const sym = this.symbols.lookupParts ? this.symbols.lookupParts(hi, lo) : undefined;
-    const text = encodeText(this.render(sym, hi, lo));
-    this.#hi[slot] = hi;
-    this.#lo[slot] = lo;
-    this.#text[slot] = text;
-    return text;
+    let text: Uint8Array;
+    if (this.#hi[slot] === hi && this.#lo[slot] === lo) text = this.#text[slot]!;
+    else {
+      const sym = this.symbols.lookupParts ? this.symbols.lookupParts(hi, lo) : undefined;
+      text = sym ? encodeText(this.render(sym, hi, lo)) : NO_SYMBOL;
+      this.#hi[slot] = hi;
+      this.#lo[slot] = lo;
+      this.#text[slot] = text;
+    }
+    return text === NO_SYMBOL ? undefined : text;
   }
 }

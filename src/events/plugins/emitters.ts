@@ -28,12 +28,14 @@ function kmemEmitter(ctx: PluginCtx): PluginEmitter | undefined {
   const f = ctx.fields.get("call_site");
   if (f?.size !== 8 || !ctx.symbols.lookupParts) return undefined;
   const at = f.offset;
-  const cache = new SymbolTextCache(ctx.symbols, (sym) => (sym ? `(${sym.name}+0x${(sym.offset >>> 0).toString(16)}) ` : ""));
+  const cache = new SymbolTextCache(ctx.symbols, (sym) => `(${sym.name}+0x${(sym.offset >>> 0).toString(16)}) `);
   return (r, out) => {
     const text = cache.bytes(readHi(r, at), readLo(r, at));
-    out.room(text.length);
-    putBytes(out, text);
-    return true;
+    if (text) {
+      out.room(text.length);
+      putBytes(out, text);
+    }
+    return true; // a call site in no symbol prints nothing before the print fmt
   };
 }
 

@@ -8,7 +8,7 @@ import { hex64 } from "../printf.ts";
 import { isFieldRef, type Expr } from "./ast.ts";
 import type { CompileCtx } from "./context.ts";
 import { castMask, compileNum, identValue } from "./eval-num.ts";
-import { putPointer, type Emit } from "./emit.ts";
+import { putHex64, putPointer, type Emit } from "./emit.ts";
 import { putBytes } from "../../lib/byte-sink.ts";
 import { SymbolTextCache, type RenderSymbol } from "../symbol-text.ts";
 
@@ -93,7 +93,7 @@ export function compilePointer(suffix: string, arg: Expr, ctx: CompileCtx): PtrF
 
 /** symbolPtr()'s text ("name+0xoff", "name" or "0x<hex>") for a symbol found (or not) at hi:lo. */
 function symbolText(withOffset: boolean): RenderSymbol {
-  return (sym, hi, lo) => (!sym ? `0x${hex64(hi, lo)}` : withOffset ? `${sym.name}+0x${sym.offset.toString(16)}` : sym.name);
+  return (sym) => (withOffset ? `${sym.name}+0x${sym.offset.toString(16)}` : sym.name);
 }
 
 /**
@@ -108,9 +108,18 @@ export function emitSymbolPointer(suffix: string, arg: Expr, ctx: CompileCtx): E
   const at = f.offset;
   const cache = new SymbolTextCache(ctx.symbols, symbolText(c === "F" || c === "S"));
   return (r, out) => {
-    const text = cache.bytes(readHi(r, at), readLo(r, at));
-    out.room(text.length);
-    putBytes(out, text);
+    const hi = readHi(r, at);
+    const lo = readLo(r, at);
+    const text = cache.bytes(hi, lo);
+    if (text) {
+      out.room(text.length);
+      return putBytes(out, text);
+    }
+    // In no symbol: "0x" and the hex digits, as symbolPtr() prints it.
+    out.room(24);
+    out.buf[out.pos++] = 48;
+    out.buf[out.pos++] = 120;
+    putHex64(out, hi, lo);
   };
 }
 
