@@ -97,25 +97,26 @@ function switchEmitter(ctx: PluginCtx, handler: PluginHandler): PluginEmitter | 
     const b = r.bytes;
     if (!asciiComm(b, prevComm.offset, prevComm.size) || !asciiComm(b, nextComm.offset, nextComm.size)) return slow(r, out);
     out.room(SCHED_ROOM + prevComm.size + nextComm.size);
-    putComm(out, b, prevComm.offset, prevComm.size);
-    out.buf[out.pos++] = 58; // ':'
-    putUnsigned(out, readSmall(r, prevPid.offset, prevPid.size));
-    putAscii(out, " [");
-    putDecimal(out, readSmall(r, prevPrio.offset, prevPrio.size) | 0);
+    putTask(out, r, prevComm, prevPid, prevPrio);
     putAscii(out, "] ");
     const v = (stateSize === 8 ? readLo(r, stateAt) : readSmall(r, stateAt, 4)) | 0;
     const letters = v >= 0 && v < 256 ? STATE_TEXT[v]! : encodeText(stateLetters(v));
     out.room(letters.length);
     putBytes(out, letters);
     putAscii(out, " ==> ");
-    putComm(out, b, nextComm.offset, nextComm.size);
-    out.buf[out.pos++] = 58;
-    putUnsigned(out, readSmall(r, nextPid.offset, nextPid.size));
-    putAscii(out, " [");
-    putDecimal(out, readSmall(r, nextPrio.offset, nextPrio.size) | 0);
+    putTask(out, r, nextComm, nextPid, nextPrio);
     out.buf[out.pos++] = 93; // ']'
     return false;
   };
+}
+
+/** "comm:pid [prio" of one side of a sched_switch (prio signed, as the plugin prints it). */
+function putTask(out: ByteSink, r: Rec, commF: FieldInfo, pidF: FieldInfo, prioF: FieldInfo): void {
+  putComm(out, r.bytes, commF.offset, commF.size);
+  out.buf[out.pos++] = 58; // ':'
+  putUnsigned(out, readSmall(r, pidF.offset, pidF.size));
+  putAscii(out, " [");
+  putDecimal(out, readSmall(r, prioF.offset, prioF.size) | 0);
 }
 
 function wakeupEmitter(ctx: PluginCtx, handler: PluginHandler): PluginEmitter | undefined {

@@ -23,6 +23,17 @@ async function waitUntil(what: string, ok: () => boolean, timeoutMs: number): Pr
   }
 }
 
+/** A v3 client that sends `head` as its whole metadata; its CPU 0 data connection, ready for pages. */
+async function startRecording(port: number, head: Uint8Array) {
+  const c = await rawClient(port);
+  await c.write(v3Start({ cmd: "TINIT", cpus: 2, pageSize: 4096, options: ["tcp"] }));
+  const [p0] = await readRinit(c);
+  const frames = [];
+  for (let at = 0; at < head.length; at += 8180) frames.push(encodeMessage({ cmd: "SEND_DATA", data: head.subarray(at, at + 8180) }));
+  await c.write(Buffer.concat([...frames, encodeMessage({ cmd: "FIN_DATA" })]));
+  return { control: c, data: await rawClient(p0!) };
+}
+
 function logLines(file: string): string[] {
   try {
     return readFileSync(file, "utf8").split("\n");
@@ -135,13 +146,7 @@ describe.skipIf(skip)("vtrace listen limits", () => {
 
   test("a real recording past --max-size is closed at the cap as a readable file", async () => {
     // The seed's head describes its machine's 2 CPUs; the pages all go to CPU 0.
-    const c = await rawClient(l.port);
-    await c.write(v3Start({ cmd: "TINIT", cpus: 2, pageSize: 4096, options: ["tcp"] }));
-    const [p0] = await readRinit(c);
-    const frames = [];
-    for (let at = 0; at < seed.head.length; at += 8180) frames.push(encodeMessage({ cmd: "SEND_DATA", data: seed.head.subarray(at, at + 8180) }));
-    await c.write(Buffer.concat([...frames, encodeMessage({ cmd: "FIN_DATA" })]));
-    const data = await rawClient(p0!);
+    const { control: c, data } = await startRecording(l.port, seed.head);
     await flood(data, seed.pages, 16 * MB);
     await logLine(log, /recording reached its size cap \(8 MiB\); writing what arrived$/);
     const file = await waitForFile(out, ".dat", 15_000);
@@ -259,13 +264,7 @@ describe.skipIf(skip)("the free-space floor", () => {
       await waitUntil("the refused client closed", () => refused.closed, 5000);
       rmSync(`${disk}/filler`);
 
-      const c = await rawClient(port);
-      await c.write(v3Start({ cmd: "TINIT", cpus: 2, pageSize: 4096, options: ["tcp"] }));
-      const [p0] = await readRinit(c);
-      const frames = [];
-      for (let at = 0; at < seed.head.length; at += 8180) frames.push(encodeMessage({ cmd: "SEND_DATA", data: seed.head.subarray(at, at + 8180) }));
-      await c.write(Buffer.concat([...frames, encodeMessage({ cmd: "FIN_DATA" })]));
-      const data = await rawClient(p0!);
+      const { control: c, data } = await startRecording(port, seed.head);
       await flood(data, seed.pages, 128 * MB);
       await logLine(log, /^client 127\.0\.0\.1:\d+: only .* free in .* once running recordings are written, below the --min-free floor of 16 MiB; writing what arrived$/);
       const out = await waitForFile(disk, ".dat", 15_000);
