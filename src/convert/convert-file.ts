@@ -3,11 +3,12 @@
 // when the input is v7), then the recorder's writers assemble the output.
 // Source of truth: trace-cmd 3.1.6 tracecmd/trace-convert.c, trace-output.c tracecmd_copy().
 
-import { existsSync, realpathSync, renameSync } from "node:fs";
+import { existsSync, realpathSync, renameSync, statSync } from "node:fs";
 import { closeFd, O_CREAT, O_TRUNC, O_WRONLY, openFd, writeAll } from "../../ffi/fd.ts";
 import { UsageError, VtraceError } from "../errors.ts";
+import { isDiskFull } from "../recorder/disk-full.ts";
 import { openInputFile } from "../io/file-source.ts";
-import { assembleTraceDat, assembleTraceDatV7, type AssembleInput, type CompressProgress, removeFiles } from "../recorder/assemble.ts";
+import { assembleTraceDat, assembleTraceDatV7, type AssembleInput, type CompressProgress, NoRoomError, removeFiles } from "../recorder/assemble.ts";
 import { parseClockName } from "../report/time.ts";
 import { compressorFor, type CompressionName } from "../tracedat/compressors.ts";
 import * as M from "../tracedat/model.ts";
@@ -42,7 +43,13 @@ export function convertFile(opts: ConvertOptions): ConvertSummary {
   if (existsSync(opts.input) && existsSync(opts.output) && realpathSync(opts.output) === realpathSync(opts.input)) {
     throw new UsageError(`the output '${opts.output}' is the input file`);
   }
-  return inFile(opts.input, () => convertNamed(opts));
+  try {
+    return inFile(opts.input, () => convertNamed(opts));
+  } catch (e) {
+    // The input is whole and the partial output is gone: say where the disk ran out, not the input's name.
+    if (isDiskFull(e) || e instanceof NoRoomError) throw new VtraceError(`disk full writing '${opts.output}': nothing written, '${opts.input}' is unchanged`);
+    throw e;
+  }
 }
 
 function convertNamed(opts: ConvertOptions): ConvertSummary {
@@ -111,12 +118,22 @@ function copyPages(dat: TraceDat, buffer: BufferData, ref: M.CpuDataRef, fd: num
   return count;
 }
 
-/** Assembles the output file; a failure removes it. */
+/**
+ * Assembles the output file; a failure removes it. The v6 writer keeps what fits on a full disk
+ * (right for a recording, whose data exists nowhere else); a conversion's input still holds it
+ * all, so a converted file missing pages is a failure, not a smaller result.
+ */
 export function writeTraceFile(opts: Pick<ConvertOptions, "output" | "fileVersion" | "compression" | "onCompress">, input: Omit<AssembleInput, "outFd">): void {
   const outFd = openFd(opts.output, O_WRONLY | O_CREAT | O_TRUNC, 0o644);
   try {
     if (opts.fileVersion === 7) assembleTraceDatV7({ ...input, outFd }, compressorFor(opts.compression ?? "any"), opts.onCompress);
-    else assembleTraceDat({ ...input, outFd });
+    else {
+      const files = [...input.cpuFiles, ...(input.instances ?? []).flatMap((b) => b.cpuFiles)];
+      const spilled = files.reduce((sum, f) => sum + M.wholePages(statSync(f).size, input.params.pageSize), 0);
+      let placed = 0;
+      assembleTraceDat({ ...input, outFd, onPlaced: (cpus) => (placed += cpus.reduce((sum, c) => sum + c.size, 0)) });
+      if (placed < spilled) throw new VtraceError(`disk full writing '${opts.output}': only ${placed} of ${spilled} bytes of pages fit; nothing written`);
+    }
   } catch (e) {
     removeFiles([opts.output]);
     throw e;

@@ -24,6 +24,8 @@ export interface AssembleInput {
   cpuFiles: readonly string[];
   /** Buffer instances (convert), each with a file per CPU of the file's CPU count. */
   instances?: readonly InstanceFiles[];
+  /** v6: told where each buffer's CPU data went (the top buffer's first), full disk or not. */
+  onPlaced?(cpus: readonly AssembledCpu[]): void;
 }
 
 export interface InstanceFiles {
@@ -52,7 +54,8 @@ export function assembleTraceDat(input: AssembleInput): AssembledCpu[] {
     return at;
   });
   const top = appendFlyrecord(input.outFd, headWith(offsets), input.cpuFiles, input.clock, params);
-  instances.forEach((b, i) => writeFlyrecord(input.outFd, offsets[i]!, b.cpuFiles, b.clock, params));
+  input.onPlaced?.(top);
+  instances.forEach((b, i) => input.onPlaced?.(writeFlyrecord(input.outFd, offsets[i]!, b.cpuFiles, b.clock, params)));
   return top;
 }
 

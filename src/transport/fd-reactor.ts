@@ -27,6 +27,12 @@ export class FdReactor {
   readonly #watches = new Map<number, FdWatch>();
   #waiter: Waiter | undefined;
   readonly #stamp = new Int32Array(new SharedArrayBuffer(8)).fill(-1);
+  #waiterTid: number | undefined;
+
+  /** The kernel thread id of the waiter once it runs (to watch what it costs). */
+  get waiterTid(): number | undefined {
+    return this.#waiterTid;
+  }
 
   /**
    * While on, the waiter writes a clock-sync arrival stamp to markerFd (a trace_marker) the moment
@@ -66,6 +72,7 @@ export class FdReactor {
     const waiter: Waiter = { epfd, stop, worker };
     worker.onmessage = (ev: MessageEvent<FromPoller>) => {
       if (ev.data.stopped) return endWaiter(waiter);
+      if (ev.data.tid !== undefined) return void (this.#waiterTid = ev.data.tid);
       const pairs = ev.data.events;
       for (let i = 0; i < pairs.length; i += 2) {
         if (this.#waiter === waiter) this.#watches.get(pairs[i]!)?.onReady(pairs[i + 1]!);

@@ -11,5 +11,5 @@ export interface PollerStart {
 /** What the waiter writes to the marker fd when the stamped fd becomes readable. */
 export const ARRIVAL_STAMP = "vtrace-sync-wake\n";
 
-/** A batch of (fd, events) pairs, flattened; or the waiter's last word. */
-export type FromPoller = { events: number[]; stopped?: undefined } | { stopped: true; events?: undefined };
+/** The waiter's thread id once it waits; a batch of (fd, events) pairs, flattened; or its last word. */
+export type FromPoller = { tid: number; events?: undefined; stopped?: undefined } | { events: number[]; stopped?: undefined; tid?: undefined } | { stopped: true; events?: undefined; tid?: undefined };

@@ -4,6 +4,7 @@
 
 import { EPOLLIN, EpollWaiter, type EpollEvent } from "../../ffi/epoll.ts";
 import { writeFd } from "../../ffi/fd.ts";
+import { threadId } from "../../ffi/process.ts";
 import { ARRIVAL_STAMP, type FromPoller, type PollerStart } from "./poller-protocol.ts";
 
 declare const self: Worker;
@@ -26,6 +27,7 @@ self.onmessage = (ev: MessageEvent<PollerStart>) => {
   const { epfd, stopFd } = ev.data;
   const stamp = new Int32Array(ev.data.stamp);
   const waiter = new EpollWaiter(epfd);
+  self.postMessage({ tid: threadId() } satisfies FromPoller);
   for (;;) {
     const events = waiter.wait(-1);
     if (events.some((e) => e.fd === stopFd)) break;

@@ -4,7 +4,16 @@
 import { VtraceError, type ErrorContext } from "../../errors.ts";
 import type { ReadStage } from "./trace-dat.ts";
 
-type ErrorKind = new (message: string, context: ErrorContext, hint?: string) => VtraceError;
+/**
+ * The same error, retagged: a copy of its class with its own fields (a SysError's errno, which
+ * callers test), not a new instance, since not every kind's constructor takes (message, context).
+ */
+function retagged(e: VtraceError, context: ErrorContext, message: string): VtraceError {
+  const copy = Object.assign(Object.create(Object.getPrototypeOf(e)) as VtraceError, e, { context });
+  copy.message = message;
+  copy.stack = e.stack;
+  return copy;
+}
 
 /** Calls fn; a VtraceError not yet tagged with `key` comes back prefixed and tagged. */
 export function withContext<T>(key: string, value: string | number, prefix: string, fn: () => T): T {
@@ -17,8 +26,7 @@ export function withContext<T>(key: string, value: string | number, prefix: stri
 
 export function addContext(e: unknown, key: string, value: string | number, prefix: string, extra: ErrorContext = {}): unknown {
   if (!(e instanceof VtraceError) || e.context[key] !== undefined) return e;
-  const Kind = e.constructor as ErrorKind;
-  return new Kind(`${prefix}: ${e.message}`, { ...extra, ...e.context, [key]: value }, e.hint);
+  return retagged(e, { ...extra, ...e.context, [key]: value }, `${prefix}: ${e.message}`);
 }
 
 /** Calls fn; a VtraceError not yet tagged with a reader stage gets `stage` in its context. */
@@ -27,8 +35,7 @@ export function inStage<T>(stage: ReadStage, fn: () => T): T {
     return fn();
   } catch (e) {
     if (!(e instanceof VtraceError) || e.context.stage !== undefined) throw e;
-    const Kind = e.constructor as ErrorKind;
-    throw new Kind(e.message, { ...e.context, stage }, e.hint);
+    throw retagged(e, { ...e.context, stage }, e.message);
   }
 }
 
