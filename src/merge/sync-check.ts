@@ -13,7 +13,7 @@ import { openStreams } from "../report/streams.ts";
 import { parseClockName, printsInUsecs } from "../report/time.ts";
 import type { TraceDat } from "../tracedat/reader/trace-dat.ts";
 import type { HandshakeOffset } from "./clock-map.ts";
-import { pairSyncSamples, parseSyncMarker, guestProbeStamps, syncMarkerText } from "./sync-markers.ts";
+import { pairSyncSamples, parseSyncMarker, guestProbeStamps, hostProbeStamps, syncMarkerText } from "./sync-markers.ts";
 import { bestRound, roundOffsets, TRACECMD_TSYNC_FLAG_INTERPOLATE, type RoundOffset } from "./time-shift-samples.ts";
 
 export interface SyncCheckInput {
@@ -192,7 +192,7 @@ export function checkSync(set: SyncSet): SyncCheckResult {
     const samples = pairSyncSamples(markers(set.host.events), markers(g.events), g.name);
     const probePairs = count(probes.flatMap((p) => [
       { guest: g.name, probe: p.seq, before: p.send, beforeWhat: `host vtrace-sync-send ${g.name} ${p.seq}`, after: p.guest, afterWhat: `guest arrival of probe ${p.seq}` },
-      { guest: g.name, probe: p.seq, before: p.reply, beforeWhat: `guest vtrace-sync ${p.seq}`, after: p.recv, afterWhat: `host vtrace-sync-recv ${g.name} ${p.seq}` },
+      { guest: g.name, probe: p.seq, before: p.reply, beforeWhat: `guest vtrace-sync ${p.seq}`, after: p.recv, afterWhat: `host arrival of the reply to ${g.name} ${p.seq}` },
     ]), wrong);
     const ports = portPairs(set.host.events, g.name, probes);
     const rounds = roundOffsets(samples);
@@ -240,19 +240,12 @@ interface Probe {
 
 /** Probes whose three markers are all present (the first of each, should one repeat). */
 function probeEvents(host: readonly SyncEvent[], g: GuestEvents): Probe[] {
-  const send = new Map<string, SyncEvent>();
-  const recv = new Map<string, SyncEvent>();
-  for (const e of host) {
-    const m = e.kind === "marker" ? parseSyncMarker(e.text!) : undefined;
-    if (m?.domain !== g.name) continue;
-    const into = m.role === "send" ? send : recv;
-    if (!into.has(m.seq)) into.set(m.seq, e);
-  }
+  const markerText = (ev: SyncEvent) => (ev.kind === "marker" ? ev.text : undefined);
+  const hostStamps = hostProbeStamps(host, markerText, g.name);
   const probes: Probe[] = [];
-  for (const [seq, e] of guestProbeStamps(g.events, (ev) => (ev.kind === "marker" ? ev.text : undefined))) {
-    const s = send.get(seq);
-    const r = recv.get(seq);
-    if (s && r) probes.push({ seq, send: s, guest: e.arrived, reply: e.replied, recv: r });
+  for (const [seq, e] of guestProbeStamps(g.events, markerText)) {
+    const h = hostStamps.get(seq);
+    if (h) probes.push({ seq, send: h.sent, guest: e.arrived, reply: e.replied, recv: h.received });
   }
   return probes;
 }

@@ -96,20 +96,50 @@ export function guestProbeStamps<T>(events: readonly T[], textOf: (e: T) => stri
   return stamps;
 }
 
-/** Pairs host send/recv markers for `domain` with the guest's probe stamps by sequence number. */
-export function pairSyncSamples(host: readonly Marker[], guest: readonly Marker[], domain: string): HandshakeSample[] {
-  const sent = new Map<string, bigint>();
-  const received = new Map<string, bigint>();
-  for (const m of host) {
-    const p = parseSyncMarker(m.text);
-    if (p && p.role !== "guest" && p.domain === domain) (p.role === "send" ? sent : received).set(p.seq, m.tsRaw);
+export interface HostProbeStamps<T> {
+  sent: T;
+  /** When the reply arrived: the waiter's wake stamp since the send, else the recv marker. */
+  received: T;
+}
+
+/**
+ * The host's two stamps of each probe of `domain`, by sequence number. `events` are in time order
+ * (all domains' markers: rounds run one at a time, so a wake stamp after a send is its reply's).
+ */
+export function hostProbeStamps<T>(events: readonly T[], textOf: (e: T) => string | undefined, domain: string): Map<string, HostProbeStamps<T>> {
+  const sent = new Map<string, T>();
+  const stamps = new Map<string, HostProbeStamps<T>>();
+  let wake: T | undefined;
+  for (const e of events) {
+    const text = textOf(e);
+    if (text === WAKE_MARKER) {
+      wake = e;
+      continue;
+    }
+    const p = text === undefined ? undefined : parseSyncMarker(text);
+    if (!p || p.role === "guest") continue;
+    const arrival = wake;
+    wake = undefined;
+    if (p.domain !== domain) continue;
+    if (p.role === "send") {
+      if (!sent.has(p.seq)) sent.set(p.seq, e);
+      continue;
+    }
+    const s = sent.get(p.seq);
+    if (s && !stamps.has(p.seq)) stamps.set(p.seq, { sent: s, received: arrival ?? e });
   }
+  return stamps;
+}
+
+const byTime = (a: Marker, b: Marker) => (a.tsRaw < b.tsRaw ? -1 : a.tsRaw > b.tsRaw ? 1 : 0);
+
+/** Pairs the host's stamps of each probe to `domain` with the guest's, by sequence number. */
+export function pairSyncSamples(host: readonly Marker[], guest: readonly Marker[], domain: string): HandshakeSample[] {
+  const hostStamps = hostProbeStamps([...host].sort(byTime), (m) => m.text, domain);
   const out: HandshakeSample[] = [];
-  const inOrder = [...guest].sort((a, b) => (a.tsRaw < b.tsRaw ? -1 : a.tsRaw > b.tsRaw ? 1 : 0));
-  for (const [seq, g] of guestProbeStamps(inOrder, (m) => m.text)) {
-    const s = sent.get(seq);
-    const v = received.get(seq);
-    if (s !== undefined && v !== undefined) out.push({ hostSent: s, hostReceived: v, guestTsc: g.arrived.tsRaw, guestReplied: g.replied.tsRaw });
+  for (const [seq, g] of guestProbeStamps([...guest].sort(byTime), (m) => m.text)) {
+    const h = hostStamps.get(seq);
+    if (h) out.push({ hostSent: h.sent.tsRaw, hostReceived: h.received.tsRaw, guestTsc: g.arrived.tsRaw, guestReplied: g.replied.tsRaw });
   }
   return out;
 }

@@ -38,6 +38,7 @@ export function fdChannel(fd: number, reactor: FdReactor, peer: string, opts: Fd
   );
   let hostUp = true;
   reactor.add(fd, { onReady });
+  ch.stampArrivals = (markerFd) => reactor.stampArrivals(fd, markerFd);
   function onReady(rev: number): void {
     if (!opts.hupIsClose) {
       // A virtio port reports HUP while nothing is connected on the host; the next event

@@ -24,6 +24,11 @@ export class StreamChannel {
   #wake: (() => void) | undefined;
   /** Called when a read brings the input held below MAX_BUFFERED_INPUT (fd-channel resumes reading). */
   onRoom: (() => void) | undefined;
+  /**
+   * Where the transport can do it (fd channels): stamp each arrival into the trace_marker at
+   * markerFd the moment the reactor's waiter sees it, before this thread does; -1 turns it off.
+   */
+  stampArrivals: ((markerFd: number) => void) | undefined;
   #closed = false;
   #outQueue: Uint8Array[] = [];
 

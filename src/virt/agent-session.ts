@@ -3,6 +3,7 @@
 
 import { existsSync, unlinkSync } from "node:fs";
 import { dirname } from "node:path";
+import { closeFd, O_WRONLY, openFd } from "../../ffi/fd.ts";
 import { ProtocolError } from "../errors.ts";
 import { openV6Head, writeReceivedTrace } from "../listen/output-file.ts";
 import { MAX_METADATA_BYTES, METADATA_DEADLINE_MS, streamSendData } from "../msg/collect-data.ts";
@@ -106,12 +107,34 @@ export class AgentSession {
    * the agent stamps its own trace in between; the markers are paired when the files are written.
    */
   async sync(hostMarker: string, probes = 6): Promise<void> {
-    for (let i = 0; i < probes; i++) {
-      const seq = this.#seq++;
-      writeText(hostMarker, `vtrace-sync-send ${this.link.domain} ${seq}\n`);
-      this.link.send({ cmd: "TIME_SYNC", proto: "vtrace", msgId: TSYNC_PROBE, payload: seqBytes(seq) });
-      await this.link.expect("TIME_SYNC", 5000);
-      writeText(hostMarker, `vtrace-sync-recv ${this.link.domain} ${seq}\n`);
+    // One round at a time in this process: the reactor stamps one connection's arrivals at a time,
+    // and a round's stamps must be the replies of that round's guest.
+    const turn = AgentSession.#rounds.then(() => this.#round(hostMarker, probes));
+    AgentSession.#rounds = turn.catch(() => undefined);
+    return turn;
+  }
+
+  static #rounds: Promise<unknown> = Promise.resolve();
+
+  /**
+   * The reactor's waiter stamps each reply's arrival into the host trace before the event loop
+   * hears of it (as the agent stamps each probe's): neither side's event-loop latency then
+   * counts in a leg of the round trip.
+   */
+  async #round(hostMarker: string, probes: number): Promise<void> {
+    const markerFd = openFd(hostMarker, O_WRONLY);
+    this.link.ch.stampArrivals?.(markerFd);
+    try {
+      for (let i = 0; i < probes; i++) {
+        const seq = this.#seq++;
+        writeText(hostMarker, `vtrace-sync-send ${this.link.domain} ${seq}\n`);
+        this.link.send({ cmd: "TIME_SYNC", proto: "vtrace", msgId: TSYNC_PROBE, payload: seqBytes(seq) });
+        await this.link.expect("TIME_SYNC", 5000);
+        writeText(hostMarker, `vtrace-sync-recv ${this.link.domain} ${seq}\n`);
+      }
+    } finally {
+      this.link.ch.stampArrivals?.(-1);
+      closeFd(markerFd);
     }
   }
 

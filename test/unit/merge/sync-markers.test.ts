@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { pairSyncSamples, guestProbeStamps, printLayout, syncMarkers } from "../../../src/merge/sync-markers.ts";
+import { guestProbeStamps, hostProbeStamps, pairSyncSamples, printLayout, syncMarkers } from "../../../src/merge/sync-markers.ts";
 import { hex } from "../../helpers/hex.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -61,5 +61,25 @@ describe("guestProbeStamps()", () => {
     expect(pairSyncSamples(host.map((m) => ({ ...m, tsRaw: BigInt(m.tsRaw) })), guest.map((m) => ({ ...m, tsRaw: BigInt(m.tsRaw) })), "g")).toEqual([
       { hostSent: 100n, hostReceived: 200n, guestTsc: 130n, guestReplied: 160n },
     ]);
+  });
+});
+
+describe("hostProbeStamps()", () => {
+  const ev = (tsRaw: number, text: string) => ({ tsRaw, text });
+  test("a reply's arrival is the waiter's wake stamp between the probe's send and recv markers, else the recv marker", () => {
+    const events = [
+      ev(1, "vtrace-sync-wake"), // before the send: not this probe's
+      ev(10, "vtrace-sync-send g1 0"),
+      ev(14, "vtrace-sync-wake"),
+      ev(20, "vtrace-sync-recv g1 0"),
+      ev(30, "vtrace-sync-send g1 1"),
+      ev(40, "vtrace-sync-recv g1 1"), // no stamp (an older virt-server)
+      ev(50, "vtrace-sync-send g2 0"),
+      ev(55, "vtrace-sync-wake"),
+      ev(60, "vtrace-sync-recv g2 0"),
+    ];
+    const g1 = hostProbeStamps(events, (e) => e.text, "g1");
+    expect([...g1].map(([seq, s]) => [seq, s.sent.tsRaw, s.received.tsRaw])).toEqual([["0", 10, 14], ["1", 30, 40]]);
+    expect([...hostProbeStamps(events, (e) => e.text, "g2")].map(([seq, s]) => [seq, s.received.tsRaw])).toEqual([["0", 55]]);
   });
 });
