@@ -4,7 +4,7 @@
 import type { PairCount, SyncCheckResult, SyncSet } from "./sync-check.ts";
 
 const PROBE_RULE = "host vtrace-sync-send N < guest arrival of N; guest vtrace-sync N < host arrival of the reply";
-const PORT_TO_GUEST = "host task's first sys_enter_write after vtrace-sync-send N (the probe, to the agent-ctl-path port) < guest vtrace-sync N";
+const PORT_TO_GUEST = "host task's first sys_enter_write after vtrace-sync-send N (the probe, to the agent-ctl-path port) < guest arrival of N";
 const PORT_TO_HOST = "guest vtrace-sync N (the agent writes its reply next) < host task's last sys_exit_read > 0 before vtrace-sync-recv N (the reply)";
 const MAX_SHOWN = 5;
 

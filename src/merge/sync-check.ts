@@ -235,7 +235,10 @@ interface Probe {
   guest: SyncEvent;
   /** The guest's probe marker, written just before the reply. */
   reply: SyncEvent;
+  /** The reply's arrival on the host (the reactor's stamp, else recvMarker). */
   recv: SyncEvent;
+  /** "vtrace-sync-recv": written by the task that read the reply, after its read. */
+  recvMarker: SyncEvent;
 }
 
 /** Probes whose three markers are all present (the first of each, should one repeat). */
@@ -245,7 +248,7 @@ function probeEvents(host: readonly SyncEvent[], g: GuestEvents): Probe[] {
   const probes: Probe[] = [];
   for (const [seq, e] of guestProbeStamps(g.events, markerText)) {
     const h = hostStamps.get(seq);
-    if (h) probes.push({ seq, send: h.sent, guest: e.arrived, reply: e.replied, recv: h.received });
+    if (h) probes.push({ seq, send: h.sent, guest: e.arrived, reply: e.replied, recv: h.received, recvMarker: h.recvMarker });
   }
   return probes;
 }
@@ -256,9 +259,10 @@ function probeEvents(host: readonly SyncEvent[], g: GuestEvents): Probe[] {
  * the port right after (its first sys_enter_write after the marker), and the task that stamps
  * "vtrace-sync-recv N" has just read the reply (its last sys_exit_read > 0 before the marker).
  * The agent's own syscalls are never traced (a recorder excludes itself), so the guest side is
- * the marker it stamps between reading the probe and writing the reply. These pairs are tighter
- * than the markers' own. Exact with one guest per host task; with several, a read may be another
- * guest's. Undefined when the host trace has no such syscall events.
+ * its arrival stamp and its reply marker. The host → guest pair is tighter than the send marker's;
+ * the guest → host pair is looser than the reactor's arrival stamp (the read comes after it), an
+ * independent check all the same. Exact with one guest per host task; with several, a read may be
+ * another guest's. Undefined when the host trace has no such syscall events.
  */
 function portPairs(host: readonly SyncEvent[], guest: string, probes: readonly Probe[]): { toGuest: CausalPair[]; toHost: CausalPair[] } | undefined {
   const writes = host.filter((e) => e.kind === "write");
@@ -267,9 +271,9 @@ function portPairs(host: readonly SyncEvent[], guest: string, probes: readonly P
   const toGuest: CausalPair[] = [];
   const toHost: CausalPair[] = [];
   for (const p of probes) {
-    const inProbe = (e: SyncEvent) => e.tsRaw > p.send.tsRaw && e.tsRaw < p.recv.tsRaw;
+    const inProbe = (e: SyncEvent) => e.tsRaw > p.send.tsRaw && e.tsRaw < p.recvMarker.tsRaw;
     const write = writes.find((w) => w.pid === p.send.pid && inProbe(w));
-    const read = reads.findLast((r) => r.pid === p.recv.pid && inProbe(r) && (!write || r.tsRaw > write.tsRaw));
+    const read = reads.findLast((r) => r.pid === p.recvMarker.pid && inProbe(r) && (!write || r.tsRaw > write.tsRaw));
     const stamp = `guest vtrace-sync ${p.seq}`;
     if (write) toGuest.push({ guest, probe: p.seq, before: write, beforeWhat: `host write of probe ${p.seq} to the port`, after: p.guest, afterWhat: `guest arrival of probe ${p.seq}` });
     if (read) toHost.push({ guest, probe: p.seq, before: p.reply, beforeWhat: stamp, after: read, afterWhat: `host read of the reply to ${p.seq}` });

@@ -100,6 +100,8 @@ export interface HostProbeStamps<T> {
   sent: T;
   /** When the reply arrived: the waiter's wake stamp since the send, else the recv marker. */
   received: T;
+  /** The recv marker itself, written by the task that read the reply. */
+  recvMarker: T;
 }
 
 /**
@@ -126,7 +128,7 @@ export function hostProbeStamps<T>(events: readonly T[], textOf: (e: T) => strin
       continue;
     }
     const s = sent.get(p.seq);
-    if (s && !stamps.has(p.seq)) stamps.set(p.seq, { sent: s, received: arrival ?? e });
+    if (s && !stamps.has(p.seq)) stamps.set(p.seq, { sent: s, received: arrival ?? e, recvMarker: e });
   }
   return stamps;
 }
