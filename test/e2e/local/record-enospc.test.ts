@@ -92,3 +92,28 @@ describe.skipIf(skip)("vtrace record on a full disk", () => {
     });
   }, 120_000);
 });
+
+describe.skipIf(skip)("vtrace convert on a full disk", () => {
+  test("a copy that would lose pages is refused: exit 1, one line, nothing written, the input unchanged", async () => {
+    const src = mkdtempSync(join(tmpdir(), "vtrace-enospc-src-"));
+    try {
+      const v6 = `${src}/in.dat`;
+      const rec = await run([VTRACE_BIN, "record", "-B", instanceName("cvfull"), "-e", "sched", "-o", v6, "--", "sh", "-c", "ls -R /usr/lib >/dev/null"]);
+      expect(rec.code).toBe(0);
+      const v7 = `${src}/in7.dat`;
+      expect((await run([VTRACE_BIN, "convert", "--file-version", "7", "-i", v6, "-o", v7])).code).toBe(0);
+      const before = statSync(v7).size;
+      // Room for the spilled pages but not for them and the head (kallsyms) behind them: the v6
+      // writer would have to drop pages, which a copy must not do.
+      const fits = `${Math.floor((statSync(v6).size - 64 * 1024) / 1024)}k`;
+      await withTmpfs(fits, async (dir) => {
+        const r = await run([VTRACE_BIN, "convert", "--file-version", "6", "-i", v7, "-o", `${dir}/out.dat`]);
+        expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 1, stderr: `vtrace convert: disk full writing '${dir}/out.dat': nothing written, '${v7}' is unchanged\n` });
+        expect(readdirSync(dir)).toEqual([]);
+      });
+      expect(statSync(v7).size).toBe(before);
+    } finally {
+      await run(["rm", "-rf", src]);
+    }
+  }, 120_000);
+});
