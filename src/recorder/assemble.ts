@@ -55,7 +55,10 @@ export function assembleTraceDat(input: AssembleInput): AssembledCpu[] {
   });
   const top = appendFlyrecord(input.outFd, headWith(offsets), input.cpuFiles, input.clock, params);
   input.onPlaced?.(top);
-  instances.forEach((b, i) => input.onPlaced?.(writeFlyrecord(input.outFd, offsets[i]!, b.cpuFiles, b.clock, params)));
+  instances.forEach((b, i) => {
+    const placed = writeFlyrecord(input.outFd, offsets[i]!, b.cpuFiles, b.clock, params);
+    input.onPlaced?.(placed);
+  });
   return top;
 }
 
