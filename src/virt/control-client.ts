@@ -13,7 +13,7 @@ export interface ControlClient {
 
 export async function connectControl(virtDir: string): Promise<ControlClient> {
   const path = join(virtDir, CONTROL_SOCKET_NAME);
-  if (!existsSync(path)) throw new EnvironmentError(`no virt-server runs on ${virtDir} (start 'vtrace virt-server --dir ${virtDir}')`);
+  if (!existsSync(path)) throw new EnvironmentError(`no virt-server runs on ${virtDir} (start 'vtrace virt-server --virt-dir ${virtDir}')`);
   let buf = "";
   let wake: (() => void) | undefined;
   let closed = false;
