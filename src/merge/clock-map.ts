@@ -126,9 +126,12 @@ export function fromHandshake(samples: readonly HandshakeSample[]): HandshakeOff
  * The estimate is the middle (NTP's), the bound half the round trip less the guest's handling time.
  */
 export function sampleBounds(s: HandshakeSample): HandshakeOffset {
-  const replied = s.guestReplied ?? s.guestTsc;
-  const lo = replied - s.hostReceived;
-  const hi = s.guestTsc - s.hostSent;
-  if (lo > hi) return { offset: (lo + hi) / 2n, errorBound: (lo - hi + 1n) / 2n };
-  return { offset: (lo + hi) / 2n, errorBound: (hi - lo + 1n) / 2n };
+  const { lo, hi } = sampleRange(s);
+  const width = hi >= lo ? hi - lo : lo - hi;
+  return { offset: (lo + hi) / 2n, errorBound: (width + 1n) / 2n };
+}
+
+/** The offsets (guest − host) one probe allows: lo from its reply, hi from its arrival. */
+export function sampleRange(s: HandshakeSample): { lo: bigint; hi: bigint } {
+  return { lo: (s.guestReplied ?? s.guestTsc) - s.hostReceived, hi: s.guestTsc - s.hostSent };
 }

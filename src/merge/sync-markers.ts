@@ -75,12 +75,13 @@ export interface GuestProbeStamps<T> {
   replied: T;
 }
 
+type ParsedMarker = NonNullable<ReturnType<typeof parseSyncMarker>>;
+
 /**
- * The guest's two stamps of each probe, by sequence number. `events` are in time order; the first
- * marker of a sequence number wins.
+ * Each sync marker of `events` (in time order) with the reactor's wake stamp written since the
+ * marker before it, if any: the arrival that marker's task then handled.
  */
-export function guestProbeStamps<T>(events: readonly T[], textOf: (e: T) => string | undefined): Map<string, GuestProbeStamps<T>> {
-  const stamps = new Map<string, GuestProbeStamps<T>>();
+function* markersWithWakes<T>(events: readonly T[], textOf: (e: T) => string | undefined): Generator<{ e: T; marker: ParsedMarker; wake: T | undefined }> {
   let wake: T | undefined;
   for (const e of events) {
     const text = textOf(e);
@@ -88,10 +89,21 @@ export function guestProbeStamps<T>(events: readonly T[], textOf: (e: T) => stri
       wake = e;
       continue;
     }
-    const p = text === undefined ? undefined : parseSyncMarker(text);
-    if (p?.role !== "guest") continue;
-    if (!stamps.has(p.seq)) stamps.set(p.seq, { arrived: wake ?? e, replied: e });
+    const marker = text === undefined ? undefined : parseSyncMarker(text);
+    if (!marker) continue;
+    yield { e, marker, wake };
     wake = undefined;
+  }
+}
+
+/**
+ * The guest's two stamps of each probe, by sequence number. `events` are in time order; the first
+ * marker of a sequence number wins.
+ */
+export function guestProbeStamps<T>(events: readonly T[], textOf: (e: T) => string | undefined): Map<string, GuestProbeStamps<T>> {
+  const stamps = new Map<string, GuestProbeStamps<T>>();
+  for (const { e, marker, wake } of markersWithWakes(events, textOf)) {
+    if (marker.role === "guest" && !stamps.has(marker.seq)) stamps.set(marker.seq, { arrived: wake ?? e, replied: e });
   }
   return stamps;
 }
@@ -111,24 +123,14 @@ export interface HostProbeStamps<T> {
 export function hostProbeStamps<T>(events: readonly T[], textOf: (e: T) => string | undefined, domain: string): Map<string, HostProbeStamps<T>> {
   const sent = new Map<string, T>();
   const stamps = new Map<string, HostProbeStamps<T>>();
-  let wake: T | undefined;
-  for (const e of events) {
-    const text = textOf(e);
-    if (text === WAKE_MARKER) {
-      wake = e;
+  for (const { e, marker, wake } of markersWithWakes(events, textOf)) {
+    if (marker.role === "guest" || marker.domain !== domain) continue;
+    if (marker.role === "send") {
+      if (!sent.has(marker.seq)) sent.set(marker.seq, e);
       continue;
     }
-    const p = text === undefined ? undefined : parseSyncMarker(text);
-    if (!p || p.role === "guest") continue;
-    const arrival = wake;
-    wake = undefined;
-    if (p.domain !== domain) continue;
-    if (p.role === "send") {
-      if (!sent.has(p.seq)) sent.set(p.seq, e);
-      continue;
-    }
-    const s = sent.get(p.seq);
-    if (s && !stamps.has(p.seq)) stamps.set(p.seq, { sent: s, received: arrival ?? e, recvMarker: e });
+    const s = sent.get(marker.seq);
+    if (s && !stamps.has(marker.seq)) stamps.set(marker.seq, { sent: s, received: wake ?? e, recvMarker: e });
   }
   return stamps;
 }

@@ -6,7 +6,7 @@
 // Pure.
 
 import type { TsyncPoint } from "../tracedat/options-encode.ts";
-import { fromHandshake, type HandshakeOffset, type HandshakeSample, type KvmDebugfsVcpu, type TscOffsetEvent } from "./clock-map.ts";
+import { fromHandshake, sampleRange, type HandshakeOffset, type HandshakeSample, type KvmDebugfsVcpu, type TscOffsetEvent } from "./clock-map.ts";
 
 export const TRACECMD_TSYNC_FLAG_INTERPOLATE = 1;
 
@@ -49,14 +49,13 @@ export interface RoundOffset extends HandshakeOffset {
  */
 export function roundOffsets(samples: readonly HandshakeSample[]): RoundOffset[] {
   return probeRounds(samples).map((round) => {
-    let lo = (round[0]!.guestReplied ?? round[0]!.guestTsc) - round[0]!.hostReceived;
-    let hi = round[0]!.guestTsc - round[0]!.hostSent;
+    let { lo, hi } = sampleRange(round[0]!);
     let first = round[0]!.guestTsc;
     let last = first;
     for (const s of round) {
-      const replied = s.guestReplied ?? s.guestTsc;
-      if (replied - s.hostReceived > lo) lo = replied - s.hostReceived;
-      if (s.guestTsc - s.hostSent < hi) hi = s.guestTsc - s.hostSent;
+      const r = sampleRange(s);
+      if (r.lo > lo) lo = r.lo;
+      if (r.hi < hi) hi = r.hi;
       if (s.guestTsc < first) first = s.guestTsc;
       if (s.guestTsc > last) last = s.guestTsc;
     }

@@ -13,8 +13,6 @@ import type { FromPoller, PollerStart } from "./poller-protocol.ts";
 export interface FdWatch {
   /** Called with the event bits (POLLIN, POLLOUT, POLLHUP, POLLERR share epoll's values). */
   onReady(revents: number): void;
-  /** Kept for callers of the polling reactor; edge-triggered readiness does not need it. */
-  wantsWrite?(): boolean;
 }
 
 interface Waiter {

@@ -1,7 +1,7 @@
 // One host-driven recording on one guest agent: FIFO readers first, then TRACE_REQ, the agent's
 // TRACE_RESP and metadata; on stop CLOSE → CLOSE_RESP, wait for the FIFOs to go quiet, write the file.
 
-import { existsSync, unlinkSync } from "node:fs";
+import { unlinkSync } from "node:fs";
 import { dirname } from "node:path";
 import { closeFd, O_WRONLY, openFd } from "../../ffi/fd.ts";
 import { ProtocolError } from "../errors.ts";

@@ -45,9 +45,7 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
   const reactor = new FdReactor();
   // Announce again whenever QEMU's chardev reconnects (a restarted virt-server): the port's HUP
   // ends then, which wakes the reactor; nothing runs while the agent waits.
-  const ctlFd = openFd(ctlPath, O_RDWR | O_NONBLOCK);
-  const stampArrivals = (markerFd: number) => reactor.stampArrivals(ctlFd, markerFd);
-  const ch: StreamChannel = fdChannel(ctlFd, reactor, "host", {
+  const ch: StreamChannel = fdChannel(openFd(ctlPath, O_RDWR | O_NONBLOCK), reactor, "host", {
     hupIsClose: false,
     onHostUp: () => {
       if (!ch.pendingOutput) ch.sendMessage(hello);
@@ -62,7 +60,7 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
       const m = await Promise.race([ch.readMessage(undefined, "orders"), exited]);
       if (m === undefined) break;
       if (m.cmd === "TRACE_REQ") {
-        await session(ch, m, root, opts, warm, stampArrivals);
+        await session(ch, m, root, opts, warm);
         warm = warmWorkers(cpus.length); // ready for the next session
       } else if (m.cmd !== "RINIT" && m.cmd !== "NOT_SUPP") ch.sendMessage({ cmd: "NOT_SUPP" });
     }
@@ -73,15 +71,7 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
   }
 }
 
-/** `stampArrivals(fd)` marks each arrival on the control port in the trace at fd (-1: off). */
-async function session(
-  ch: StreamChannel,
-  req: MessageOf<"TRACE_REQ">,
-  root: string,
-  opts: AgentOptions,
-  warm: Worker[],
-  stampArrivals: (markerFd: number) => void,
-): Promise<void> {
+async function session(ch: StreamChannel, req: MessageOf<"TRACE_REQ">, root: string, opts: AgentOptions, warm: Worker[]): Promise<void> {
   let instance: TraceInstance | undefined;
   let markerFd = -1;
   try {
@@ -101,7 +91,7 @@ async function session(
     // Only clock-sync probes and CLOSE arrive during a session: each arrival's stamp is the
     // earliest guest-side time of a probe (the event loop runs a while later under TCG).
     markerFd = openFd(`${instance.dir}/trace_marker`, O_WRONLY);
-    stampArrivals(markerFd);
+    ch.stampArrivals?.(markerFd);
     const traceId = randomTraceId();
     ch.sendMessage({ cmd: "TRACE_RESP", flags: req.flags, cpus: cpus.length, pageSize: pageSizeOf(root), traceId, tsyncProto: "", tsyncPort: 0, ports: cpus.map(() => 0) });
     opts.log(`vtrace agent: recording ${rec.events.join(" ")} for host trace ${req.traceId.toString(16)}`);
@@ -115,7 +105,7 @@ async function session(
     opts.log(`vtrace agent: ${(e as Error).message}`);
     if (!ch.closed) ch.sendMessage({ cmd: "NOT_SUPP" });
   } finally {
-    stampArrivals(-1);
+    ch.stampArrivals?.(-1);
     if (markerFd >= 0) closeFd(markerFd);
     instance?.restore();
   }
