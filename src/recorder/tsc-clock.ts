@@ -5,8 +5,13 @@
 //   2. /sys/devices/system/cpu/cpu0/tsc_freq_khz (some kernels have it);
 //   3. the kernel log (/dev/kmsg): arch/x86/kernel/tsc.c prints tsc_khz as "tsc: Refined TSC
 //      clocksource calibration: X MHz", else "tsc: Detected X MHz TSC", else (tsc_khz == cpu_khz)
-//      "tsc: Detected X MHz processor". A kHz value becomes mult/shift as the kernel's cyc2ns does
-//      (clocks_calc_mult_shift(khz → NSEC_PER_MSEC, maxsec 0)).
+//      "tsc: Detected X MHz processor". The log is a ring: on a host that has been up a while
+//      (or logs a lot at boot) these first lines are gone;
+//   4. /proc/cpuinfo "cpu MHz", only where it is the TSC's rate: without the aperfmperf flag the
+//      kernel prints cpu_khz rather than a sampled frequency, and with tsc_known_freq the TSC rate
+//      came from CPUID or the hypervisor (kvmclock), which set cpu_khz to the same value.
+// A kHz value becomes mult/shift as the kernel's cyc2ns does (clocks_calc_mult_shift(khz →
+// NSEC_PER_MSEC, maxsec 0)).
 // trace-cmd 3.1.6 keeps mult in a signed int (struct tsc2nsec) and computes mul_u64_u32_shr(),
 // so mult must stay below 2^31 and shift at most 32; both tools then print the same numbers.
 
@@ -186,6 +191,30 @@ function fromKernelLog(): Attempt {
   return fromKhz(found.khz, "kernel log");
 }
 
+/**
+ * The TSC's kHz from /proc/cpuinfo text, where "cpu MHz" is the TSC rate (see the header): every
+ * CPU the same, the first CPU's flags with tsc_known_freq and without aperfmperf.
+ */
+export function parseCpuinfoKhz(cpuinfo: string): number | string {
+  const flags = /^flags\s*:(.*)$/m.exec(cpuinfo)?.[1]?.split(/\s+/) ?? [];
+  if (flags.includes("aperfmperf")) return "/proc/cpuinfo: cpu MHz is a sampled frequency (aperfmperf)";
+  if (!flags.includes("tsc_known_freq")) return "/proc/cpuinfo: no tsc_known_freq flag";
+  const rates = new Set([...cpuinfo.matchAll(/^cpu MHz\s*:\s*(\d+(?:\.\d+)?)\s*$/gm)].map((m) => m[1]!));
+  if (rates.size !== 1) return `/proc/cpuinfo: ${rates.size === 0 ? "no cpu MHz line" : "CPUs differ in cpu MHz"}`;
+  return mhzTextToKhz([...rates][0]!);
+}
+
+function fromCpuinfo(): Attempt {
+  let text: string;
+  try {
+    text = readFileSync("/proc/cpuinfo", "utf8");
+  } catch (e) {
+    return `/proc/cpuinfo: ${(e as Error).message}`;
+  }
+  const khz = parseCpuinfoKhz(text);
+  return typeof khz === "string" ? khz : fromKhz(khz, "/proc/cpuinfo cpu MHz");
+}
+
 /** The TSC counts at a constant rate (else no single mult/shift describes it). */
 function constantTsc(): boolean | undefined {
   try {
@@ -202,14 +231,14 @@ export interface TscSearch {
   tried: string[];
 }
 
-/** Tries perf, sysfs and the kernel log, in that order. */
+/** Tries perf, sysfs, the kernel log and /proc/cpuinfo, in that order. */
 export function findTscConversion(): TscSearch {
   const tried: string[] = [];
   const perf = fromPerf();
   if (typeof perf !== "string") return { found: perf, tried };
   tried.push(perf);
   if (constantTsc() === false) return { tried: [...tried, "the CPU has no constant_tsc flag"] };
-  for (const attempt of [fromSysfs, fromKernelLog]) {
+  for (const attempt of [fromSysfs, fromKernelLog, fromCpuinfo]) {
     const r = attempt();
     if (typeof r !== "string") return { found: r, tried };
     tried.push(r);

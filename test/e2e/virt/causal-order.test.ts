@@ -58,15 +58,19 @@ echo "PINGPONG-DONE $3"
 interface Stamp {
   what: string;
   n: number;
-  /** Merged-timeline time, ns. */
+  /** Merged-timeline time, ns (cycles where the report prints cycles). */
   ns: bigint;
 }
 
-/** The ping-pong markers of a merged report and their times (seconds with 9 decimals, as -t prints). */
+/**
+ * The ping-pong markers of a merged report and their times: seconds with 9 decimals as -t prints
+ * them, or raw TSC cycles where the host knew no TSC rate (the order is what counts).
+ */
 function stamps(report: string): Stamp[] {
   const out: Stamp[] = [];
-  for (const m of report.matchAll(/ (\d+)\.(\d{9}): +print: +\S+ (GPING|GPONG|HPING|HPONG) (\d+)$/gm)) {
-    out.push({ what: m[3]!, n: Number(m[4]), ns: BigInt(m[1]!) * 1_000_000_000n + BigInt(m[2]!) });
+  for (const m of report.matchAll(/[\] ](\d+)(?:\.(\d{9}))?: +print: +\S+ (GPING|GPONG|HPING|HPONG) (\d+)$/gm)) {
+    const ns = m[2] === undefined ? BigInt(m[1]!) : BigInt(m[1]!) * 1_000_000_000n + BigInt(m[2]);
+    out.push({ what: m[3]!, n: Number(m[4]), ns });
   }
   return out;
 }

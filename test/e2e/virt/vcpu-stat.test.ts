@@ -48,6 +48,11 @@ async function pinVcpuThreads(qemuPid: number, pin: boolean): Promise<void> {
   }
 }
 
+/** A report timestamp: "s.nnnnnnnnn" in ns, or raw TSC cycles where the host knew no TSC rate. */
+function stampOf(whole: string, fraction: string | undefined): bigint {
+  return fraction === undefined ? BigInt(whole) : BigInt(whole) * 1_000_000_000n + BigInt(fraction);
+}
+
 /**
  * The hog's time on a CPU, from trace-cmd's report of the host file: switch-in to switch-out of its
  * pid (its first switch-in may still show the comm of the shell that exec'd it).
@@ -55,9 +60,9 @@ async function pinVcpuThreads(qemuPid: number, pin: boolean): Promise<void> {
 async function hogRunNs(hostFile: string, comm: string): Promise<number> {
   const r = await traceCmd(["report", "-t", "-i", hostFile]);
   expect(r.code).toBe(0);
-  const switches = [...r.stdout.matchAll(/\[(\d+)\]\s+(\d+)\.(\d{9}): sched_switch:\s+(.*?):(\d+) \[-?\d+\] \S+ ==> (.*?):(\d+) \[/g)].map((m) => ({
+  const switches = [...r.stdout.matchAll(/\[(\d+)\]\s*(\d+)(?:\.(\d{9}))?: sched_switch:\s+(.*?):(\d+) \[-?\d+\] \S+ ==> (.*?):(\d+) \[/g)].map((m) => ({
     cpu: m[1]!,
-    ns: BigInt(m[2]!) * 1_000_000_000n + BigInt(m[3]!),
+    ns: stampOf(m[2]!, m[3]),
     prev: { comm: m[4]!, pid: m[5]! },
     next: { comm: m[6]!, pid: m[7]! },
   }));

@@ -9,6 +9,7 @@ import {
   khzOf,
   kmsgText,
   multShiftFromKhz,
+  parseCpuinfoKhz,
   parseKernelLogKhz,
   planClock,
   resolveTsc,
@@ -126,6 +127,22 @@ describe("kernel log", () => {
     expect(parseKernelLogKhz([detected, tsc])?.khz).toBe(2_400_000);
     expect(parseKernelLogKhz([refined, detected, tsc])?.khz).toBe(2_399_987);
     expect(parseKernelLogKhz(["tsc: Marking TSC unstable due to boot parameter", "clocksource: Switched to clocksource kvm-clock"])).toBeUndefined();
+  });
+});
+
+describe("/proc/cpuinfo", () => {
+  const cpu = (n: number, mhz: string, flags: string) => `processor\t: ${n}\ncpu MHz\t\t: ${mhz}\nflags\t\t: fpu tsc ${flags} constant_tsc\nbogomips\t: 5192.28\n\n`;
+
+  test("parseCpuinfoKhz() reads cpu MHz as the TSC rate where the kernel printed cpu_khz and knew the TSC rate", () => {
+    expect(parseCpuinfoKhz(cpu(0, "2596.144", "tsc_known_freq hypervisor") + cpu(1, "2596.144", "tsc_known_freq hypervisor"))).toBe(2_596_144);
+    expect(parseCpuinfoKhz(cpu(0, "2400", "tsc_known_freq"))).toBe(2_400_000);
+  });
+
+  test("parseCpuinfoKhz() refuses a sampled frequency, a guessed TSC rate, CPUs that differ and no line", () => {
+    expect(parseCpuinfoKhz(cpu(0, "2596.144", "tsc_known_freq aperfmperf"))).toContain("aperfmperf");
+    expect(parseCpuinfoKhz(cpu(0, "2596.144", "hypervisor"))).toContain("no tsc_known_freq");
+    expect(parseCpuinfoKhz(cpu(0, "2596.144", "tsc_known_freq") + cpu(1, "2596.145", "tsc_known_freq"))).toContain("CPUs differ");
+    expect(parseCpuinfoKhz("processor\t: 0\nflags\t\t: tsc_known_freq\n")).toContain("no cpu MHz line");
   });
 });
 
