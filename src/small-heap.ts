@@ -3,19 +3,15 @@
 // reads its limits from the environment only at startup: a report runs itself again once with
 // BUN_JSC_forceRAMSize set (measured on a 1 GB file: 97.8 MB peak, against 133 MB and growing without;
 // it costs one more start-up, ~40 ms). Set VTRACE_HEAP=default to skip it.
+// JIT compiles run concurrently (on the other core) whatever the number of inputs: a host + 2 guests
+// merge once had to compile on its own thread to stay under 100 MiB (1.33 s), and now peaks at
+// 93-95 MiB with concurrent compiles (0.98 s), since kallsyms tables keep only their names and the
+// text is collected as soon as it is decoded (src/report/catalog.ts).
 
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 
 const HEAP_ENV = "BUN_JSC_forceRAMSize";
 const HEAP_BYTES = 64 << 20;
-/**
- * With several input files, JIT compiles run on the report's own thread, one at a time. Each file
- * adds its metadata, symbols and formats, and the compile threads' memory came on top: a host + 2
- * guests merge peaked at 105-108 MB with concurrent compiles, 98-101 MB without. A single file stays
- * far below the budget (~90 MB on 3M events), and there concurrent compiles on the other core cut
- * wall time by up to half on small files (0.29 -> 0.15 s on 80k sched events).
- */
-const MANY_INPUTS_JIT_ENV = { BUN_JSC_useConcurrentJIT: "0" };
 /**
  * A small v6 file prints little (its output is about its size), so JSC's default heap stays far below
  * the budget and the second start-up is saved: ~30 ms of a 0.15 s report. Measured peaks with the
@@ -33,15 +29,10 @@ export function runInSmallHeap(argv: string[]): number | undefined {
   // A compiled binary is its own runtime; from source, bun needs the script again.
   const self = Bun.main.startsWith("/$bunfs/") ? [process.execPath] : [process.execPath, Bun.main];
   const child = Bun.spawnSync([...self, ...argv.slice(2)], {
-    env: { ...(inputCount(argv) > 1 ? MANY_INPUTS_JIT_ENV : {}), ...process.env, [HEAP_ENV]: String(HEAP_BYTES) },
+    env: { ...process.env, [HEAP_ENV]: String(HEAP_BYTES) },
     stdio: ["inherit", "inherit", "inherit"],
   });
   return child.exitCode ?? 128 + (child.signalCode === "SIGPIPE" ? 13 : 2);
-}
-
-/** How many -i/--input options the command line has (a rough count: enough to tell one from many). */
-function inputCount(argv: string[]): number {
-  return argv.filter((a) => a === "-i" || a === "--input" || a.startsWith("--input=") || /^-i./.test(a)).length;
 }
 
 /** `report -i FILE` or `report FILE` alone, FILE a v6 trace.dat of at most SMALL_V6_BYTES. */

@@ -21,16 +21,22 @@ export function parseKallsyms(text: string): SymbolTable {
 
 /**
  * Scans /proc/kallsyms bytes by hand (it is megabytes, ~120,000 lines) into typed arrays: address as
- * two 32-bit halves, and each name and module as a (start, length) span of the bytes, decoded only
- * when a lookup returns it. No per-line string or bigint is made.
+ * two 32-bit halves, each name as a span of a blob that holds only the names, and each module as an
+ * index into a short list. No per-line string or bigint is made. The table keeps none of the text's
+ * addresses, types and module columns: a merge holds one table per file, and keeping the raw text
+ * for its names cost a host + 2 guests report about 10 MB.
  */
 export function decodeKallsyms(bytes: Uint8Array): SymbolTable {
   const n = bytes.length;
   // One entry per line at most: counted first (indexOf), so the arrays hold no spare megabytes.
-  let cap = countLines(bytes) + 1;
-  let hi = new Uint32Array(cap);
-  let lo = new Uint32Array(cap);
-  let spans = new Int32Array(cap * 4); // name start, name length, module start, module length (-1: none)
+  const cap = countLines(bytes) + 1;
+  const hi = new Uint32Array(cap);
+  const lo = new Uint32Array(cap);
+  const nameAt = new Int32Array(cap); // in `bytes` during the scan, in the names blob after
+  const nameLen = new Uint16Array(cap);
+  const moduleOf = new Uint16Array(cap); // 0: none, else 1 + index into modules
+  const modules = new ModuleList(bytes);
+  let nameBytes = 0;
   let count = 0;
   let pos = 0;
   // The next space and tab at or after the current name (n when none): the name ends at the first
@@ -56,34 +62,78 @@ export function decodeKallsyms(bytes: Uint8Array): SymbolTable {
       eol = lineEnd(bytes, nameStart);
       if (nextSpace < nameStart) nextSpace = nextIndex(bytes, 32, nameStart);
       if (nextTab < nameStart) nextTab = nextIndex(bytes, 9, nameStart);
-      const nameEnd = Math.min(eol, nextSpace, nextTab);
+      // A name is at most KSYM_NAME_LEN (512) bytes; a longer run is cut where a Uint16 ends.
+      const nameEnd = Math.min(eol, nextSpace, nextTab, nameStart + 0xffff);
       // tep_parse_kallsyms() skips absolute symbols ('A'/'a') and ARM's '$' mapping symbols.
       if (nameEnd > nameStart && type !== 65 && type !== 97 && bytes[nameStart] !== 36) {
-        if (count === cap) {
-          cap *= 2;
-          hi = grown(hi, new Uint32Array(cap));
-          lo = grown(lo, new Uint32Array(cap));
-          spans = grown(spans, new Int32Array(cap * 4));
-        }
         hi[count] = h;
         lo[count] = l;
-        const s = count * 4;
-        spans[s] = nameStart;
-        spans[s + 1] = nameEnd - nameStart;
-        spans[s + 2] = -1;
-        spans[s + 3] = 0;
+        nameAt[count] = nameStart;
+        nameLen[count] = nameEnd - nameStart;
+        nameBytes += nameEnd - nameStart;
         if (bytes[nameEnd] === 9 && bytes[nameEnd + 1] === 91) {
           let close = nameEnd + 2;
           while (close < n && bytes[close] !== 93) close++;
-          spans[s + 2] = nameEnd + 2;
-          spans[s + 3] = close - (nameEnd + 2);
+          moduleOf[count] = modules.indexOf(nameEnd + 2, close);
         }
         count++;
       }
     }
     pos = (eol >= 0 ? eol : lineEnd(bytes, p)) + 1;
   }
-  return new SortedSymbols(bytes, hi.subarray(0, count), lo.subarray(0, count), spans.subarray(0, count * 4));
+  const names = gatherNames(bytes, nameAt, nameLen, count, nameBytes);
+  // Trimmed copies, so the spare capacity (lines that were no symbol) is not kept.
+  const columns = { nameAt: nameAt.slice(0, count), nameLen: nameLen.slice(0, count), moduleOf: moduleOf.slice(0, count) };
+  return new SortedSymbols(names, modules.names, hi.slice(0, count), lo.slice(0, count), columns);
+}
+
+/** Copies each entry's name into one blob, in entry order, and points nameAt into it. */
+function gatherNames(bytes: Uint8Array, nameAt: Int32Array, nameLen: Uint16Array, count: number, size: number): Uint8Array {
+  const names = new Uint8Array(size);
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    const from = nameAt[i]!;
+    const end = from + nameLen[i]!;
+    nameAt[i] = at;
+    for (let k = from; k < end; k++) names[at++] = bytes[k]!;
+  }
+  return names;
+}
+
+/**
+ * Module names ("[kvm]"'s kvm) met in a kallsyms text, each once; consecutive lines mostly share one,
+ * so a span is compared with the previous one's bytes before anything is decoded.
+ */
+class ModuleList {
+  readonly names: string[] = [];
+  readonly #index = new Map<string, number>();
+  #lastStart = -1;
+  #lastEnd = -1;
+  #last = 0;
+
+  constructor(readonly bytes: Uint8Array) {}
+
+  /** 1 + the module's index, or 0 once 65,535 modules are known (later ones are not named). */
+  indexOf(start: number, end: number): number {
+    if (this.#sameAsLast(start, end)) return this.#last;
+    const name = utf8.decode(this.bytes.subarray(start, end));
+    let index = this.#index.get(name);
+    if (index === undefined && this.names.length < 0xffff) {
+      this.names.push(name);
+      this.#index.set(name, (index = this.names.length));
+    }
+    this.#lastStart = start;
+    this.#lastEnd = end;
+    this.#last = index ?? 0;
+    return this.#last;
+  }
+
+  #sameAsLast(start: number, end: number): boolean {
+    const len = end - start;
+    if (this.#lastStart < 0 || len !== this.#lastEnd - this.#lastStart) return false;
+    for (let k = 0; k < len; k++) if (this.bytes[start + k] !== this.bytes[this.#lastStart + k]) return false;
+    return true;
+  }
 }
 
 function countLines(bytes: Uint8Array): number {
@@ -101,11 +151,6 @@ function lineEnd(bytes: Uint8Array, from: number): number {
 function nextIndex(bytes: Uint8Array, byte: number, from: number): number {
   const i = bytes.indexOf(byte, from);
   return i < 0 ? bytes.length : i;
-}
-
-function grown<T extends Uint32Array | Int32Array>(from: T, to: T): T {
-  to.set(from);
-  return to;
 }
 
 /** Hex digit value by byte, -1 for other bytes. */
@@ -156,37 +201,34 @@ function radixPass(words: Uint32Array, shift: number, from: Int32Array, to: Int3
   return true;
 }
 
+/** Per entry, where its name lies in the names blob and its module (see decodeKallsyms()). */
+interface NameColumns {
+  nameAt: Int32Array;
+  nameLen: Uint16Array;
+  moduleOf: Uint16Array;
+}
+
 /**
  * Puts entry order[i] at position i for every i, moving entries along the permutation's cycles
  * instead of copying into new arrays (megabytes a merge of several files would hold at once).
  */
-function permuteInPlace(order: Int32Array, hi: Uint32Array, lo: Uint32Array, spans: Int32Array): void {
+function permuteInPlace(order: Int32Array, hi: Uint32Array, lo: Uint32Array, c: NameColumns): void {
   const n = order.length;
   const placed = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     if (placed[i] || order[i] === i) continue;
-    const h = hi[i]!;
-    const l = lo[i]!;
-    const s0 = spans[i * 4]!;
-    const s1 = spans[i * 4 + 1]!;
-    const s2 = spans[i * 4 + 2]!;
-    const s3 = spans[i * 4 + 3]!;
+    const [h, l, at, len, mod] = [hi[i]!, lo[i]!, c.nameAt[i]!, c.nameLen[i]!, c.moduleOf[i]!];
     for (let k = i; ; ) {
       placed[k] = 1;
       const j = order[k]!;
-      if (j === i) {
-        hi[k] = h;
-        lo[k] = l;
-        spans[k * 4] = s0;
-        spans[k * 4 + 1] = s1;
-        spans[k * 4 + 2] = s2;
-        spans[k * 4 + 3] = s3;
-        break;
-      }
-      hi[k] = hi[j]!;
-      lo[k] = lo[j]!;
-      for (let m = 0; m < 4; m++) spans[k * 4 + m] = spans[j * 4 + m]!;
-      k = j;
+      const from = j === i ? -1 : j;
+      hi[k] = from < 0 ? h : hi[from]!;
+      lo[k] = from < 0 ? l : lo[from]!;
+      c.nameAt[k] = from < 0 ? at : c.nameAt[from]!;
+      c.nameLen[k] = from < 0 ? len : c.nameLen[from]!;
+      c.moduleOf[k] = from < 0 ? mod : c.moduleOf[from]!;
+      if (from < 0) break;
+      k = from;
     }
   }
 }
@@ -197,33 +239,35 @@ class SortedSymbols implements SymbolTable {
   /** Addresses as 32-bit halves, so the search compares numbers, not bigints. */
   readonly #hi: Uint32Array;
   readonly #lo: Uint32Array;
-  readonly #spans: Int32Array;
-  readonly #bytes: Uint8Array;
+  readonly #names: Uint8Array;
+  readonly #modules: string[];
+  readonly #columns: NameColumns;
   /** Names decoded so far, by sorted index. */
-  readonly #names = new Map<number, string>();
+  readonly #decoded = new Map<number, string>();
 
-  constructor(bytes: Uint8Array, hi: Uint32Array, lo: Uint32Array, spans: Int32Array) {
-    this.#bytes = bytes;
+  constructor(names: Uint8Array, modules: string[], hi: Uint32Array, lo: Uint32Array, columns: NameColumns) {
+    this.#names = names;
+    this.#modules = modules;
     this.#hi = hi;
     this.#lo = lo;
-    this.#spans = spans;
+    this.#columns = columns;
     const order = sortedOrder(hi, lo);
-    if (order) permuteInPlace(order, hi, lo, spans);
+    if (order) permuteInPlace(order, hi, lo, columns);
   }
 
   #name(i: number): string {
-    let name = this.#names.get(i);
+    let name = this.#decoded.get(i);
     if (name === undefined) {
-      const s = this.#spans[i * 4]!;
-      name = utf8.decode(this.#bytes.subarray(s, s + this.#spans[i * 4 + 1]!));
-      this.#names.set(i, name);
+      const s = this.#columns.nameAt[i]!;
+      name = utf8.decode(this.#names.subarray(s, s + this.#columns.nameLen[i]!));
+      this.#decoded.set(i, name);
     }
     return name;
   }
 
   #module(i: number): string | undefined {
-    const s = this.#spans[i * 4 + 2]!;
-    return s < 0 ? undefined : utf8.decode(this.#bytes.subarray(s, s + this.#spans[i * 4 + 3]!));
+    const m = this.#columns.moduleOf[i]!;
+    return m === 0 ? undefined : this.#modules[m - 1];
   }
 
   lookup(addr: bigint): { name: string; start: bigint; module?: string } | undefined {
@@ -246,13 +290,13 @@ class SortedSymbols implements SymbolTable {
 
   #scanFor(name: string): bigint | undefined {
     const want = new TextEncoder().encode(name);
-    const bytes = this.#bytes;
-    const spans = this.#spans;
+    const names = this.#names;
+    const { nameAt, nameLen } = this.#columns;
     for (let i = 0; i < this.#hi.length; i++) {
-      const start = spans[i * 4]!;
-      if (spans[i * 4 + 1] !== want.length) continue;
+      if (nameLen[i] !== want.length) continue;
+      const start = nameAt[i]!;
       let k = 0;
-      while (k < want.length && bytes[start + k] === want[k]) k++;
+      while (k < want.length && names[start + k] === want[k]) k++;
       if (k === want.length) return (BigInt(this.#hi[i]!) << 32n) | BigInt(this.#lo[i]!);
     }
     return undefined;

@@ -106,19 +106,28 @@ function lazySymbols(dat: TraceDat): SymbolTable {
  */
 const decodedTables = new Map<string, SymbolTable>();
 const HASH_PIECE = 256 << 10;
+const COLLECT_AFTER_BYTES = 1 << 20;
 /** Where pieces read from a file are hashed (reused: the pieces of megabytes of text). */
 let pieceBuffer: Uint8Array | undefined;
 
 function sharedSymbols(dat: TraceDat): SymbolTable {
-  const key = contentKey(dat);
+  // A v7 file decompresses its kallsyms on each read: read once, for the key and the decode.
+  const text = dat.kallsymsRange ? undefined : dat.metadata.kallsyms;
+  const key = contentKey(dat, text);
   let table = decodedTables.get(key);
-  if (!table) decodedTables.set(key, (table = decodeKallsyms(dat.metadata.kallsyms)));
+  if (!table) {
+    const bytes = text ?? dat.metadata.kallsyms;
+    decodedTables.set(key, (table = decodeKallsyms(bytes)));
+    // The text (megabytes) is garbage now, and early in a report the heap grows fast before its
+    // first collection: collecting here cut a host + 2 guests report's peak from 102-104 MiB to
+    // 93-95 MiB, at no measurable cost in time.
+    if (bytes.length >= COLLECT_AFTER_BYTES) Bun.gc(true);
+  }
   return table;
 }
 
-function contentKey(dat: TraceDat): string {
+function contentKey(dat: TraceDat, text: Uint8Array | undefined): string {
   const range = dat.kallsymsRange;
-  const text = range ? undefined : dat.metadata.kallsyms;
   const size = range ? range.size : text!.length;
   const read = (at: number, n: number): Uint8Array => {
     if (text) return text.subarray(at, at + n);

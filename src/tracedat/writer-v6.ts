@@ -16,7 +16,8 @@ export function encodeMetadata(w: ByteWriter, meta: TraceMetadata): void {
   encodeHeaderInfo(w, meta);
   encodeFtraceFormats(w, meta.ftraceFormats);
   encodeEventFormats(w, meta.eventSystems);
-  w.u32(meta.kallsyms.length).bytes(meta.kallsyms);
+  const kallsyms = meta.kallsyms; // a v7 source decompresses it on each read
+  w.u32(kallsyms.length).bytes(kallsyms);
   w.u32(meta.printk.length).bytes(meta.printk);
   w.u64(meta.cmdlines.length).bytes(meta.cmdlines);
 }

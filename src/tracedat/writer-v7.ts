@@ -68,7 +68,7 @@ export function encodeV7Head(
     [M.TRACECMD_OPTION_HEADER_INFO, "headers", (s) => encodeHeaderInfo(s, meta)],
     [M.TRACECMD_OPTION_FTRACE_EVENTS, "ftrace events", (s) => encodeFtraceFormats(s, meta.ftraceFormats)],
     [M.TRACECMD_OPTION_EVENT_FORMATS, "events format", (s) => encodeEventFormats(s, meta.eventSystems)],
-    [M.TRACECMD_OPTION_KALLSYMS, "kallsyms", (s) => s.u32(meta.kallsyms.length).bytes(meta.kallsyms)],
+    [M.TRACECMD_OPTION_KALLSYMS, "kallsyms", (s) => sized32(s, meta.kallsyms)],
     [M.TRACECMD_OPTION_PRINTK, "printk", (s) => s.u32(meta.printk.length).bytes(meta.printk)],
     [M.TRACECMD_OPTION_CMDLINES, "command lines", (s) => s.u64(meta.cmdlines.length).bytes(meta.cmdlines)],
   ];
@@ -149,4 +149,9 @@ export function encodeV7Tail(littleEndian: boolean, buffers: readonly M.TraceOpt
   const stringsId = strings.id("strings");
   putSection(w, M.TRACECMD_OPTION_STRINGS, stringsId, strings.encode(), compressor);
   return w.finish();
+}
+
+/** A u32 size, then the bytes: read once, as a v7 source decompresses kallsyms on each read. */
+function sized32(w: ByteWriter, bytes: Uint8Array): void {
+  w.u32(bytes.length).bytes(bytes);
 }

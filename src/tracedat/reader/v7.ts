@@ -95,14 +95,14 @@ function readMetadata(source: ByteSource, options: FileOptions, ctx: { littleEnd
     cmdlines: section(M.TRACECMD_OPTION_CMDLINES, "command lines", (c) => meta.decodeSized64(c, "cmdlines"), new Uint8Array(0)),
   };
   // kallsyms is megabytes, and decompressing it cold costs ~80 ms that a report printing no kernel
-  // address never needs: its header is checked now, its content read on first use (errors then
-  // carry the section's context).
+  // address never needs: its header is checked now, its content read on each use (errors then
+  // carry the section's context). Not kept: a report keeps only the decoded table (names without
+  // the text around them), and each writer reads it once.
   const kallsymsAt = options.sections.get(M.TRACECMD_OPTION_KALLSYMS);
   if (kallsymsAt !== undefined) inSection(kallsymsAt, "kallsyms", () => checkSectionBounds(source, kallsymsAt, M.TRACECMD_OPTION_KALLSYMS, ctx.littleEndian));
-  let kallsyms: Uint8Array | undefined;
   Object.defineProperty(metadata, "kallsyms", {
     enumerable: true,
-    get: () => (kallsyms ??= section(M.TRACECMD_OPTION_KALLSYMS, "kallsyms", (c) => meta.decodeSized32(c, "kallsyms"), new Uint8Array(0))),
+    get: () => section(M.TRACECMD_OPTION_KALLSYMS, "kallsyms", (c) => meta.decodeSized32(c, "kallsyms"), new Uint8Array(0)),
   });
   return metadata;
 }
