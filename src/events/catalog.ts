@@ -70,6 +70,8 @@ interface Compiled {
   usesRecord: boolean;
   /** The pretty text depends on the payload alone, so it may come from the memo (while it pays). */
   memoizable: boolean;
+  /** Where the memo's key starts after common_type: past the common fields when the text reads none (0: the whole payload). */
+  memoKeyFrom: number;
   /** Memo lookups and hits of this event, until MEMO_TRIAL lookups decide whether it keeps using the memo. */
   memoTries: number;
   memoHits: number;
@@ -130,7 +132,7 @@ export class EventCatalog {
     const memoizable = !raw && c.memoizable;
     const memo = this.#memo;
     if (memoizable) {
-      const slot = memo.find(bytes, offset, size);
+      const slot = memo.find(bytes, offset, size, c.memoKeyFrom);
       if (c.memoTries < MEMO_TRIAL) this.#trial(c, slot >= 0);
       if (slot >= 0) return memo.copyOut(slot, out);
     }
@@ -283,8 +285,21 @@ export class EventCatalog {
     const usesRecord = event.system === "ftrace";
     const pluginEmit = plugin && pluginCtx ? pluginEmitterFor(plugin, pluginCtx) : undefined;
     const failedListing = !fmt && !plugin && !bprint ? compileFailedListing(own) : undefined;
-    return { event, fmt, failure, failedListing, raw, plugin, pluginEmit, pluginCtx, fields, bprint, noNewlineTail, usesRecord, memoizable: !usesRecord, memoTries: 0, memoHits: 0 };
+    return { event, fmt, failure, failedListing, raw, plugin, pluginEmit, pluginCtx, fields, bprint, noNewlineTail, usesRecord, memoizable: !usesRecord, memoKeyFrom: memoKeyFrom(event), memoTries: 0, memoHits: 0 };
   }
+}
+
+/**
+ * Where a payload's own fields start, when the memo may leave the common fields after common_type out
+ * of its key: the print fmt names no common field (no plugin reads one), common_type is the first
+ * two bytes, and the common fields end on a 4-byte boundary. Otherwise 0: the whole payload is the key.
+ */
+export function memoKeyFrom(event: EventFormat): number {
+  if (/\bcommon_/.test(event.printFmt)) return 0;
+  const type = event.commonFields.find((f) => f.name === "common_type");
+  if (!type || type.offset !== 0 || type.size !== 2) return 0;
+  const end = Math.max(...event.commonFields.map((f) => f.offset + f.size));
+  return end > 2 && end % 4 === 0 ? end : 0;
 }
 
 function bprintFields(fields: Map<string, FieldInfo>): BprintFields | undefined {

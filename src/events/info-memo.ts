@@ -32,8 +32,12 @@ export class InfoMemo {
    * The slot holding text for exactly the n bytes at bytes[at], or -1; remembers the slot for
    * store(). Takes the page and a position, so a lookup needs no view of the payload. Records are
    * 4-byte aligned in their pages, so the key is hashed and compared a word at a time.
+   * keyFrom (a multiple of 4, or 0) leaves the common fields after common_type out of the key, for
+   * events whose text does not read them: the same arguments from another pid or irq context then
+   * hit too (measured on a `-e all` recording: 69% of lookups hit, against 64% with the whole
+   * payload). Unaligned keys always compare whole, which can only miss more, never match wrongly.
    */
-  find(bytes: Uint8Array, at: number, n: number): number {
+  find(bytes: Uint8Array, at: number, n: number, keyFrom = 0): number {
     if (n > MAX_KEY_BYTES) {
       this.#slot = -1;
       return -1;
@@ -43,14 +47,20 @@ export class InfoMemo {
     const words = this.#wordsOf(bytes);
     const w0 = abs >> 2;
     const wn = n >> 2;
-    let h = 0x811c9dc5;
-    for (let i = w0; i < w0 + wn; i++) h = Math.imul(h ^ words[i]!, 0x01000193);
+    // With keyFrom, the first word counts by its low half only (common_type's two bytes on a
+    // little-endian host) and the words before keyFrom not at all.
+    const skip = keyFrom > 0 && keyFrom <= n ? keyFrom >> 2 : 0;
+    const firstMask = skip > 0 ? 0xffff : -1;
+    const wFrom = skip > 0 ? w0 + skip : w0 + 1;
+    let h = Math.imul(0x811c9dc5 ^ (words[w0]! & firstMask), 0x01000193);
+    for (let i = wFrom; i < w0 + wn; i++) h = Math.imul(h ^ words[i]!, 0x01000193);
     const slot = (h ^ (h >>> 15)) & (SLOTS - 1);
     this.#slot = slot;
     if (this.#keyLens[slot] !== n) return -1;
     const keys = this.#keyWords;
     const k = slot * (MAX_KEY_BYTES >> 2) - w0;
-    for (let i = w0; i < w0 + wn; i++) if (keys[k + i] !== words[i]) return -1;
+    if (((keys[k + w0]! ^ words[w0]!) & firstMask) !== 0) return -1;
+    for (let i = wFrom; i < w0 + wn; i++) if (keys[k + i] !== words[i]) return -1;
     return slot;
   }
 

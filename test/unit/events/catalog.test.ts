@@ -1,5 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { EventCatalog, parseKallsyms } from "../../../src/events/index.ts";
+import { memoKeyFrom } from "../../../src/events/catalog.ts";
+import { parseEventFormat } from "../../../src/events/format.ts";
+import { MemorySink } from "../../../src/lib/byte-sink.ts";
 import { catalog, formatText, hex, KALLSYMS } from "./_golden.ts";
 
 const FUNCTION = formatText("function", 1, [["unsigned long ip", 8, 8], ["unsigned long parent_ip", 16, 8]], '" %ps <-- %ps", (void *)REC->ip, (void *)REC->parent_ip');
@@ -69,5 +72,40 @@ describe("EventCatalog", () => {
     const ev = cat.add("s", formatText("e", 5, [["unsigned long ip", 8, 8]], '"%pS %ps", (void *)REC->ip, (void *)REC->ip'));
     const payload = hex(`05 00 00 00 2a 00 00 00 ${"90 10 00 81 ff ff ff ff"}`);
     expect([cat.formatInfo(ev, payload), cat.formatInfo(ev, payload)]).toEqual(["do_two+0x10 do_two", "do_two+0x10 do_two"]);
+  });
+});
+
+describe("the memo leaves the common fields out of its key only when the text reads none", () => {
+  const payload = (pid: number, value: number) => {
+    const b = new Uint8Array(16);
+    const v = new DataView(b.buffer);
+    v.setUint16(0, 7, true);
+    v.setInt32(4, pid, true);
+    v.setUint32(8, value, true);
+    return b;
+  };
+  const texts = (printFmt: string) => {
+    const cat = catalog();
+    const ev = cat.add("test", formatText("ev", 7, [["unsigned int value", 8, 4]], printFmt));
+    // Enough lookups for the memo's trial, pids changing with the same value: all from the memo
+    // when the key leaves the pid out, and the pid must still show where the fmt prints it.
+    return Array.from({ length: 300 }, (_, i) => {
+      const out = new MemorySink();
+      cat.writeRecord(out, ev, payload(100 + i, 5), 0, 16, false);
+      return out.text();
+    });
+  };
+
+  test("memoKeyFrom() is past the common fields for a plain fmt, 0 for one naming a common field", () => {
+    expect(memoKeyFrom(parseEventFormat(formatText("ev", 7, [["unsigned int value", 8, 4]], '"v=%u", REC->value'), "test"))).toBe(8);
+    expect(memoKeyFrom(parseEventFormat(formatText("ev", 7, [["unsigned int value", 8, 4]], '"v=%u pid=%d", REC->value, REC->common_pid'), "test"))).toBe(0);
+  });
+
+  test("records that differ in their pid print the same text, or each its own pid when the fmt shows it", () => {
+    expect(new Set(texts('"v=%u", REC->value'))).toEqual(new Set(["v=5"]));
+    const withPid = texts('"v=%u pid=%d", REC->value, REC->common_pid');
+    expect(withPid[0]).toBe("v=5 pid=100");
+    expect(withPid[299]).toBe("v=5 pid=399");
+    expect(new Set(withPid).size).toBe(300);
   });
 });

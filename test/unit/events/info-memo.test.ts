@@ -60,3 +60,47 @@ test("InfoMemo finds a payload stored from a word-aligned page at an unaligned p
   memo.store(odd, 0, 3, TEXT, 2, 4);
   expect(memo.textOf(memo.find(new Uint8Array([0, 5, 6, 7]), 1, 3))).toBe("text");
 });
+
+describe("InfoMemo keyed past the common fields (keyFrom)", () => {
+  // type 0x0102, flags, preempt count, pid, then 8 bytes of the event's own fields.
+  const record = (type: number, flags: number, pid: number, own: number) => {
+    const b = new Uint8Array(16);
+    const v = new DataView(b.buffer);
+    v.setUint16(0, type, true);
+    b[2] = flags;
+    b[3] = 1;
+    v.setInt32(4, pid, true);
+    v.setUint32(8, own, true);
+    v.setUint32(12, own ^ 0xffff, true);
+    return b;
+  };
+
+  test("with keyFrom 8 another pid, flags or preempt count hits; another type or own field misses", () => {
+    const memo = new InfoMemo();
+    const first = record(0x0102, 0, 100, 7);
+    expect(memo.find(first, 0, 16, 8)).toBe(-1);
+    memo.store(first, 0, 16, TEXT, 0, 6);
+    const otherTask = record(0x0102, 0x0d, 4242, 7);
+    otherTask[3] = 9;
+    expect(memo.find(otherTask, 0, 16, 8)).toBeGreaterThanOrEqual(0);
+    expect(memo.find(record(0x0103, 0, 100, 7), 0, 16, 8)).toBe(-1);
+    expect(memo.find(record(0x0102, 0, 100, 8), 0, 16, 8)).toBe(-1);
+  });
+
+  test("without keyFrom the whole payload is the key, as before", () => {
+    const memo = new InfoMemo();
+    const first = record(0x0102, 0, 100, 7);
+    memo.find(first, 0, 16);
+    memo.store(first, 0, 16, TEXT, 0, 6);
+    expect(memo.find(record(0x0102, 0, 101, 7), 0, 16)).toBe(-1);
+    expect(memo.find(record(0x0102, 0, 100, 7), 0, 16)).toBeGreaterThanOrEqual(0);
+  });
+
+  test("a keyFrom past the payload falls back to the whole payload", () => {
+    const memo = new InfoMemo();
+    const first = record(0x0102, 0, 100, 7);
+    memo.find(first, 0, 16, 32);
+    memo.store(first, 0, 16, TEXT, 0, 6);
+    expect(memo.find(record(0x0102, 0, 101, 7), 0, 16, 32)).toBe(-1);
+  });
+});
