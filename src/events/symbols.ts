@@ -12,6 +12,13 @@ export interface SymbolTable {
    * test_for_symbol() gives a bare identifier in a print fmt (`vmemmap_base`) that value.
    */
   addressOf?(name: string): bigint | undefined;
+  /**
+   * Keeps only the names, in a blob of their own, and lets the rest of the kallsyms text go (about
+   * half of it). A merge holds one table per file: the texts kept for their names cost a host + 2
+   * guests report about 10 MB. One file's report skips it, as the copy costs ~8 ms while the JIT
+   * is cold.
+   */
+  compact?(): void;
 }
 
 /** parseKallsyms() on text (tests, small tables); files go through decodeKallsyms() on the bytes. */
@@ -21,10 +28,8 @@ export function parseKallsyms(text: string): SymbolTable {
 
 /**
  * Scans /proc/kallsyms bytes by hand (it is megabytes, ~120,000 lines) into typed arrays: address as
- * two 32-bit halves, each name as a span of a blob that holds only the names, and each module as an
- * index into a short list. No per-line string or bigint is made. The table keeps none of the text's
- * addresses, types and module columns: a merge holds one table per file, and keeping the raw text
- * for its names cost a host + 2 guests report about 10 MB.
+ * two 32-bit halves, each name as a span of the text, and each module as an index into a short list.
+ * No per-line string or bigint is made. compact() later keeps only the names (see SymbolTable).
  */
 export function decodeKallsyms(bytes: Uint8Array): SymbolTable {
   const n = bytes.length;
@@ -81,17 +86,16 @@ export function decodeKallsyms(bytes: Uint8Array): SymbolTable {
     }
     pos = (eol >= 0 ? eol : lineEnd(bytes, p)) + 1;
   }
-  const names = gatherNames(bytes, nameAt, nameLen, count, nameBytes);
   // Trimmed copies, so the spare capacity (lines that were no symbol) is not kept.
   const columns = { nameAt: nameAt.slice(0, count), nameLen: nameLen.slice(0, count), moduleOf: moduleOf.slice(0, count) };
-  return new SortedSymbols(names, modules.names, hi.slice(0, count), lo.slice(0, count), columns);
+  return new SortedSymbols(bytes, nameBytes, modules.names, hi.slice(0, count), lo.slice(0, count), columns);
 }
 
-/** Copies each entry's name into one blob, in entry order, and points nameAt into it. */
-function gatherNames(bytes: Uint8Array, nameAt: Int32Array, nameLen: Uint16Array, count: number, size: number): Uint8Array {
+/** Copies each entry's name into one blob of `size` bytes and points nameAt into it. */
+function gatherNames(bytes: Uint8Array, nameAt: Int32Array, nameLen: Uint16Array, size: number): Uint8Array {
   const names = new Uint8Array(size);
   let at = 0;
-  for (let i = 0; i < count; i++) {
+  for (let i = 0; i < nameAt.length; i++) {
     const from = nameAt[i]!;
     const end = from + nameLen[i]!;
     nameAt[i] = at;
@@ -239,20 +243,30 @@ class SortedSymbols implements SymbolTable {
   /** Addresses as 32-bit halves, so the search compares numbers, not bigints. */
   readonly #hi: Uint32Array;
   readonly #lo: Uint32Array;
-  readonly #names: Uint8Array;
+  /** The kallsyms text, or once compact() ran, a blob of the names alone. */
+  #names: Uint8Array;
+  /** The names' total size while #names is the whole text; 0 once compact. */
+  #nameBytes: number;
   readonly #modules: string[];
   readonly #columns: NameColumns;
   /** Names decoded so far, by sorted index. */
   readonly #decoded = new Map<number, string>();
 
-  constructor(names: Uint8Array, modules: string[], hi: Uint32Array, lo: Uint32Array, columns: NameColumns) {
-    this.#names = names;
+  constructor(text: Uint8Array, nameBytes: number, modules: string[], hi: Uint32Array, lo: Uint32Array, columns: NameColumns) {
+    this.#names = text;
+    this.#nameBytes = nameBytes;
     this.#modules = modules;
     this.#hi = hi;
     this.#lo = lo;
     this.#columns = columns;
     const order = sortedOrder(hi, lo);
     if (order) permuteInPlace(order, hi, lo, columns);
+  }
+
+  compact(): void {
+    if (this.#nameBytes === 0) return;
+    this.#names = gatherNames(this.#names, this.#columns.nameAt, this.#columns.nameLen, this.#nameBytes);
+    this.#nameBytes = 0;
   }
 
   #name(i: number): string {

@@ -86,3 +86,20 @@ describe("decodeKallsyms() order", () => {
     }
   });
 });
+
+describe("compact()", () => {
+  test("a compacted table answers every lookup, module and addressOf() as before, and the text can change after", () => {
+    const lines = Array.from({ length: 200 }, (_, i) => `${(0xffffffff81000000n + BigInt((i * 37) % 200) * 0x40n).toString(16)} ${i % 3 ? "t" : "T"} fn_${i}${i % 5 === 0 ? `\t[mod${i % 2}]` : ""}`);
+    const probe = (t: ReturnType<typeof decodeKallsyms>) => Array.from({ length: 200 }, (_, i) => t.lookup(0xffffffff81000000n + BigInt(i) * 0x40n + 8n));
+    const before = probe(decodeKallsyms(new TextEncoder().encode(lines.join("\n"))));
+    expect(before.filter((s) => s?.module === "mod0").length).toBeGreaterThan(0);
+    const text = new TextEncoder().encode(lines.join("\n"));
+    const syms = decodeKallsyms(text);
+    syms.compact!();
+    text.fill(0x3f); // the table no longer reads the text: every name comes from its own blob
+    expect(probe(syms)).toEqual(before);
+    expect(syms.addressOf!("fn_7")).toBe(0xffffffff81000000n + BigInt((7 * 37) % 200) * 0x40n);
+    syms.compact!();
+    expect(probe(syms)).toEqual(before);
+  });
+});
