@@ -22,6 +22,11 @@ const SMALL_V6_BYTES = 12 << 20;
 /** The commands that run better in a small heap. */
 const SMALL_HEAP_COMMANDS = new Set(["report"]);
 
+/** This process runs in the small heap: memory counts more than a few ms (see keepNamesOnly()). */
+export function inSmallHeap(): boolean {
+  return process.env[HEAP_ENV] !== undefined;
+}
+
 /** The exit code of the same command run again in a small heap, or undefined to run it here. */
 export function runInSmallHeap(argv: string[]): number | undefined {
   if (!SMALL_HEAP_COMMANDS.has(argv[2] ?? "") || process.env[HEAP_ENV] !== undefined || process.env.VTRACE_HEAP === "default") return undefined;
