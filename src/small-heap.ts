@@ -13,12 +13,14 @@ import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 const HEAP_ENV = "BUN_JSC_forceRAMSize";
 const HEAP_BYTES = 64 << 20;
 /**
- * A small v6 file prints little (its output is about its size), so JSC's default heap stays far below
- * the budget and the second start-up is saved: ~30 ms of a 0.15 s report. Measured peaks with the
- * default heap: 65 MB for 25k events (7 MB), 60 MB for 80k (9 MB), against 96 MB for a 3 MB v7 zstd
- * file that prints 60 MB; so only uncompressed v6 files count, and only up to this size.
+ * A small file prints little, so JSC's default heap stays below the budget and the second start-up
+ * is saved: ~15-30 ms of a 0.12-0.15 s report. Measured peaks with the default heap: 65 MB for 25k
+ * events (7 MB v6), 60 MB for 80k (9 MB v6), 69 MB for 31k (1.3 MB v7 zstd), 88-90 MB for 370k-430k
+ * events (2.6-3.1 MB v7 zstd, printing ~60 MB); so a v6 file counts up to the first size, a v7 file
+ * (compressed, so more records per byte) up to the second.
  */
 const SMALL_V6_BYTES = 12 << 20;
+const SMALL_V7_BYTES = 2 << 20;
 /** The commands that run better in a small heap. */
 const SMALL_HEAP_COMMANDS = new Set(["report"]);
 
@@ -30,7 +32,7 @@ export function inSmallHeap(): boolean {
 /** The exit code of the same command run again in a small heap, or undefined to run it here. */
 export function runInSmallHeap(argv: string[]): number | undefined {
   if (!SMALL_HEAP_COMMANDS.has(argv[2] ?? "") || process.env[HEAP_ENV] !== undefined || process.env.VTRACE_HEAP === "default") return undefined;
-  if (isSmallV6Report(argv.slice(3))) return undefined;
+  if (isSmallReport(argv.slice(3))) return undefined;
   // A compiled binary is its own runtime; from source, bun needs the script again.
   const self = Bun.main.startsWith("/$bunfs/") ? [process.execPath] : [process.execPath, Bun.main];
   const child = Bun.spawnSync([...self, ...argv.slice(2)], {
@@ -40,8 +42,8 @@ export function runInSmallHeap(argv: string[]): number | undefined {
   return child.exitCode ?? 128 + (child.signalCode === "SIGPIPE" ? 13 : 2);
 }
 
-/** `report -i FILE` or `report FILE` alone, FILE a v6 trace.dat of at most SMALL_V6_BYTES. */
-function isSmallV6Report(args: string[]): boolean {
+/** `report -i FILE` or `report FILE` alone, FILE a small trace.dat (see SMALL_V6_BYTES). */
+function isSmallReport(args: string[]): boolean {
   const path = args.length === 2 && args[0] === "-i" ? args[1] : args.length === 1 && !args[0]!.startsWith("-") ? args[0] : undefined;
   if (path === undefined) return false;
   try {
@@ -49,8 +51,10 @@ function isSmallV6Report(args: string[]): boolean {
     try {
       const head = new Uint8Array(12);
       readSync(fd, head, 0, 12, 0);
-      // "\x17\x08\x44tracing\0" and the version as text ("6\0").
-      return fstatSync(fd).size <= SMALL_V6_BYTES && head[0] === 0x17 && head[1] === 0x08 && head[2] === 0x44 && head[10] === 0x36 && head[11] === 0;
+      // "\x17\x08\x44tracing\0" and the version as text ("6\0" or "7\0").
+      const magic = head[0] === 0x17 && head[1] === 0x08 && head[2] === 0x44 && head[11] === 0;
+      const limit = !magic ? 0 : head[10] === 0x36 ? SMALL_V6_BYTES : head[10] === 0x37 ? SMALL_V7_BYTES : 0;
+      return fstatSync(fd).size <= limit;
     } finally {
       closeSync(fd);
     }

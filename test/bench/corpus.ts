@@ -33,6 +33,36 @@ const PIPES = `for i in $(seq 1500); do echo $i | cat | tr 0-9 a-j >/dev/null; d
 const FILES = `find /usr -xdev -type f -name '*.h' >/dev/null; find /usr/lib /usr/share/doc -xdev -type f -print0 | head -z -n 20000 | xargs -0 stat -c '%s %n' >/dev/null`;
 const ARCHIVE = `tar cf - /usr/share/doc 2>/dev/null | gzip -1 > "$W/doc.tgz"; gunzip -c "$W/doc.tgz" | wc -c >/dev/null`;
 const DISK = `dd if=/dev/zero of="$W/f" bs=4k count=12000 oflag=direct status=none; dd if="$W/f" of=/dev/null bs=16k iflag=direct status=none; dd if=/dev/urandom of="$W/g" bs=1M count=64 status=none; sync`;
+/** A C build: gcc, cc1, as and ld exec'd again and again, with page faults and file reads. */
+const BUILD = `for i in $(seq 12); do gcc -O2 -c -o "$W/o$i.o" /dev/null -x c - <<'C'
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+int main(void) { char b[64]; for (int i = 0; i < 1000; i++) snprintf(b, sizeof b, "%d", i); puts(strdup(b)); return 0; }
+C
+done`;
+/** Loopback TCP ping-pong in Python: socket, skb and tcp events, wakeups between two processes. */
+const SOCKETS = `python3 - <<'PY'
+import socket, os
+a = socket.socket(); a.bind(("127.0.0.1", 0)); a.listen(1)
+if os.fork() == 0:
+    c = socket.create_connection(a.getsockname())
+    for i in range(4000): c.sendall(b"x" * (64 + i % 900)); c.recv(4096)
+    os._exit(0)
+s, _ = a.accept()
+for i in range(4000): s.recv(4096); s.sendall(b"y" * 32)
+os.wait()
+PY`;
+/** Python hashing and writing files: reads, writes, page cache and allocations. */
+const PYFILES = `python3 - <<'PY'
+import hashlib, os
+w = os.environ.get("W", ".")
+for i in range(300):
+    p = os.path.join(w, f"f{i}")
+    with open(p, "wb") as f: f.write(os.urandom(4096 * (1 + i % 16)))
+    with open(p, "rb") as f: hashlib.sha256(f.read()).hexdigest()
+    os.unlink(p)
+PY`;
 const MIXED = `ls -laR /etc >/dev/null 2>&1; ps aux >/dev/null; cat /proc/cpuinfo /proc/meminfo >/dev/null; sort /etc/services | uniq -c >/dev/null; ${PIPES.replace("1500", "150")}`;
 
 export const CORPUS: CorpusEntry[] = [
@@ -44,6 +74,10 @@ export const CORPUS: CorpusEntry[] = [
   { name: "vt-syscalls-v6", what: "vtrace `-e syscalls -e sched`, find + stat over /usr, v6", recorder: "vtrace", options: ["-e", "syscalls", "-e", "sched"], load: FILES, bufferKb: 131072 },
   { name: "vt-kmem-zstd", what: "vtrace `-e kmem -e irq`, tar + gzip, v7 zstd", recorder: "vtrace", options: ["-e", "kmem", "-e", "irq", "--file-version", "7"], load: ARCHIVE, bufferKb: 131072 },
   { name: "vt-all-v6", what: "vtrace `-e all`, find + stat + dd, v6", recorder: "vtrace", options: ["-e", "all"], load: `${FILES}; dd if=/dev/zero of="$W/f" bs=64 count=100000 status=none`, bufferKb: 262144 },
+  // Added after the report work of issue #15 was tuned, as files it never saw.
+  { name: "tc-build-zstd", what: "trace-cmd `-e sched -e irq -e timer -e workqueue -e exceptions`, gcc builds, v7 zstd", recorder: "trace-cmd", options: ["-e", "sched", "-e", "irq", "-e", "timer", "-e", "workqueue", "-e", "exceptions"], load: BUILD, bufferKb: 65536 },
+  { name: "vt-net-v7none", what: "vtrace `-e sock -e skb -e tcp -e net -e sched`, loopback TCP ping-pong, v7 uncompressed", recorder: "vtrace", options: ["-e", "sock", "-e", "skb", "-e", "tcp", "-e", "net", "-e", "sched", "--file-version", "7", "--compression", "none"], load: SOCKETS, bufferKb: 65536 },
+  { name: "tc-all-v6-py", what: "trace-cmd `-e all`, Python writing and hashing files, v6", recorder: "trace-cmd", options: ["-e", "all", "--file-version", "6"], load: PYFILES, bufferKb: 131072 },
   { name: "merge-3", what: "host + 2 guests (`record -A`, sched/syscalls/kmem/irq, TIME_SHIFT), v6", recorder: "merge", options: [], load: "", bufferKb: 0 },
 ];
 

@@ -14,7 +14,8 @@ import type { PluginCtx, PluginEmitter, PluginHandler } from "./types.ts";
 
 /** Room for the numbers and separators of a sched line besides its two comms. */
 const SCHED_ROOM = 96;
-const STATE_TEXT = Array.from({ length: 256 }, (_, v) => encodeText(stateLetters(v)));
+/** "S", "D|W", ... by prev_state, made on first use (most traces show a handful). */
+const STATE_TEXT: (Uint8Array | undefined)[] = new Array(256);
 
 /** The emitter of a plugin handler for this event's fields, when it has one. */
 export function pluginEmitterFor(handler: PluginHandler, ctx: PluginCtx): PluginEmitter | undefined {
@@ -100,7 +101,7 @@ function switchEmitter(ctx: PluginCtx, handler: PluginHandler): PluginEmitter | 
     putTask(out, r, prevComm, prevPid, prevPrio);
     putAscii(out, "] ");
     const v = (stateSize === 8 ? readLo(r, stateAt) : readSmall(r, stateAt, 4)) | 0;
-    const letters = v >= 0 && v < 256 ? STATE_TEXT[v]! : encodeText(stateLetters(v));
+    const letters = v >= 0 && v < 256 ? (STATE_TEXT[v] ??= encodeText(stateLetters(v))) : encodeText(stateLetters(v));
     out.room(letters.length);
     putBytes(out, letters);
     putAscii(out, " ==> ");
