@@ -94,7 +94,9 @@ function removeInstance(name: string): void {
 
 async function generateLoad(passes: number): Promise<void> {
   for (let i = 0; i < passes; i++) {
-    await run(["sh", "-c", "ls -la /proc/self /usr/bin >/dev/null; cat /proc/cpuinfo /proc/meminfo >/dev/null; echo x | tee /dev/null >/dev/null"]);
+    // The sleeps let the CPUs go idle, so the recording has idle (pid 0) switches to filter on even
+    // when it was made while other work ran (a cache recorded beside a benchmark had none).
+    await run(["sh", "-c", "ls -la /proc/self /usr/bin >/dev/null; sleep 0.02; cat /proc/cpuinfo /proc/meminfo >/dev/null; sleep 0.02; echo x | tee /dev/null >/dev/null"]);
     readFileSync("/proc/stat");
   }
 }
