@@ -21,7 +21,7 @@ const BUFFER_BYTES = 2 * FLUSH_BYTES;
  * once per RSS_CHECK_BYTES of output, not per write: reading it costs ~10 µs, and checking after
  * every 32 KiB write cost 3% of a 1M-event merge report.
  */
-const RSS_BUDGET_BYTES = 96 << 20;
+const RSS_BUDGET_BYTES = 88 << 20;
 const GC_MIN_OUTPUT_BYTES = 16 << 20;
 const RSS_CHECK_BYTES = 1 << 20;
 
