@@ -16,8 +16,8 @@ const HEAP_BYTES = 64 << 20;
  * A small file prints little, so JSC's default heap stays below the budget and the second start-up
  * is saved: ~15-30 ms of a 0.12-0.15 s report. Measured peaks with the default heap: 65 MB for 25k
  * events (7 MB v6), 60 MB for 80k (9 MB v6), 69 MB for 31k (1.3 MB v7 zstd), 88-90 MB for 370k-430k
- * events (2.6-3.1 MB v7 zstd, printing ~60 MB); so a v6 file counts up to the first size, a v7 file
- * (compressed, so more records per byte) up to the second.
+ * events (2.6-3.1 MB v7 zstd, printing ~60 MB); so an uncompressed file (v6, or v7 "none") counts
+ * up to the first size, a compressed one (more records per byte) up to the second.
  */
 const SMALL_V6_BYTES = 12 << 20;
 const SMALL_V7_BYTES = 2 << 20;
@@ -49,11 +49,14 @@ function isSmallReport(args: string[]): boolean {
   try {
     const fd = openSync(path, "r");
     try {
-      const head = new Uint8Array(12);
-      readSync(fd, head, 0, 12, 0);
-      // "\x17\x08\x44tracing\0" and the version as text ("6\0" or "7\0").
+      const head = new Uint8Array(23);
+      readSync(fd, head, 0, head.length, 0);
+      // "\x17\x08\x44tracing\0" and the version as text ("6\0" or "7\0"); v7 goes on with the
+      // endianness, long size, page size (4 bytes) and the compression's name at 18.
       const magic = head[0] === 0x17 && head[1] === 0x08 && head[2] === 0x44 && head[11] === 0;
-      const limit = !magic ? 0 : head[10] === 0x36 ? SMALL_V6_BYTES : head[10] === 0x37 ? SMALL_V7_BYTES : 0;
+      const version = magic ? head[10] : 0;
+      const uncompressed = version === 0x36 || (version === 0x37 && new TextDecoder().decode(head.subarray(18, 23)) === "none\0");
+      const limit = uncompressed ? SMALL_V6_BYTES : version === 0x37 ? SMALL_V7_BYTES : 0;
       return fstatSync(fd).size <= limit;
     } finally {
       closeSync(fd);
