@@ -130,7 +130,7 @@ function sharedSymbols(dat: TraceDat): SymbolTable {
  * big file (run in the small heap), each table keeps only its names and the text is collected at
  * once: early in a report the heap grows fast before its first collection, and doing both cut a
  * host + 2 guests report's peak from 102-104 MiB to 93-95 MiB, and a 2.5M-event `-e all` file's
- * from 96-100 to 83-92 MiB, at no measurable cost in time. A small v6 file keeps its text:
+ * from 96-100 to 83-92 MiB, at no measurable cost in time. A small file keeps its text:
  * compacting and collecting cost ~15 ms of its 0.12 s report, and its peak is ~65 MiB.
  */
 function keepNamesOnly(table: SymbolTable): void {
