@@ -1,5 +1,5 @@
 // Conversions written straight into the output bytes: the plain integer conversions (%d %u %x with
-// no flags, width or precision) and plain %p that most print fmts use, so a record's text needs no
+// no flags, width or precision, and %#x) and plain %p that most print fmts use, so a record's text needs no
 // number strings.
 // Source of truth: src/events/printf.ts (the same casts: formatIntNum(), formatInt64(), hex64()).
 
@@ -62,7 +62,13 @@ export function putHex64(out: ByteSink, hi: number, lo: number): void {
 }
 
 function isPlain(spec: ConvSpec): boolean {
-  return spec.width === -1 && spec.precision === -1 && !spec.plus && !spec.space && !spec.hash && "diux".includes(spec.conv);
+  return spec.width === -1 && spec.precision === -1 && !spec.plus && !spec.space && (!spec.hash || spec.conv === "x") && "diux".includes(spec.conv);
+}
+
+/** "%#x": "0x" before a value that is not 0 (printf prints a 0 bare). */
+function putAltPrefix(out: ByteSink): void {
+  out.buf[out.pos++] = 48;
+  out.buf[out.pos++] = 120;
 }
 
 /** A value of 32 bits or fewer, cast as printf's length modifier says (formatIntNum()). */
@@ -78,9 +84,11 @@ export function emitSmall(spec: ConvSpec, offset: number, size: number, mask: nu
   if (!isPlain(spec) || spec.ls > 0) return undefined;
   const cast = castNarrow(spec);
   const hex = spec.conv === "x";
+  const alt = spec.hash;
   return (r, out) => {
     out.room(NUMBER_BYTES);
     const v = cast(readSmall(r, offset, size) & mask);
+    if (alt && v !== 0) putAltPrefix(out);
     if (hex) putHex32(out, v);
     else putDecimal(out, v);
   };
@@ -89,12 +97,14 @@ export function emitSmall(spec: ConvSpec, offset: number, size: number, mask: nu
 /** An emitter for a plain conversion of an 8-byte field; values a double cannot hold go through printf.ts. */
 export function emitWide(spec: ConvSpec, offset: number): Emit | undefined {
   if (!isPlain(spec)) return undefined;
+  const alt = spec.hash;
   if (spec.ls <= 0) {
     const cast = castNarrow(spec);
     const hex = spec.conv === "x";
     return (r, out) => {
       out.room(NUMBER_BYTES);
       const v = cast(readLo(r, offset));
+      if (alt && v !== 0) putAltPrefix(out);
       if (hex) putHex32(out, v);
       else putDecimal(out, v);
     };
@@ -105,6 +115,7 @@ export function emitWide(spec: ConvSpec, offset: number): Emit | undefined {
     out.room(NUMBER_BYTES);
     const hi = readHi(r, offset);
     const lo = readLo(r, offset);
+    if (alt && (hi !== 0 || lo !== 0)) putAltPrefix(out);
     if (hex) putHex64(out, hi, lo);
     else if (hi < 0x200000) putUnsigned(out, hi * TWO32 + lo);
     else if (signed && hi >= 0xffe00000) {

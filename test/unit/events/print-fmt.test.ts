@@ -11,3 +11,21 @@ describe("EventCatalog.formatInfo() golden vectors", () => {
     expect(p.written(payload)).toEqual([c.info, c.info]);
   });
 });
+
+describe("%#x written as bytes", () => {
+  test("the byte path prints %#x, %#lx and %#hx as printf does: 0x before a value, a bare 0 for zero", () => {
+    const p = printer(
+      [["unsigned int a", 8, 4], ["unsigned long b", 16, 8], ["unsigned short c", 24, 2], ["unsigned int z", 28, 4], ["unsigned long w", 32, 8]],
+      '"a=%#x b=%#lx c=%#hx z=%#x w=%#lx", REC->a, REC->b, REC->c, REC->z, REC->w',
+    );
+    const payload = new Uint8Array(40);
+    const v = new DataView(payload.buffer);
+    v.setUint16(0, 1, true);
+    v.setUint32(8, 0x2a, true);
+    v.setBigUint64(16, 0xffffffff00000001n, true);
+    v.setUint16(24, 0xbeef, true);
+    const want = "a=0x2a b=0xffffffff00000001 c=0xbeef z=0 w=0";
+    expect(p.info(payload)).toBe(want);
+    expect(p.written(payload)).toEqual([want, want]);
+  });
+});
