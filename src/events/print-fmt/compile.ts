@@ -14,7 +14,7 @@ import { isKnownFunction } from "./helpers.ts";
 import { compilePointer, emitPointerSum, emitSymbolPointer, plainPointerField, pointerSuffixLength } from "./pointer.ts";
 import { formatInt, formatInt64, formatIntNum, formatStr, parseConvSpec, type ConvSpec } from "../printf.ts";
 import { encodeText, putBytes, writeText } from "../../lib/byte-sink.ts";
-import { emitPadded, emitPointer64, emitSmall, emitString, emitWide, paddingOf, type Emit } from "./emit.ts";
+import { emitComputed, emitPadded, emitPointer64, emitSmall, emitString, emitWide, paddingOf, type Emit } from "./emit.ts";
 
 export type Piece = (r: Rec) => string;
 
@@ -280,7 +280,11 @@ function emitDigits(spec: ConvSpec, arg: Expr, ctx: CompileCtx): Emit | undefine
   const small = smallField(arg, ctx);
   if (small) return spec.ls <= 0 ? emitSmall(spec, small.offset, small.size, small.mask) : undefined;
   const wide = wideField(arg, ctx);
-  return wide ? emitWide(spec, wide.offset) : undefined;
+  if (wide) return emitWide(spec, wide.offset);
+  const fast = compileFast(arg, ctx);
+  if (!fast) return undefined;
+  const v = compileNum(arg, ctx);
+  return emitComputed(spec, fast, (r) => formatInt(spec, v(r)));
 }
 
 /** A plain (uncast, or cast to a pointer / 64-bit type) read of an 8-byte field. */

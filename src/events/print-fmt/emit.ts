@@ -94,27 +94,23 @@ export function emitSmall(spec: ConvSpec, offset: number, size: number, mask: nu
   };
 }
 
-/** An emitter for a plain conversion of an 8-byte field; values a double cannot hold go through printf.ts. */
-export function emitWide(spec: ConvSpec, offset: number): Emit | undefined {
-  if (!isPlain(spec)) return undefined;
+/** Writes the 64-bit value hi:lo as a plain conversion (see isPlain()); the caller has made room. */
+type IntWriter = (out: ByteSink, hi: number, lo: number) => void;
+
+function intWriter(spec: ConvSpec): IntWriter {
   const alt = spec.hash;
+  const hex = spec.conv === "x";
   if (spec.ls <= 0) {
     const cast = castNarrow(spec);
-    const hex = spec.conv === "x";
-    return (r, out) => {
-      out.room(NUMBER_BYTES);
-      const v = cast(readLo(r, offset));
+    return (out, _hi, lo) => {
+      const v = cast(lo);
       if (alt && v !== 0) putAltPrefix(out);
       if (hex) putHex32(out, v);
       else putDecimal(out, v);
     };
   }
   const signed = spec.conv === "d" || spec.conv === "i";
-  const hex = spec.conv === "x";
-  return (r, out) => {
-    out.room(NUMBER_BYTES);
-    const hi = readHi(r, offset);
-    const lo = readLo(r, offset);
+  return (out, hi, lo) => {
     if (alt && (hi !== 0 || lo !== 0)) putAltPrefix(out);
     if (hex) putHex64(out, hi, lo);
     else if (hi < 0x200000) putUnsigned(out, hi * TWO32 + lo);
@@ -122,6 +118,32 @@ export function emitWide(spec: ConvSpec, offset: number): Emit | undefined {
       out.buf[out.pos++] = 45;
       putUnsigned(out, (0xffffffff - hi) * TWO32 + (TWO32 - lo));
     } else putText(out, formatInt64(spec, hi, lo));
+  };
+}
+
+/** An emitter for a plain conversion of an 8-byte field; values a double cannot hold go through printf.ts. */
+export function emitWide(spec: ConvSpec, offset: number): Emit | undefined {
+  if (!isPlain(spec)) return undefined;
+  const write = intWriter(spec);
+  return (r, out) => {
+    out.room(NUMBER_BYTES);
+    write(out, readHi(r, offset), readLo(r, offset));
+  };
+}
+
+/**
+ * An emitter for a plain conversion of a computed value (`REC->a >> 12`, a cast of a sum): `fast`
+ * gives it while it is a non-negative integer below 2^53 (eval-fast.ts), else NaN, and then the
+ * text path prints it (compileNumber() does the same with strings).
+ */
+export function emitComputed(spec: ConvSpec, fast: (r: Rec) => number, text: (r: Rec) => string): Emit | undefined {
+  if (!isPlain(spec)) return undefined;
+  const write = intWriter(spec);
+  return (r, out) => {
+    const x = fast(r);
+    if (x !== x) return writeText(out, text(r));
+    out.room(NUMBER_BYTES);
+    write(out, Math.floor(x / TWO32), x >>> 0);
   };
 }
 
