@@ -3,13 +3,12 @@
 // format has a raw TAB). Arrays, strings and the -R listing go through raw.ts's strings.
 // Source of truth: src/events/raw.ts rawField() (the same casts and radixes).
 
-import { encodeText, putBytes, putText, type ByteSink } from "../lib/byte-sink.ts";
+import { encodeText, putBytes } from "../lib/byte-sink.ts";
 import { readHi, readLo, readSmall, type FieldInfo, type Rec } from "./field-info.ts";
-import { putDecimal, putHex32, putHex64, putUnsigned, type Emit } from "./print-fmt/emit.ts";
+import { putDecimal, putHex32, putHex64, putHexPrefix, putS64, putU64, putUnsigned, type Emit } from "./print-fmt/emit.ts";
 
 /** Room for " name=" is the name's; the value needs at most this ("-" and 20 digits, or "0x" and 16). */
 const VALUE_BYTES = 24;
-const TWO32 = 4294967296;
 
 /** The listing of `fields` as an emitter, or undefined when some field is not a plain number. */
 export function compileFailedListing(fields: FieldInfo[]): Emit | undefined {
@@ -30,8 +29,7 @@ function valueEmit(f: FieldInfo): Emit {
   const loOf = (r: Rec) => (size === 8 ? readLo(r, offset) : readSmall(r, offset, size));
   if (f.isPointer || (!f.signed && f.isLong) || (f.signed && size === 4 && f.isLong)) {
     return (r, out) => {
-      out.buf[out.pos++] = 48;
-      out.buf[out.pos++] = 120;
+      putHexPrefix(out);
       if (f.isPointer || !f.signed) putHex64(out, hiOf(r), loOf(r));
       else putHex32(out, loOf(r));
     };
@@ -51,17 +49,4 @@ function valueEmit(f: FieldInfo): Emit {
     default:
       return (r, out) => putS64(out, readHi(r, offset), readLo(r, offset));
   }
-}
-
-function putU64(out: ByteSink, hi: number, lo: number): void {
-  if (hi < 0x200000) putUnsigned(out, hi * TWO32 + lo);
-  else putText(out, ((BigInt(hi) << 32n) | BigInt(lo)).toString());
-}
-
-function putS64(out: ByteSink, hi: number, lo: number): void {
-  if (hi < 0x200000) putUnsigned(out, hi * TWO32 + lo);
-  else if (hi >= 0xffe00000) {
-    out.buf[out.pos++] = 45;
-    putUnsigned(out, (0xffffffff - hi) * TWO32 + (TWO32 - lo));
-  } else putText(out, BigInt.asIntN(64, (BigInt(hi) << 32n) | BigInt(lo)).toString());
 }

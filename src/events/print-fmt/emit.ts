@@ -9,7 +9,7 @@ import { compileNum } from "./eval-num.ts";
 import { cString, dynamicLoc, readHi, readLo, readSmall, type FieldInfo, type Rec } from "../field-info.ts";
 import type { Expr } from "./ast.ts";
 import type { CompileCtx } from "./context.ts";
-import { formatInt64, type ConvSpec } from "../printf.ts";
+import type { ConvSpec } from "../printf.ts";
 
 export type Emit = (r: Rec, out: ByteSink) => void;
 
@@ -65,10 +65,25 @@ function isPlain(spec: ConvSpec): boolean {
   return spec.width === -1 && spec.precision === -1 && !spec.plus && !spec.space && (!spec.hash || spec.conv === "x") && "diux".includes(spec.conv);
 }
 
-/** "%#x": "0x" before a value that is not 0 (printf prints a 0 bare). */
-function putAltPrefix(out: ByteSink): void {
+/** "0x": before %p's digits, a symbol-less address, a raw pointer field, "%#x" of a value that is not 0. */
+export function putHexPrefix(out: ByteSink): void {
   out.buf[out.pos++] = 48;
   out.buf[out.pos++] = 120;
+}
+
+/** An unsigned 64-bit hi:lo in decimal: doubles while exact, else a bigint's text. */
+export function putU64(out: ByteSink, hi: number, lo: number): void {
+  if (hi < 0x200000) putUnsigned(out, hi * TWO32 + lo);
+  else putText(out, ((BigInt(hi) << 32n) | BigInt(lo)).toString());
+}
+
+/** A signed 64-bit hi:lo in decimal: doubles while exact (either sign), else a bigint's text. */
+export function putS64(out: ByteSink, hi: number, lo: number): void {
+  if (hi < 0x200000) putUnsigned(out, hi * TWO32 + lo);
+  else if (hi >= 0xffe00000) {
+    out.buf[out.pos++] = 45;
+    putUnsigned(out, (0xffffffff - hi) * TWO32 + (TWO32 - lo));
+  } else putText(out, BigInt.asIntN(64, (BigInt(hi) << 32n) | BigInt(lo)).toString());
 }
 
 /** A value of 32 bits or fewer, cast as printf's length modifier says (formatIntNum()). */
@@ -88,7 +103,7 @@ export function emitSmall(spec: ConvSpec, offset: number, size: number, mask: nu
   return (r, out) => {
     out.room(NUMBER_BYTES);
     const v = cast(readSmall(r, offset, size) & mask);
-    if (alt && v !== 0) putAltPrefix(out);
+    if (alt && v !== 0) putHexPrefix(out);
     if (hex) putHex32(out, v);
     else putDecimal(out, v);
   };
@@ -104,20 +119,17 @@ function intWriter(spec: ConvSpec): IntWriter {
     const cast = castNarrow(spec);
     return (out, _hi, lo) => {
       const v = cast(lo);
-      if (alt && v !== 0) putAltPrefix(out);
+      if (alt && v !== 0) putHexPrefix(out);
       if (hex) putHex32(out, v);
       else putDecimal(out, v);
     };
   }
   const signed = spec.conv === "d" || spec.conv === "i";
   return (out, hi, lo) => {
-    if (alt && (hi !== 0 || lo !== 0)) putAltPrefix(out);
+    if (alt && (hi !== 0 || lo !== 0)) putHexPrefix(out);
     if (hex) putHex64(out, hi, lo);
-    else if (hi < 0x200000) putUnsigned(out, hi * TWO32 + lo);
-    else if (signed && hi >= 0xffe00000) {
-      out.buf[out.pos++] = 45;
-      putUnsigned(out, (0xffffffff - hi) * TWO32 + (TWO32 - lo));
-    } else putText(out, formatInt64(spec, hi, lo));
+    else if (signed) putS64(out, hi, lo);
+    else putU64(out, hi, lo);
   };
 }
 
@@ -192,8 +204,7 @@ export function putPointer(out: ByteSink, hi: number, lo: number): void {
     for (let i = 0; i < NIL.length; i++) buf[out.pos++] = NIL[i]!;
     return;
   }
-  buf[out.pos++] = 48;
-  buf[out.pos++] = 120;
+  putHexPrefix(out);
   putHex64(out, hi, lo);
 }
 

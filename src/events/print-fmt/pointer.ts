@@ -8,7 +8,7 @@ import { hex64 } from "../printf.ts";
 import { isFieldRef, type Expr } from "./ast.ts";
 import type { CompileCtx } from "./context.ts";
 import { castMask, compileNum, identValue } from "./eval-num.ts";
-import { putHex64, putPointer, type Emit } from "./emit.ts";
+import { putHex64, putHexPrefix, putPointer, type Emit } from "./emit.ts";
 import { putBytes } from "../../lib/byte-sink.ts";
 import { SymbolTextCache, type RenderSymbol } from "../symbol-text.ts";
 
@@ -117,8 +117,7 @@ export function emitSymbolPointer(suffix: string, arg: Expr, ctx: CompileCtx): E
     }
     // In no symbol: "0x" and the hex digits, as symbolPtr() prints it.
     out.room(24);
-    out.buf[out.pos++] = 48;
-    out.buf[out.pos++] = 120;
+    putHexPrefix(out);
     putHex64(out, hi, lo);
   };
 }
