@@ -6,19 +6,9 @@ import { memorySource } from "../../../src/tracedat/reader/byte-source.ts";
 import { openTraceDat } from "../../../src/tracedat/reader/open.ts";
 import { buildFileContext } from "../../../src/report/catalog.ts";
 import { buildTraceDat, demoEvents } from "../tracedat/reader/fixture-builder.ts";
+import { formatText } from "../events/_golden.ts";
 
-const FORMAT = `name: where
-ID: 900
-format:
-\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;
-\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;
-\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;
-\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;
-
-\tfield:unsigned long ip;\toffset:8;\tsize:8;\tsigned:0;
-
-print fmt: "at %pS", (void *)REC->ip
-`;
+const FORMAT = formatText("where", 900, [["unsigned long ip", 8, 8]], '"at %pS", (void *)REC->ip');
 
 /** The text the file's catalog prints for an address 0x10 into the first symbol. */
 function printedSymbol(kallsyms: string, version: 6 | 7): string {
