@@ -2,6 +2,7 @@
 // the merged timeline (vCPU states) and the Perfetto export read instead of the report's text.
 
 import type { EventFormat } from "../events/format.ts";
+import { exitReasonName } from "../events/plugins/kvm.ts";
 import { compileFieldsReader, type FieldsReader } from "../export/perfetto/field-values.ts";
 import type { Args } from "../export/perfetto/chrome-event.ts";
 import type { FileContext } from "../report/catalog.ts";
@@ -25,10 +26,9 @@ export interface DecodedRecord {
   exitReason?: string;
 }
 
-/** One compiled field reader per event format; kvm_exit reason names memoized per (isa, reason). */
+/** One compiled field reader per event format. */
 export class RecordDecoder {
   readonly #readers = new Map<EventFormat, FieldsReader>();
-  readonly #reasons = new Map<FileContext, Map<string, string>>();
 
   /** The record `s` is at; `withFields` says which events' fields to read (default: all). */
   decode(s: RecordStream, withFields?: (event: EventFormat) => boolean): DecodedRecord {
@@ -48,7 +48,7 @@ export class RecordDecoder {
       fields,
       missed: r.missed,
     };
-    if (event?.name === "kvm_exit" && event.system === "kvm") record.exitReason = this.#exitReason(ctx, event, payload, fields);
+    if (event?.name === "kvm_exit" && event.system === "kvm") record.exitReason = exitReasonOf(fields);
     return record;
   }
 
@@ -61,22 +61,14 @@ export class RecordDecoder {
     return reader;
   }
 
-  /**
-   * The name the report prints after "reason " (the kvm plugin's VMX/SVM tables), so that vcpu-stat
-   * and the text report name exits alike; formatted once per distinct (isa, reason).
-   */
-  #exitReason(ctx: FileContext, event: EventFormat, payload: Uint8Array, fields: Args): string {
-    let names = this.#reasons.get(ctx);
-    if (!names) this.#reasons.set(ctx, (names = new Map()));
-    const key = `${String(fields.isa)}:${String(fields.exit_reason)}`;
-    let name = names.get(key);
-    if (name === undefined) {
-      const text = ctx.catalog.formatInfo(event, payload);
-      name = /reason (UNKNOWN \(\d+\)|\S+)/.exec(text)?.[1] ?? `reason ${String(fields.exit_reason)}`;
-      names.set(key, name);
-    }
-    return name;
-  }
+}
+
+/** The name the report prints after "reason " (the kvm plugin's tables), so vcpu-stat and the report agree. */
+function exitReasonOf(f: Args): string {
+  const toBig = (v: unknown) => (typeof v === "number" ? BigInt(v) : typeof v === "bigint" ? v : undefined);
+  const reason = toBig(f.exit_reason);
+  // The plugin reads the (32-bit) reason signed.
+  return reason === undefined ? `reason ${String(f.exit_reason)}` : exitReasonName(BigInt.asIntN(32, reason), toBig(f.isa));
 }
 
 /** As libtraceevent's sched plugin does for the text report: comms seen in sched events name pids. */

@@ -1,13 +1,8 @@
 // Free space in an output folder (statfs), for the servers' free-space floor.
 
-import { statfsSync } from "node:fs";
+import { freeBytes } from "../recorder/disk-full.ts";
 import { formatBytes } from "./limits.ts";
 
-/** Bytes an unprivileged writer may still use in the folder's filesystem (statfs f_bavail). */
-export function freeBytes(dir: string): number {
-  const s = statfsSync(dir);
-  return Number(s.bavail) * Number(s.bsize);
-}
 
 /**
  * Why the output folder is too full for recordings, or undefined. `reserved`: bytes that running

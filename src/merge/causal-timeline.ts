@@ -5,13 +5,12 @@
 // report prints before a record is not part of that record's line. Pure: the files come as TraceDat.
 
 import type { VtraceError } from "../errors.ts";
-import { type ByteSink, grown } from "../lib/byte-sink.ts";
+import { type ByteSink, grown, writeText } from "../lib/byte-sink.ts";
 import { buildFileContext } from "../report/catalog.ts";
 import { addInstances, basename, initialHandles, machineTags, type ReportInput } from "../report/handles.ts";
 import { LinePrinter } from "../report/printer.ts";
-import type { ReportOptions } from "../report/report.ts";
+import { funcRepeatFormat, type ReportOptions } from "../report/report.ts";
 import { forEachMerged, openStreams } from "../report/streams.ts";
-import { printsInUsecs } from "../report/time.ts";
 import type { TimelineLine } from "./causal-pairs.ts";
 
 const REPORT_DEFAULTS: ReportOptions = { nsec: false, raw: false, rawTs: false, namePrefix: "tag" };
@@ -29,19 +28,14 @@ class LineSink implements ByteSink {
   }
 
   write(text: string): boolean {
-    const bytes = new TextEncoder().encode(text);
-    this.room(bytes.length);
-    this.buf.set(bytes, this.pos);
-    this.pos += bytes.length;
+    writeText(this, text);
     return true;
   }
 }
 
 /** Visits every record's report line in timeline order; returns the first read error, after the rest. */
 export function forEachTimelineLine(inputs: ReportInput[], visit: (line: TimelineLine) => void): VtraceError | undefined {
-  // trace-cmd's function-repeat time format comes from the last file (report.ts funcRepeatFormat()).
-  const last = inputs.at(-1);
-  const repeatFormat = last && (printsInUsecs(last.dat, false) ? "%6.1000d" : "%12d");
+  const repeatFormat = funcRepeatFormat(inputs.at(-1)?.dat, REPORT_DEFAULTS);
   const contexts = inputs.map((i) => buildFileContext(i.dat, repeatFormat));
   const { handles, state } = initialHandles(inputs, contexts, "tag");
   for (const top of handles.slice()) addInstances(handles, top, state);

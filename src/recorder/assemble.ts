@@ -3,12 +3,12 @@
 // never needs twice its size on disk) or v7 (sections; CPU data copied, or
 // compressed 10 pages at a time).
 
-import { statfsSync, statSync, unlinkSync } from "node:fs";
+import { statSync, unlinkSync } from "node:fs";
 import { dirname } from "node:path";
 import { closeFd, copyRange, O_RDONLY, O_RDWR, openFd, preadFd, pwriteAll, truncateFd, writeAll } from "../../ffi/fd.ts";
 import { copyFileRangeAt } from "../../ffi/splice.ts";
 import { VtraceError } from "../errors.ts";
-import { isDiskFull } from "./disk-full.ts";
+import { freeBytes as folderFreeBytes, isDiskFull } from "./disk-full.ts";
 import { ByteWriter } from "../lib/writer.ts";
 import { TRACECMD_OPTION_BUFFER, type TraceFileParams, type TraceMetadata, type TraceOption, wholePages } from "../tracedat/model.ts";
 import { alignUp, encodeV6Head, layoutFlyrecord } from "../tracedat/writer-v6.ts";
@@ -309,8 +309,7 @@ function freeBytes(cpuFiles: readonly string[]): number {
 
 function freeBytesIn(dir: string): number {
   try {
-    const s = statfsSync(dir);
-    return s.bavail * s.bsize;
+    return folderFreeBytes(dir);
   } catch {
     return Infinity;
   }

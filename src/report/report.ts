@@ -88,7 +88,7 @@ export function writeReport(inputs: ReportInput[], opts: ReportOptions, out: Byt
  * trace-cmd 3.1.6 sets one global tep_func_repeat_format from the last file opened: "%d" with
  * --raw-ts, else by that file's clock style.
  */
-function funcRepeatFormat(last: TraceDat | undefined, opts: ReportOptions): string | undefined {
+export function funcRepeatFormat(last: TraceDat | undefined, opts: ReportOptions): string | undefined {
   if (!last) return undefined;
   if (opts.rawTs) return "%d";
   if (!printsInUsecs(last, false)) return "%12d";

@@ -77,7 +77,7 @@ export function fdChannel(fd: number, reactor: FdReactor, peer: string, opts: Fd
         if (opts.hupIsClose) closeChannel();
         return;
       }
-      ch.onData(buf.slice(0, n));
+      ch.onData(buf.subarray(0, n)); // onData copies what it keeps
     }
   }
   function closeChannel() {

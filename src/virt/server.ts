@@ -3,15 +3,15 @@
 
 import { existsSync, mkdirSync, unlinkSync } from "node:fs";
 import { closeFd } from "../../ffi/fd.ts";
-import { acceptConnection, peerCredentials, unixConnect } from "../../ffi/socket.ts";
-import { UsageError, VtraceError } from "../errors.ts";
+import { acceptConnection, peerCredentials } from "../../ffi/socket.ts";
+import { VtraceError } from "../errors.ts";
 import { fdChannel } from "../transport/fd-channel.ts";
 import { FdReactor } from "../transport/fd-reactor.ts";
 import { serveGuest, type VirtServerContext } from "./host-session.ts";
 import { CONTROL_SOCKET_NAME, startControlServer } from "./control-server.ts";
 import { controlSocketPath } from "./paths.ts";
 import { defaultQemuGroup, groupId } from "./setup-guest.ts";
-import { listenAtNode } from "./socket-node.ts";
+import { listenAtNode, refuseLiveServer } from "./socket-node.ts";
 
 export interface VirtServer {
   readonly socketPath: string;
@@ -52,13 +52,8 @@ function startControl(ctx: VirtServerContext) {
 /** A live socket means another server; a dead one is a leftover to remove. */
 function claimSocketPath(path: string): void {
   if (!existsSync(path)) return;
-  try {
-    closeFd(unixConnect(path));
-  } catch {
-    unlinkSync(path);
-    return;
-  }
-  throw new UsageError(`another virt-server is already running on ${path}`);
+  refuseLiveServer(path);
+  unlinkSync(path);
 }
 
 function acceptAll(listenFd: number, reactor: FdReactor, ctx: VirtServerContext): void {

@@ -39,7 +39,7 @@ export function ensureSocketNode(path: string, gid: number | undefined): "create
 }
 
 /** A server answering at path means another virt-server on this folder. */
-function refuseLiveServer(path: string): void {
+export function refuseLiveServer(path: string): void {
   let fd: number;
   try {
     fd = unixConnect(path);

@@ -42,16 +42,21 @@ const SVM: Record<number, string> = Object.fromEntries(SVM_NAMES.map(([v, n]) =>
 const done = (t: PluginText): PluginOut => ({ text: t.s, thenPrettyPrint: false });
 const failed = (t: PluginText): PluginOut => ({ text: t.s, thenPrettyPrint: true });
 
-/** print_exit_reason(): the reason is compared as a C int; isa defaults to 1 (VMX). */
+/**
+ * What print_exit_reason() prints after "reason ": the reason compared as a C int, in the VMX (isa 1,
+ * the default) or SVM (isa 2) table. Also vcpu-stat's name for an exit, so both tools agree.
+ */
+export function exitReasonName(val: bigint, isa: bigint = 1n): string {
+  const table = isa === 1n ? VMX : isa === 2n ? SVM : undefined;
+  const v = Number(BigInt.asIntN(32, val));
+  if (!table) return "UNKNOWN-ISA";
+  return table[v] ?? `UNKNOWN (${val})`;
+}
+
 function exitReason(t: PluginText, field: string): boolean {
   const val = t.val(field, true);
   if (val === undefined) return false;
-  const isa = t.val("isa", false) ?? 1n;
-  const table = isa === 1n ? VMX : isa === 2n ? SVM : undefined;
-  const v = Number(BigInt.asIntN(32, val));
-  if (!table) t.s += "reason UNKNOWN-ISA";
-  else if (table[v] !== undefined) t.s += `reason ${table[v]}`;
-  else t.s += `reason UNKNOWN (${val})`;
+  t.s += `reason ${exitReasonName(val, t.val("isa", false) ?? 1n)}`;
   return true;
 }
 

@@ -5,6 +5,7 @@
 // host trace says nothing about gets no track (its name is written with its first slice).
 
 import type { VcpuId, VcpuPiece, VcpuStateSink } from "../../analysis/vcpu-states.ts";
+import { taskName } from "../../analysis/vcpu-stat-text.ts";
 import type { ChromeEvent } from "./chrome-event.ts";
 import { TID_STRIDE, type Machine } from "./machines.ts";
 
@@ -58,8 +59,8 @@ export class VcpuStateSlices implements VcpuStateSink {
       state: p.state,
       host_cpu: p.hostCpu >= 0 ? p.hostCpu : null,
       host_tid: vcpu.tid,
-      ...(p.holder ? { holder: `${p.holder.comm}-${p.holder.pid}` } : {}),
-      ...(p.guestTask ? { guest_task: `${p.guestTask.comm}-${p.guestTask.pid}` } : {}),
+      ...(p.holder ? { holder: taskName(p.holder) } : {}),
+      ...(p.guestTask ? { guest_task: taskName(p.guestTask) } : {}),
     };
     this.emit({ ph: "X", name: s.name, cat: "vcpu", tsNs: s.startNs, durNs: s.endNs - s.startNs, pid: machine.pid, tid, args });
   }
@@ -84,7 +85,7 @@ function sliceName(p: VcpuPiece): string {
     case "hypervisor":
       return `hypervisor: ${p.exitReason ?? "unknown exit"}`;
     case "preempted":
-      return p.holder ? `preempted: CPU ${p.hostCpu} ran ${p.holder.comm}-${p.holder.pid}` : `preempted: waiting for CPU ${p.hostCpu}`;
+      return p.holder ? `preempted: CPU ${p.hostCpu} ran ${taskName(p.holder)}` : `preempted: waiting for CPU ${p.hostCpu}`;
     case "halted":
       return "halted";
     default:
