@@ -40,7 +40,8 @@ export class TimeColumn {
   }
 
   put(out: ByteSink, tsNs: number | bigint): void {
-    const ns = Number(tsNs);
+    // Number() is a call JSC does not inline (~30 ns, a tenth of a record's cost): only for a bigint.
+    const ns = typeof tsNs === "number" ? tsNs : Number(tsNs);
     if (ns > MAX_EXACT) {
       putBytes(out, encodeText(formatTime(BigInt(tsNs), this.style)));
       return;
