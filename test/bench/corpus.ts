@@ -63,6 +63,19 @@ for i in range(300):
     with open(p, "rb") as f: hashlib.sha256(f.read()).hexdigest()
     os.unlink(p)
 PY`;
+/** Small files created, appended, renamed and removed, then a tree copied: ext4 and journal events. */
+const SMALL_FILES = `for i in $(seq 400); do echo "line $i" > "$W/a$i"; cat "$W/a$i" >> "$W/all"; mv "$W/a$i" "$W/b$i"; done; sync; rm -f "$W"/b*; cp -r /usr/share/doc "$W/doc" 2>/dev/null; sync`;
+/** Python mapping and touching anonymous memory, then forking: page faults, mmap and task events. */
+const MEMORY = `python3 - <<'PY'
+import mmap, os
+for i in range(200):
+    m = mmap.mmap(-1, 1 << 20); m[::4096] = b"x" * 256; m.close()
+    b = bytearray(i * 10000)
+for i in range(20):
+    pid = os.fork()
+    if pid == 0: os._exit(0)
+    os.waitpid(pid, 0)
+PY`;
 const MIXED = `ls -laR /etc >/dev/null 2>&1; ps aux >/dev/null; cat /proc/cpuinfo /proc/meminfo >/dev/null; sort /etc/services | uniq -c >/dev/null; ${PIPES.replace("1500", "150")}`;
 
 export const CORPUS: CorpusEntry[] = [
@@ -78,6 +91,11 @@ export const CORPUS: CorpusEntry[] = [
   { name: "tc-build-zstd", what: "trace-cmd `-e sched -e irq -e timer -e workqueue -e exceptions`, gcc builds, v7 zstd", recorder: "trace-cmd", options: ["-e", "sched", "-e", "irq", "-e", "timer", "-e", "workqueue", "-e", "exceptions"], load: BUILD, bufferKb: 65536 },
   { name: "vt-net-v7none", what: "vtrace `-e sock -e skb -e tcp -e net -e sched`, loopback TCP ping-pong, v7 uncompressed", recorder: "vtrace", options: ["-e", "sock", "-e", "skb", "-e", "tcp", "-e", "net", "-e", "sched", "--file-version", "7", "--compression", "none"], load: SOCKETS, bufferKb: 65536 },
   { name: "tc-all-v6-py", what: "trace-cmd `-e all`, Python writing and hashing files, v6", recorder: "trace-cmd", options: ["-e", "all", "--file-version", "6"], load: PYFILES, bufferKb: 131072 },
+  // Added at stop 14, before that stop's tuning, as files it never saw.
+  { name: "tc-ext4-zstd", what: "trace-cmd `-e ext4 -e jbd2 -e filemap -e iomap -e writeback`, small files and a tree copy, v7 zstd", recorder: "trace-cmd", options: ["-e", "ext4", "-e", "jbd2", "-e", "filemap", "-e", "iomap", "-e", "writeback"], load: SMALL_FILES, bufferKb: 65536 },
+  { name: "vt-mm-v6", what: "vtrace `-e exceptions -e mmap -e pagemap -e task -e signal -e sched`, Python mapping memory and forking, v6", recorder: "vtrace", options: ["-e", "exceptions", "-e", "mmap", "-e", "pagemap", "-e", "task", "-e", "signal", "-e", "sched"], load: MEMORY, bufferKb: 65536 },
+  { name: "tc-big-zstd", what: "trace-cmd `-e sched -e irq -e timer -e syscalls -e ipi -e rcu`, gcc builds + find + stat, v7 zstd", recorder: "trace-cmd", options: ["-e", "sched", "-e", "irq", "-e", "timer", "-e", "syscalls", "-e", "ipi", "-e", "rcu"], load: `${BUILD}; ${FILES}; ${BUILD}; ${FILES}; ${PIPES}`, bufferKb: 262144 },
+  { name: "tc-all-idle", what: "trace-cmd `-e all`, a mostly idle second (a shell and a sleep), v7 zstd", recorder: "trace-cmd", options: ["-e", "all"], load: "sleep 0.5; ls / >/dev/null; sleep 0.5", bufferKb: 16384 },
   { name: "merge-3", what: "host + 2 guests (`record -A`, sched/syscalls/kmem/irq, TIME_SHIFT), v6", recorder: "merge", options: [], load: "", bufferKb: 0 },
 ];
 
