@@ -4,8 +4,7 @@
 // Source of truth: src/events/printf.ts (the same casts: formatIntNum(), formatInt64(), hex64()).
 
 import { encodeText, putBytes, putText, writeText, type ByteSink } from "../../lib/byte-sink.ts";
-import { compileFast } from "./eval-fast.ts";
-import { compileNum } from "./eval-num.ts";
+import { compileTruth } from "./eval-fast.ts";
 import { cString, dynamicLoc, readHi, readLo, readSmall, type FieldInfo, type Rec } from "../field-info.ts";
 import type { Expr } from "./ast.ts";
 import type { CompileCtx } from "./context.ts";
@@ -266,11 +265,9 @@ function putCString(out: ByteSink, bytes: Uint8Array, offset: number, max: numbe
 function emitChoice(cond: Expr, yes: string, no: string, ctx: CompileCtx): Emit {
   const whenTrue = encodeText(yes);
   const whenFalse = encodeText(no);
-  const big = compileNum(cond, ctx);
-  const fast = compileFast(cond, ctx);
+  const truth = compileTruth(cond, ctx);
   return (r, out) => {
-    const v = fast ? fast(r) : NaN;
-    const text = (v === v ? v !== 0 : big(r) !== 0n) ? whenTrue : whenFalse;
+    const text = truth(r) ? whenTrue : whenFalse;
     out.room(text.length);
     putBytes(out, text);
   };

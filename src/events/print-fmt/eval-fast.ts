@@ -7,7 +7,7 @@
 import { dynamicLoc, readHi, readLo, readSmall, type Rec } from "../field-info.ts";
 import { isFieldRef, type Expr } from "./ast.ts";
 import type { CompileCtx } from "./context.ts";
-import { castMask, identValue } from "./eval-num.ts";
+import { castMask, compileNum, constantValue, identValue } from "./eval-num.ts";
 import { sizeOfType } from "./sizes.ts";
 
 export type FastFn = (r: Rec) => number;
@@ -38,7 +38,7 @@ export function compileFast(e: Expr, ctx: CompileCtx): FastFn | undefined {
     case "unary":
       return unaryFast(e.op, compileFast(e.e, ctx));
     case "binary":
-      return binaryFast(e.op, compileFast(e.l, ctx), compileFast(e.r, ctx));
+      return compareWithHuge(e.op, e.l, e.r, ctx) ?? binaryFast(e.op, compileFast(e.l, ctx), compileFast(e.r, ctx));
     case "cond": {
       const c = compileFast(e.c, ctx);
       const t = compileFast(e.t, ctx);
@@ -58,6 +58,40 @@ export function compileFast(e: Expr, ctx: CompileCtx): FastFn | undefined {
       return () => v;
     }
   }
+}
+
+/**
+ * A condition as a boolean: the number evaluator while its value is exact, the bigint one past that
+ * (or for an expression the number one cannot do).
+ */
+export function compileTruth(e: Expr, ctx: CompileCtx): (r: Rec) => boolean {
+  const big = compileNum(e, ctx);
+  const fast = compileFast(e, ctx);
+  if (!fast) return (r) => big(r) !== 0n;
+  return (r) => {
+    const v = fast(r);
+    return v === v ? v !== 0 : big(r) !== 0n;
+  };
+}
+
+/** For a value below 2^53 (left) and a constant past it (right): the unsigned comparison's answer. */
+const BELOW_HUGE: Readonly<Record<string, number>> = { "==": 0, "!=": 1, "<": 1, "<=": 1, ">": 0, ">=": 0 };
+const MIRRORED: Readonly<Record<string, string>> = { "==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<=" };
+
+/**
+ * `REC->pfn != -1UL` and its like: a comparison with a constant past 2^53, whose answer is known
+ * while the other side is exact. undefined for any other expression.
+ */
+function compareWithHuge(op: string, l: Expr, r: Expr, ctx: CompileCtx): FastFn | undefined {
+  if (BELOW_HUGE[op] === undefined) return undefined;
+  const huge = (e: Expr) => (constantValue(e, ctx) ?? 0n) > BigInt(MAX);
+  const [side, answer] = huge(r) && !huge(l) ? [l, BELOW_HUGE[op]!] : huge(l) && !huge(r) ? [r, BELOW_HUGE[MIRRORED[op]!]!] : [undefined, 0];
+  const value = side && compileFast(side, ctx);
+  if (!value) return undefined;
+  return (x) => {
+    const v = value(x);
+    return v !== v ? NaN : answer;
+  };
 }
 
 function wide(r: Rec, at: number): number {

@@ -13,6 +13,44 @@ export type NumFn = (r: Rec) => bigint;
 const U64 = (v: bigint) => BigInt.asUintN(64, v);
 
 export function compileNum(e: Expr, ctx: CompileCtx): NumFn {
+  // `-1UL`, `(u64)-1` and their like are folded once: per record they cost bigint calls.
+  if (e.k !== "num" && readsNoRecord(e)) {
+    const v = compileTree(e, ctx)(NO_RECORD);
+    return () => v;
+  }
+  return compileTree(e, ctx);
+}
+
+/** A record of no bytes: what an expression that reads none is evaluated on. */
+const NO_RECORD: Rec = { bytes: new Uint8Array(0), le: true };
+
+/** True when the expression reads nothing of the record: literals, symbols, sizeof, and their arithmetic. */
+export function readsNoRecord(e: Expr): boolean {
+  switch (e.k) {
+    case "num":
+    case "ident":
+    case "str":
+    case "list":
+    case "sizeof":
+      return true;
+    case "cast":
+    case "unary":
+      return readsNoRecord(e.e);
+    case "binary":
+      return readsNoRecord(e.l) && readsNoRecord(e.r);
+    case "cond":
+      return readsNoRecord(e.c) && readsNoRecord(e.t) && readsNoRecord(e.f);
+    default:
+      return false;
+  }
+}
+
+/** The value of an expression that reads nothing of the record; undefined for any other. */
+export function constantValue(e: Expr, ctx: CompileCtx): bigint | undefined {
+  return readsNoRecord(e) ? compileNum(e, ctx)(NO_RECORD) : undefined;
+}
+
+function compileTree(e: Expr, ctx: CompileCtx): NumFn {
   switch (e.k) {
     case "num": {
       const v = U64(e.v);

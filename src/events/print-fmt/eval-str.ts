@@ -5,7 +5,7 @@
 import { cString, type Rec } from "../field-info.ts";
 import type { Expr } from "./ast.ts";
 import type { CompileCtx } from "./context.ts";
-import { compileFast } from "./eval-fast.ts";
+import { compileTruth } from "./eval-fast.ts";
 import { compileNum } from "./eval-num.ts";
 import { compileHelper } from "./helpers.ts";
 
@@ -26,16 +26,10 @@ export function compileStr(e: Expr, ctx: CompileCtx): StrFn {
     case "field":
       return fieldStr(e.name, ctx);
     case "cond": {
-      const c = compileNum(e.c, ctx);
-      const fast = compileFast(e.c, ctx);
+      const truth = compileTruth(e.c, ctx);
       const t = compileStr(e.t, ctx);
       const f = compileStr(e.f, ctx);
-      if (!fast) return (r, put) => (c(r) !== 0n ? t(r, put) : f(r, put));
-      return (r, put) => {
-        const v = fast(r);
-        const truth = v === v ? v !== 0 : c(r) !== 0n;
-        return truth ? t(r, put) : f(r, put);
-      };
+      return (r, put) => (truth(r) ? t(r, put) : f(r, put));
     }
     case "call":
       return compileHelper(e.name, e.args, ctx) ?? (() => "");

@@ -8,6 +8,7 @@ import { hex64 } from "../printf.ts";
 import { isFieldRef, type Expr } from "./ast.ts";
 import type { CompileCtx } from "./context.ts";
 import { castMask, compileNum, identValue } from "./eval-num.ts";
+import { compileTruth } from "./eval-fast.ts";
 import { putHex64, putHexPrefix, putPointer, type Emit } from "./emit.ts";
 import { putBytes } from "../../lib/byte-sink.ts";
 import { SymbolTextCache, type RenderSymbol } from "../symbol-text.ts";
@@ -344,8 +345,8 @@ export function emitPointerSum(arg: Expr, ctx: CompileCtx): Emit | undefined {
     const t = emitPointerSum(arg.t, ctx);
     const f = emitPointerSum(arg.f, ctx);
     if (!t || !f) return undefined;
-    const c = compileNum(arg.c, ctx);
-    return (r, out) => (c(r) !== 0n ? t(r, out) : f(r, out));
+    const truth = compileTruth(arg.c, ctx);
+    return (r, out) => (truth(r) ? t(r, out) : f(r, out));
   }
   const sum = pointerSum(arg, ctx);
   if (!sum) return undefined;

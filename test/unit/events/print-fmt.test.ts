@@ -29,3 +29,24 @@ describe("%#x written as bytes", () => {
     expect(p.written(payload)).toEqual([want, want]);
   });
 });
+
+describe("comparisons with constants past 2^53", () => {
+  // The number evaluator answers them from the exact side; the bigint one where that side is not exact.
+  const p = printer(
+    [["unsigned long x", 8, 8]],
+    '"a=%d b=%d c=%d d=%d f=%d e=%s p=%p", REC->x != -1UL, REC->x < -1UL, -1UL > REC->x, (u64)-1 == REC->x, -1UL <= REC->x, REC->x >= 18446744073709551615ULL ? "max" : "below", REC->x != -1UL ? ((void *)0x1000 + REC->x) : ((void *)0)',
+  );
+  const record = (x: bigint) => {
+    const payload = new Uint8Array(16);
+    new DataView(payload.buffer).setBigUint64(8, x, true);
+    return payload;
+  };
+  test.each([
+    [5n, "a=1 b=1 c=1 d=0 f=0 e=below p=0x1005"],
+    [0xffffffffffffffffn, "a=0 b=0 c=0 d=1 f=1 e=max p=(nil)"],
+    [1n << 60n, "a=1 b=1 c=1 d=0 f=0 e=below p=0x1000000000001000"],
+  ])("x = %p", (x, want) => {
+    expect(p.info(record(x))).toBe(want);
+    expect(p.written(record(x))).toEqual([want, want]);
+  });
+});
