@@ -21,8 +21,6 @@ export interface TracingSetup {
   afterStart?(instanceDir: string): Promise<void>;
   /** Runs before tracing goes off (record -A's closing clock-sync probes). */
   beforeStop?(instanceDir: string): Promise<void>;
-  /** The mover threads the guest agent started ahead of time (the process's pool keeps them; informational). */
-  warmWorkers?: Worker[];
   /** record -f: an ftrace filter for the events of the -e spec before it. */
   filters?: readonly EventFilter[];
   /** record -P / -F / -c: trace only these tasks. */

@@ -53,15 +53,16 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
   });
   const exited = opts.exit.then(() => undefined);
   opts.log(`vtrace agent: waiting for the host on ${ctlPath}`);
-  let warm = warmWorkers(cpus.length);
+  // The process's mover threads start now (a Worker boots slowly in a TCG guest) and stay in its
+  // pool for every session.
+  const warm = warmWorkers(cpus.length);
   try {
     ch.sendMessage(hello);
     for (;;) {
       const m = await Promise.race([ch.readMessage(undefined, "orders"), exited]);
       if (m === undefined) break;
       if (m.cmd === "TRACE_REQ") {
-        await session(ch, m, root, opts, warm);
-        warm = warmWorkers(cpus.length); // ready for the next session
+        await session(ch, m, root, opts);
       } else if (m.cmd !== "RINIT" && m.cmd !== "NOT_SUPP") ch.sendMessage({ cmd: "NOT_SUPP" });
     }
   } finally {
@@ -71,7 +72,7 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
   }
 }
 
-async function session(ch: StreamChannel, req: MessageOf<"TRACE_REQ">, root: string, opts: AgentOptions, warm: Worker[]): Promise<void> {
+async function session(ch: StreamChannel, req: MessageOf<"TRACE_REQ">, root: string, opts: AgentOptions): Promise<void> {
   let instance: TraceInstance | undefined;
   let markerFd = -1;
   try {
@@ -84,7 +85,6 @@ async function session(ch: StreamChannel, req: MessageOf<"TRACE_REQ">, root: str
       filters: rec.filters,
       command: [],
       progress: new ProgressLine({ isTTY: false, write: () => true }),
-      warmWorkers: warm,
       afterStart: async () => opts.log("vtrace agent: tracing, metadata sent"),
     };
     const cpus = prepareInstance(instance, events, setup);
