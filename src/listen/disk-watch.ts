@@ -1,18 +1,23 @@
-// A recording whose pages are written by threads we do not control (virt-server's FIFO movers):
-// its per-CPU files are measured on a short timer against the size cap and the free-space floor,
-// and trimmed at page boundaries afterwards, so the output file holds to the cap exactly while the
-// disk may briefly take one interval's worth more.
+// A recording whose pages are written by threads we do not control (the movers of a guest's
+// FIFOs): the bytes they report having written are checked against the size cap and the free-space
+// floor, and the per-CPU files are trimmed at page boundaries afterwards, so the output file holds to
+// the cap exactly while the disk may briefly take one report's worth (MOVED_REPORT_MS of pages) more.
+// Nothing runs while no page moves: movers report only as bytes arrive, and the metadata spool
+// checks as it is written.
 
 import { statSync, truncateSync } from "node:fs";
 import { belowFloor } from "./disk-space.ts";
 import { formatBytes, RecordingBudget, type DiskLimits } from "./limits.ts";
 import { MetadataSpool } from "./metadata-spool.ts";
 
-const CHECK_MS = 100;
+/** How often a busy mover reports the bytes it wrote (what the watch checks). */
+export const MOVED_REPORT_MS = 100;
 
 export class DiskWatch {
   readonly #budget: RecordingBudget;
-  readonly #timer: ReturnType<typeof setInterval>;
+  /** Bytes each CPU's mover has written to its file, as last reported. */
+  readonly #moved: number[];
+  #stopped = false;
   #spool: MetadataSpool | undefined;
   #reason: string | undefined;
   #trip!: (reason: string) => void;
@@ -25,7 +30,14 @@ export class DiskWatch {
     private readonly limits: DiskLimits,
   ) {
     this.#budget = new RecordingBudget(limits.maxRecordingBytes);
-    this.#timer = setInterval(() => this.#check(), CHECK_MS);
+    this.#moved = cpuFiles.map(() => 0);
+    this.#check(); // a disk already below the floor ends the recording before it starts
+  }
+
+  /** A mover's report: `bytes` of this CPU's pages are in its file so far. */
+  moved(cpu: number, bytes: number): void {
+    this.#moved[cpu] = bytes;
+    this.#check();
   }
 
   /** Why the recording had to end, or undefined. */
@@ -35,12 +47,13 @@ export class DiskWatch {
 
   /** The recording's metadata spool: its bytes count against the same cap. */
   spool(path: string): MetadataSpool {
-    this.#spool = new MetadataSpool(path, this.#budget, () => undefined);
+    this.#spool = new MetadataSpool(path, this.#budget, () => this.#check());
     return this.#spool;
   }
 
+  /** No more checks (the recording is ending). */
   stop(): void {
-    clearInterval(this.#timer);
+    this.#stopped = true;
   }
 
   /** After the movers stopped: cuts the last pages off the biggest CPU files until the recording fits its cap. */
@@ -58,8 +71,8 @@ export class DiskWatch {
   }
 
   #check(): void {
-    if (this.#reason !== undefined) return;
-    const used = (this.#spool?.size ?? 0) + this.cpuFiles.reduce((sum, f) => sum + sizeOf(f), 0);
+    if (this.#reason !== undefined || this.#stopped) return;
+    const used = (this.#spool?.size ?? 0) + this.#moved.reduce((sum, n) => sum + n, 0);
     const why =
       used > this.limits.maxRecordingBytes
         ? `recording reached its size cap (${formatBytes(this.limits.maxRecordingBytes)})`

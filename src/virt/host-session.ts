@@ -9,7 +9,7 @@ import { existsSync, statSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { ProtocolError } from "../errors.ts";
 import { writeReceivedTrace } from "../listen/output-file.ts";
-import { DiskWatch } from "../listen/disk-watch.ts";
+import { DiskWatch, MOVED_REPORT_MS } from "../listen/disk-watch.ts";
 import { DEFAULT_DISK_LIMITS, type DiskLimits } from "../listen/limits.ts";
 import { MAX_METADATA_BYTES, METADATA_DEADLINE_MS, streamSendData } from "../msg/collect-data.ts";
 import type { Message, MessageOf } from "../msg/messages.ts";
@@ -96,10 +96,10 @@ async function runSession(ch: StreamChannel, pid: number, tinit: MessageOf<"TINI
   ctx.log(`start ${resolved.domain}:${pid} (${resolved.source}), cpus=${tinit.cpus}, pagesize=${tinit.pageSize}`);
   const base = join(ctx.outDir, `${ctx.name}.${resolved.domain}`);
   const cpuFiles = fifos.map((_, cpu) => `${base}.cpu${cpu}`);
-  const recorder = await startFifoReaders(fifos, cpuFiles, tinit.pageSize, (m) => ctx.log(`${resolved.domain}: ${m}`));
   // The guest is not trusted: its metadata goes to disk as it arrives, and the recording is
   // measured against the size cap and free-space floor; past either, it ends and the guest is dropped.
   const watch = new DiskWatch(cpuFiles, ctx.outDir, ctx.limits ?? DEFAULT_DISK_LIMITS);
+  const recorder = await startFifoReaders(fifos, cpuFiles, tinit.pageSize, { onDiskFull: (m) => ctx.log(`${resolved.domain}: ${m}`), watch });
   const spool = watch.spool(`${base}.meta`);
   let metadataDone = false;
   let connectionAlive = true;
@@ -128,11 +128,18 @@ async function runSession(ch: StreamChannel, pid: number, tinit: MessageOf<"TINI
   return connectionAlive && !ch.closed;
 }
 
+export interface FifoReaderOptions {
+  onDiskFull?: (message: string) => void;
+  /** Told the bytes each CPU's file has taken, as they arrive. */
+  watch?: DiskWatch;
+}
+
 /**
  * Each guest CPU's trace-path-cpuN.out FIFO spliced into a file by the process's shared mover
  * threads (a few, serving every guest). A full disk keeps what fit; the FIFOs are still emptied.
  */
-export function startFifoReaders(fifos: readonly string[], cpuFiles: readonly string[], pageSize: number, onDiskFull?: (message: string) => void): Promise<Recorder> {
+export function startFifoReaders(fifos: readonly string[], cpuFiles: readonly string[], pageSize: number, opts: FifoReaderOptions = {}): Promise<Recorder> {
+  const { onDiskFull, watch } = opts;
   let told = false;
   return Recorder.start({
     cpus: fifos.map((_, cpu) => cpu),
@@ -140,6 +147,8 @@ export function startFifoReaders(fifos: readonly string[], cpuFiles: readonly st
     fifoSources: true,
     sink: (cpu) => ({ kind: "file", path: cpuFiles[cpu]! }),
     pageSize,
+    progressMs: MOVED_REPORT_MS,
+    onProgress: watch && ((cpu, bytes) => watch.moved(cpu, bytes)),
     onDiskFull: (cpu, message) => {
       if (!told) onDiskFull?.(`cpu${cpu}: ${message}: keeping what fit, dropping the rest of this session`);
       told = true;

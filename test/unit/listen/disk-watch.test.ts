@@ -34,18 +34,29 @@ describe("DiskWatch", () => {
     expect(statSync(file).size).toBe(3 * PAGE + 5);
   });
 
-  test("trips when the files pass the size cap, and says so", async () => {
+  test("trips when the movers' reports and the metadata pass the size cap, and says so", async () => {
     using dir = tempDir("dw");
-    const file = `${dir.path}/t.cpu0`;
-    writeFileSync(file, new Uint8Array(0));
-    const watch = new DiskWatch([file], dir.path, { maxRecordingBytes: 8 * PAGE, minFreeBytes: 0 });
+    const files = [0, 1].map((cpu) => `${dir.path}/t.cpu${cpu}`);
+    const watch = new DiskWatch(files, dir.path, { maxRecordingBytes: 9 * PAGE, minFreeBytes: 0 });
+    watch.spool(`${dir.path}/t.meta`).append(new Uint8Array(PAGE));
+    watch.moved(0, 3 * PAGE);
+    watch.moved(1, 4 * PAGE);
+    watch.moved(0, 4 * PAGE); // a report is the CPU's total so far: 1 + 4 + 4 pages fit
     expect(watch.reason).toBeUndefined();
-    writeFileSync(file, new Uint8Array(9 * PAGE));
-    expect(await watch.tripped).toBe("recording reached its size cap (32 KiB)");
-    expect(watch.reason).toBe("recording reached its size cap (32 KiB)");
+    watch.moved(1, 4 * PAGE + 1);
+    expect(watch.reason).toBe("recording reached its size cap (36 KiB)");
+    expect(await watch.tripped).toBe("recording reached its size cap (36 KiB)");
   });
 
-  test("trips below the free-space floor, counting the recording's own bytes as still to be written", async () => {
+  test("checks nothing once stopped", () => {
+    using dir = tempDir("dw");
+    const watch = new DiskWatch([`${dir.path}/t.cpu0`], dir.path, { maxRecordingBytes: PAGE, minFreeBytes: 0 });
+    watch.stop();
+    watch.moved(0, 2 * PAGE);
+    expect(watch.reason).toBeUndefined();
+  });
+
+  test("trips at once when the disk is already below the free-space floor", async () => {
     using dir = tempDir("dw");
     const watch = new DiskWatch([], dir.path, { maxRecordingBytes: 2 ** 50, minFreeBytes: 2 ** 50 });
     expect(await watch.tripped).toMatch(/^only [\d.]+ \w+ free in .*, below the --min-free floor of 1024 TiB$/);
