@@ -11,7 +11,7 @@ import { VtraceError } from "../errors.ts";
 import { freeBytes as folderFreeBytes, isDiskFull } from "./disk-full.ts";
 import { ByteWriter } from "../lib/writer.ts";
 import { TRACECMD_OPTION_BUFFER, type TraceFileParams, type TraceMetadata, type TraceOption, wholePages } from "../tracedat/model.ts";
-import { alignUp, encodeV6Head, layoutFlyrecord } from "../tracedat/writer-v6.ts";
+import { alignUp, encodeFlyrecordTable, encodeV6Head, layoutFlyrecord } from "../tracedat/writer-v6.ts";
 import * as V7 from "../tracedat/writer-v7.ts";
 
 export interface AssembleInput {
@@ -219,16 +219,8 @@ function writeFlyrecord(outFd: number, start: number, cpuFiles: readonly string[
     .reverse()
     .map(({ file, cpu }) => ({ cpu, ...placeCpuData(outFd, file, fly.dataOffsets[cpu]!, sizes[cpu]!, params.pageSize) }))
     .reverse();
-  pwriteAll(outFd, flyrecordTable(placed, clock, params.littleEndian), start);
+  pwriteAll(outFd, encodeFlyrecordTable(placed, clock, params.littleEndian), start);
   return placed;
-}
-
-function flyrecordTable(cpus: readonly AssembledCpu[], clock: string, littleEndian: boolean): Uint8Array {
-  const clockText = `[${clock}]`;
-  const w = new ByteWriter(littleEndian, 10 + 16 * cpus.length + 8 + clockText.length);
-  w.cstring("flyrecord");
-  for (const c of cpus) w.u64(c.size === 0 ? 0 : c.offset).u64(c.size);
-  return w.u64(clockText.length).text(clockText).finish();
 }
 
 /** Bytes moved per copy_file_range while the disk has room. */

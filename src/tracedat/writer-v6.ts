@@ -78,9 +78,7 @@ export function layoutFlyrecord(
   clock: string,
   params: Pick<TraceFileParams, "littleEndian" | "pageSize">,
 ): FlyrecordLayout {
-  const clockText = `[${clock}]`;
-  const tableSize = 10 + 16 * cpuSizes.length + 8 + clockText.length;
-  const tableEnd = headOffset + tableSize;
+  const tableEnd = headOffset + flyrecordTableSize(cpuSizes.length, clock);
   let next = alignUp(tableEnd, params.pageSize);
   const dataOffsets = cpuSizes.map((size) => {
     if (size === 0) return 0;
@@ -88,12 +86,22 @@ export function layoutFlyrecord(
     next = alignUp(at + size, params.pageSize);
     return at;
   });
-  const w = new ByteWriter(params.littleEndian, tableSize);
-  w.cstring("flyrecord");
-  cpuSizes.forEach((size, cpu) => w.u64(dataOffsets[cpu]!).u64(size));
-  w.u64(clockText.length).text(clockText);
+  const table = encodeFlyrecordTable(cpuSizes.map((size, cpu) => ({ offset: dataOffsets[cpu]!, size })), clock, params.littleEndian);
   const firstData = dataOffsets.find((o) => o > 0) ?? tableEnd;
-  return { table: w.finish(), dataOffsets, padding: firstData - tableEnd };
+  return { table, dataOffsets, padding: firstData - tableEnd };
+}
+
+function flyrecordTableSize(cpuCount: number, clock: string): number {
+  return "flyrecord\0".length + 16 * cpuCount + 8 + `[${clock}]`.length;
+}
+
+/** "flyrecord\0", each CPU's data offset and size (u64 each; a CPU without data has offset 0), then "[clock]". */
+export function encodeFlyrecordTable(cpus: readonly { offset: number; size: number }[], clock: string, littleEndian: boolean): Uint8Array {
+  const clockText = `[${clock}]`;
+  const w = new ByteWriter(littleEndian, flyrecordTableSize(cpus.length, clock));
+  w.cstring("flyrecord");
+  for (const c of cpus) w.u64(c.size === 0 ? 0 : c.offset).u64(c.size);
+  return w.u64(clockText.length).text(clockText).finish();
 }
 
 export function alignUp(n: number, to: number): number {
