@@ -3,7 +3,8 @@
 // merged, decoded records of the set's top buffers, each tagged with the machine it came from.
 
 import type { EventFormat } from "../events/format.ts";
-import { EnvironmentError, UsageError, type VtraceError } from "../errors.ts";
+import { EnvironmentError, type VtraceError } from "../errors.ts";
+import { hostAndGuests } from "../merge/machine-roles.ts";
 import { buildFileContext } from "../report/catalog.ts";
 import { initialHandles, type ReportInput } from "../report/handles.ts";
 import { forEachMerged, openStreams } from "../report/streams.ts";
@@ -20,18 +21,9 @@ export interface HostGuestSet {
 
 /** The set the inputs make; a clear error when they are not one, or when no vCPU thread is known. */
 export function hostGuestSet(inputs: readonly ReportInput[]): HostGuestSet {
-  const hosts = inputs.filter((i) => i.dat.options.guests.length > 0);
-  if (hosts.length === 0) throw new UsageError("no host file among the inputs: none has a GUEST option (record host and guests with 'vtrace record -A', or join files with 'vtrace attach')");
-  if (hosts.length > 1) throw new UsageError(`give one host file: ${hosts.map((h) => `'${h.path}'`).join(" and ")} both have GUEST options`);
-  const host = hosts[0]!;
-  const byTraceId = new Map(host.dat.options.guests.map((g) => [g.traceId, g.name]));
-  const guestOf = new Map<ReportInput, string>();
-  for (const input of inputs) {
-    if (input === host) continue;
-    const name = input.dat.options.traceId === undefined ? undefined : byTraceId.get(input.dat.options.traceId);
-    if (name === undefined) throw new UsageError(`'${input.path}' is not a guest file of '${host.path}': its trace id is not in the host's GUEST options`);
-    guestOf.set(input, name);
-  }
+  const indices = hostAndGuests(inputs);
+  const host = inputs[indices.host]!;
+  const guestOf = new Map(indices.guests.map(({ index, name }) => [inputs[index]!, name]));
   const traced = new Set(guestOf.values());
   const guests = host.dat.options.guests.map((g) => ({ name: g.name, hostTids: g.hostTids, traced: traced.has(g.name) }));
   const unnamed = guests.filter((g) => g.hostTids.size === 0).map((g) => g.name);

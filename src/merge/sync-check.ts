@@ -13,6 +13,7 @@ import { openStreams } from "../report/streams.ts";
 import { parseClockName, printsInUsecs } from "../report/time.ts";
 import type { TraceDat } from "../tracedat/reader/trace-dat.ts";
 import type { HandshakeOffset } from "./clock-map.ts";
+import { hostAndGuests } from "./machine-roles.ts";
 import { pairSyncSamples, parseSyncMarker, guestProbeStamps, hostProbeStamps, syncMarkerText } from "./sync-markers.ts";
 import { bestRound, roundOffsets, TRACECMD_TSYNC_FLAG_INTERPOLATE, type RoundOffset } from "./time-shift-samples.ts";
 
@@ -55,6 +56,8 @@ export interface SyncSet {
 
 /** Decides the host and the guests, and reads the events that pairs are made of. */
 export function readSyncSet(inputs: readonly SyncCheckInput[], opts: { guestOffset?: bigint } = {}): SyncSet {
+  // Sync is checked between a host and a guest, so one file is not enough (as the command says for its -i).
+  if (inputs.length < 2) throw new UsageError("give the host file and its guest files: -i trace.dat -i trace-GUEST.dat ...");
   const { host, guests } = hostAndGuests(inputs);
   const reportInputs: ReportInput[] = inputs.map((i, k) => ({ path: i.path, dat: i.dat, userOffsetNs: k === host ? 0n : (opts.guestOffset ?? 0n) }));
   const events = scanEvents(reportInputs);
@@ -78,23 +81,6 @@ export function readSyncSet(inputs: readonly SyncCheckInput[], opts: { guestOffs
     timeUnit: printsInUsecs(hostDat, false) ? "ns" : rawUnit,
     toNs: tsc ? (u) => (u * BigInt(tsc.mult)) >> BigInt(tsc.shift) : rawIsNs ? (u) => u : undefined,
   };
-}
-
-/** The host file names its guests' trace ids in GUEST options; every other input must be one of them. */
-function hostAndGuests(inputs: readonly SyncCheckInput[]): { host: number; guests: { index: number; name: string }[] } {
-  if (inputs.length < 2) throw new UsageError("give the host file and its guest files: -i trace.dat -i trace-GUEST.dat ...");
-  const hosts = inputs.flatMap((i, k) => (i.dat.options.guests.length > 0 ? [k] : []));
-  if (hosts.length === 0) throw new UsageError("no host file among the inputs: the host's trace.dat from 'vtrace record -A' names its guests in GUEST options");
-  if (hosts.length > 1) throw new UsageError(`more than one host file: '${inputs[hosts[0]!]!.path}' and '${inputs[hosts[1]!]!.path}'`);
-  const host = hosts[0]!;
-  const names = new Map(inputs[host]!.dat.options.guests.map((g) => [g.traceId, g.name]));
-  const guests = inputs.flatMap((input, index) => {
-    if (index === host) return [];
-    const name = input.dat.options.traceId === undefined ? undefined : names.get(input.dat.options.traceId);
-    if (name === undefined) throw new UsageError(`'${input.path}' is not a guest of '${inputs[host]!.path}': its trace id is not in the host's GUEST options`);
-    return [{ index, name }];
-  });
-  return { host, guests };
 }
 
 type EventKind = { kind: "marker"; bufOffset: number } | { kind: "write" } | { kind: "read"; retOffset: number; retSize: number };

@@ -3,6 +3,7 @@
 // several inputs or the last file opened had instances; the width grows as instance names are added.
 // Source of truth: trace-cmd tracecmd/trace-read.c add_handle(), print_handle_file(), read_data_info().
 
+import { machineRoles } from "../merge/machine-roles.ts";
 import type { BufferData, TraceDat } from "../tracedat/reader/trace-dat.ts";
 import type { FileContext } from "./catalog.ts";
 
@@ -44,14 +45,14 @@ export function basename(path: string): string {
 
 /**
  * Machine tags for a host + guests set: the file whose GUEST options name the other files' trace
- * ids is "(host)", each guest file "(NAME)". Undefined when the inputs are not such a set.
+ * ids is "(host)", each guest file "(NAME)". Undefined when the inputs are not such a set: then the
+ * file names tell the inputs apart, as trace-cmd prints them.
  */
 export function machineTags(inputs: readonly ReportInput[]): string[] | undefined {
-  const host = inputs.findIndex((i) => i.dat.options.guests.length > 0);
-  if (host < 0 || inputs.length < 2) return undefined;
-  const byId = new Map(inputs[host]!.dat.options.guests.map((g) => [g.traceId, g.name]));
-  const tags = inputs.map((input, i) => (i === host ? "(host)" : byId.has(input.dat.options.traceId ?? -1n) ? `(${byId.get(input.dat.options.traceId!)})` : undefined));
-  return tags.every((t) => t !== undefined) ? (tags as string[]) : undefined;
+  if (inputs.length < 2) return undefined;
+  const roles = machineRoles(inputs);
+  if (roles.some((r) => r.kind === "file") || roles.filter((r) => r.kind === "host").length !== 1) return undefined;
+  return roles.map((r) => (r.kind === "guest" ? `(${r.name})` : "(host)"));
 }
 
 export function initialHandles(inputs: ReportInput[], contexts: FileContext[], namePrefix: "tag" | "file" = "file"): { handles: Handle[]; state: PrefixState } {

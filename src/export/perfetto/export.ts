@@ -5,13 +5,14 @@
 import { RecordDecoder } from "../../analysis/decoded-records.ts";
 import { VcpuStates, type RecordSource } from "../../analysis/vcpu-states.ts";
 import { FormatError, type VtraceError } from "../../errors.ts";
+import { machineRoles } from "../../merge/machine-roles.ts";
 import type { ChromeEvent } from "./chrome-event.ts";
 import { buildFileContext } from "../../report/catalog.ts";
 import { addInstances, initialHandles, type Handle, type ReportInput } from "../../report/handles.ts";
 import { forEachMerged, openStreams, type RecordStream } from "../../report/streams.ts";
 import { parseClockName, printsInUsecs } from "../../report/time.ts";
 import { TraceEventsWriter, type TextOut } from "./json-writer.ts";
-import { cpuKey, layoutMachines, metadataEvents, type Machine, type MachineRole, type MachineSpec } from "./machines.ts";
+import { cpuKey, layoutMachines, metadataEvents, type Machine, type MachineSpec } from "./machines.ts";
 import { Timeline } from "./timeline.ts";
 import { VcpuStateSlices } from "./vcpu-state-slices.ts";
 
@@ -89,24 +90,12 @@ function vcpuStateTracks(inputs: ReportInput[], specs: MachineSpec[], machines: 
   return { states: new VcpuStates(guests, slices), slices, sources };
 }
 
-/**
- * A file whose GUEST options name guests is a host; a file whose trace id one of them names is
- * that guest; any other file is a plain machine named after its path.
- */
+/** One machine per input, in the role machineRoles() gives it, with the buffers and CPUs that get tracks. */
 function machineSpecs(inputs: ReportInput[], handles: Handle[]): MachineSpec[] {
-  const guestsOf = inputs.map((i) => i.dat.options.guests);
-  const byTraceId = new Map(guestsOf.flat().map((g) => [g.traceId, g]));
+  const roles = machineRoles(inputs);
   return inputs.map((input, i): MachineSpec => {
-    const traceId = input.dat.options.traceId;
-    const asGuest = traceId === undefined ? undefined : byTraceId.get(traceId);
-    const role: MachineRole =
-      input.dat.options.guests.length > 0
-        ? { kind: "host", guests: guestsOf[i]! }
-        : asGuest
-          ? { kind: "guest", name: asGuest.name, hostTids: asGuest.hostTids }
-          : { kind: "file" };
     const buffers = handles.filter((h) => h.input === input).map((h) => ({ name: h.buffer.name, cpus: trackCpus(h) }));
-    return { path: input.path, role, buffers };
+    return { path: input.path, role: roles[i]!, buffers };
   });
 }
 

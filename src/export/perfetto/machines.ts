@@ -4,15 +4,11 @@
 // Track ids are made up, unique over the whole export: Perfetto's JSON importer names threads by
 // tid alone (UpdateThreadName(tid)), so a tid reused in two processes would take one name.
 
+import type { MachineRole } from "../../merge/machine-roles.ts";
 import type { ChromeEvent } from "./chrome-event.ts";
 
 /** tid = pid * TID_STRIDE + n, n counting the machine's tracks (its CPUs come first, in order). */
 export const TID_STRIDE = 1_000_000;
-
-export type MachineRole =
-  | { kind: "file" }
-  | { kind: "host"; guests: { name: string; hostTids: ReadonlyMap<number, number> }[] }
-  | { kind: "guest"; name: string; hostTids: ReadonlyMap<number, number> };
 
 export interface MachineSpec {
   /** The input path, as given. */

@@ -202,6 +202,6 @@ describe("vcpu-stat on a synthetic host (sched + kvm) and guest", () => {
 
   test("a file that is not part of the set, or no host at all", () => {
     expect(() => computeVcpuStat(inputs([["g.dat", guestDat()]]), 10)).toThrow(/no host file among the inputs/);
-    expect(() => computeVcpuStat(inputs([["trace.dat", hostDat()], ["other.dat", hostDat()]]), 10)).toThrow(/give one host file/);
+    expect(() => computeVcpuStat(inputs([["trace.dat", hostDat()], ["other.dat", hostDat()]]), 10)).toThrow(/more than one host file/);
   });
 });
