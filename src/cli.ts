@@ -17,6 +17,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   report: async () => (await import("./commands/report.ts")).registerReport,
   listen: async () => (await import("./commands/listen.ts")).registerListen,
   "setup-guest": async () => (await import("./commands/setup-guest.ts")).registerSetupGuest,
+  "libvirt-hook": async () => (await import("./commands/libvirt-hook.ts")).registerLibvirtHook,
   "virt-server": async () => (await import("./commands/virt-server.ts")).registerVirtServer,
   agent: async () => (await import("./commands/agent.ts")).registerAgent,
   "list-guests": async () => (await import("./commands/list-guests.ts")).registerListGuests,

@@ -9,6 +9,7 @@
 // text is collected as soon as it is decoded (src/report/catalog.ts).
 
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { selfCommand } from "./self-command.ts";
 
 const HEAP_ENV = "BUN_JSC_forceRAMSize";
 const HEAP_BYTES = 64 << 20;
@@ -33,9 +34,7 @@ export function inSmallHeap(): boolean {
 export function runInSmallHeap(argv: string[]): number | undefined {
   if (!SMALL_HEAP_COMMANDS.has(argv[2] ?? "") || process.env[HEAP_ENV] !== undefined || process.env.VTRACE_HEAP === "default") return undefined;
   if (isSmallReport(argv.slice(3))) return undefined;
-  // A compiled binary is its own runtime; from source, bun needs the script again.
-  const self = Bun.main.startsWith("/$bunfs/") ? [process.execPath] : [process.execPath, Bun.main];
-  const child = Bun.spawnSync([...self, ...argv.slice(2)], {
+  const child = Bun.spawnSync([...selfCommand(), ...argv.slice(2)], {
     env: { ...process.env, [HEAP_ENV]: String(HEAP_BYTES) },
     stdio: ["inherit", "inherit", "inherit"],
   });

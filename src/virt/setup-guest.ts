@@ -1,12 +1,15 @@
 // Creates the host side of a guest's trace transport: the virt folder, the per-domain folder
 // and its FIFO pairs, with the ownership and mode asked for. Refuses symlinks and folders owned
-// by another user, so a local user cannot redirect root's writes.
+// by another user, so a local user cannot redirect root's writes. Also installs libvirt's hook
+// script, which runs the same set-up as each domain starts.
 
-import { chownSync, chmodSync, lstatSync, mkdirSync, readFileSync, type Stats } from "node:fs";
+import { dirname } from "node:path";
+import { chownSync, chmodSync, lstatSync, mkdirSync, readFileSync, renameSync, writeFileSync, type Stats } from "node:fs";
 import { makeFifo } from "../../ffi/fifo.ts";
 import { effectiveUid } from "../../ffi/process.ts";
 import { UsageError, VtraceError } from "../errors.ts";
 import { checkDomainName, controlSocketPath, traceFifoBase } from "./paths.ts";
+import { HOOK_SCRIPT } from "./libvirt-hook.ts";
 import { ensureSocketNode } from "./socket-node.ts";
 
 export interface SetupGuestOptions {
@@ -103,4 +106,25 @@ export function defaultQemuGroup(): string | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * Writes libvirt's hook script (HOOK_SCRIPT below hooksDir) whole or not at all (beside it, then
+ * renamed over it). "unchanged" when the same script is there already.
+ */
+export function installLibvirtHook(hooksDir: string, script: string): "installed" | "updated" | "unchanged" {
+  const path = `${hooksDir}/${HOOK_SCRIPT}`;
+  const folder = dirname(path);
+  for (const dir of [hooksDir, folder]) {
+    const st = statOrUndefined(dir);
+    if (st?.isSymbolicLink()) throw new VtraceError(`refusing to use '${dir}': it is a symlink`);
+    if (!st) mkdirSync(dir, { mode: 0o755 });
+  }
+  const st = statOrUndefined(path);
+  if (st?.isSymbolicLink() || (st && !st.isFile())) throw new VtraceError(`refusing to replace '${path}': not a plain file`);
+  if (st && readFileSync(path, "utf8") === script) return "unchanged";
+  const next = `${path}.${process.pid}.new`;
+  writeFileSync(next, script, { mode: 0o755 });
+  renameSync(next, path);
+  return st ? "updated" : "installed";
 }

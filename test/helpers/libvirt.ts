@@ -47,6 +47,13 @@ export async function ensureLibvirtd(timeoutMs = 60_000): Promise<void> {
   }
 }
 
+/** Stops libvirtd and starts it again (running domains go on): it looks for hook scripts only as it starts. */
+export async function restartLibvirtd(): Promise<void> {
+  Bun.spawnSync(["pkill", "-x", "libvirtd"]);
+  for (let i = 0; i < 100 && Bun.spawnSync(["pgrep", "-x", "libvirtd"]).exitCode === 0; i++) await Bun.sleep(100);
+  await ensureLibvirtd();
+}
+
 /** Copies the guest image where QEMU (user libvirt-qemu) can read it. */
 export function publishImage(image: GuestImage): { kernel: string; initrd: string } {
   mkdirSync(IMAGE_DIR, { recursive: true, mode: 0o755 });

@@ -5,10 +5,10 @@
 // QEMU user while the domain runs and gives them back at shutdown; the server must work either way.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { lstatSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, lstatSync, readFileSync, rmSync } from "node:fs";
 import { instanceName, missing, run, skipBecause, VTRACE_BIN } from "../../helpers/env.ts";
 import { ensureGuestImage, guestSupport } from "../../helpers/guest.ts";
-import { channelsOf, domainXml, ensureLibvirtd, IMAGE_DIR, libvirtSupport, publishImage, qemuPidOf, virsh } from "../../helpers/libvirt.ts";
+import { channelsOf, domainXml, ensureLibvirtd, IMAGE_DIR, libvirtSupport, publishImage, qemuPidOf, restartLibvirtd, virsh } from "../../helpers/libvirt.ts";
 import { eventLines, traceCmd } from "../../helpers/tracecmd.ts";
 import { waitForServer } from "../../helpers/virt-server.ts";
 
@@ -21,6 +21,9 @@ const OUT = `${ROOT}/out`;
 const CONSOLE = `${IMAGE_DIR}/${DOMAIN}-console.log`;
 const AGENT_UP = "vtrace agent: waiting for the host";
 const READY_WITHIN_MS = 5000;
+/** Where setup-guest --libvirt-hook puts libvirt's hook; removed after the tests unless it was there before. */
+const HOOK = "/etc/libvirt/hooks/qemu.d/vtrace";
+const hookWasThere = existsSync(HOOK);
 
 function uidOf(user: string): number {
   const line = readFileSync("/etc/passwd", "utf8").split("\n").find((l) => l.startsWith(`${user}:`));
@@ -107,6 +110,7 @@ describe.skipIf(skip)("libvirt domain with setup-guest's XML (real libvirtd, TCG
   afterAll(async () => {
     await stopServer();
     await virsh(["destroy", DOMAIN]);
+    if (!hookWasThere) rmSync(HOOK, { force: true });
   });
 
   test("1. the domain starts while no virt-server runs, and its agent comes up", async () => {
@@ -142,6 +146,23 @@ describe.skipIf(skip)("libvirt domain with setup-guest's XML (real libvirtd, TCG
     rmSync(CONSOLE, { force: true }); // libvirt starts a new console file
     expect(await virsh(["start", DOMAIN])).toMatchObject({ code: 0 });
     await until("the agent's new start on the console", 180_000, () => (agentStarts() >= 1 ? true : undefined));
+    expect(await msUntilListed(20_000)).toBeLessThan(READY_WITHIN_MS);
+    await recordWithGuest();
+  }, 400_000);
+
+  test("8. with setup-guest's libvirt hook, the domain starts after its virt folder is gone (a host reboot empties /tmp): the hook made the FIFOs, the agent is found within 5 s, record -A works", async () => {
+    const setup = await run([VTRACE_BIN, "setup-guest", DOMAIN, "--cpus", "2", "--virt-dir", VIRT_DIR, "--libvirt-hook"]);
+    expect({ code: setup.code, hook: setup.stdout.includes(`# libvirt hook: ${HOOK} `) }).toEqual({ code: 0, hook: true });
+    await stopServer();
+    expect(await virsh(["destroy", DOMAIN])).toMatchObject({ code: 0 });
+    await restartLibvirtd();
+    rmSync(VIRT_DIR, { recursive: true, force: true });
+    rmSync(CONSOLE, { force: true });
+    expect(await virsh(["start", DOMAIN])).toMatchObject({ code: 0 });
+    // Nothing but the hook makes FIFOs: libvirt would have refused to start without them.
+    expect(lstatSync(`${VIRT_DIR}/${DOMAIN}/trace-path-cpu1.out`).isFIFO()).toBe(true);
+    await until("the agent's start on the console", 180_000, () => (agentStarts() >= 1 ? true : undefined));
+    await startServer();
     expect(await msUntilListed(20_000)).toBeLessThan(READY_WITHIN_MS);
     await recordWithGuest();
   }, 400_000);
