@@ -1,31 +1,51 @@
 // The libvirt <channel> XML and the QEMU arguments that wire a guest's virtio-serial ports to the
 // host FIFOs and control socket. Pure text generation.
 
-import { controlSocketPath, traceFifoBase } from "./paths.ts";
+import { AGENT_CTL_NAME, controlSocketPath, traceFifoBase } from "./paths.ts";
+
+/** One <channel> element vtrace adds to a domain: its type, source path, target name and XML. */
+export interface ChannelElement {
+  type: "unix" | "pipe";
+  source: string;
+  target: string;
+  xml: string;
+}
 
 /**
  * The control channel connects to the virt-server and, with <reconnect>, connects again within a
  * second whenever a server listens (after a restart too); setup-guest leaves a socket node at its
- * path so that libvirt starts the domain while no server runs.
+ * path so that libvirt starts the domain while no server runs. Then one pipe channel per vCPU.
  */
-export function libvirtChannelsXml(virtDir: string, domain: string, cpus: number): string {
-  const lines = [
-    `<channel type='unix'>`,
-    `  <source mode='connect' path='${controlSocketPath(virtDir)}'>`,
-    `    <reconnect enabled='yes' timeout='1'/>`,
-    `  </source>`,
-    `  <target type='virtio' name='agent-ctl-path'/>`,
-    `</channel>`,
+export function traceChannelElements(virtDir: string, domain: string, cpus: number): ChannelElement[] {
+  const control = controlSocketPath(virtDir);
+  const elements: ChannelElement[] = [
+    {
+      type: "unix",
+      source: control,
+      target: AGENT_CTL_NAME,
+      xml: [
+        `<channel type='unix'>`,
+        `  <source mode='connect' path='${control}'>`,
+        `    <reconnect enabled='yes' timeout='1'/>`,
+        `  </source>`,
+        `  <target type='virtio' name='${AGENT_CTL_NAME}'/>`,
+        `</channel>`,
+      ].join("\n"),
+    },
   ];
   for (let cpu = 0; cpu < cpus; cpu++) {
-    lines.push(
-      `<channel type='pipe'>`,
-      `  <source path='${traceFifoBase(virtDir, domain, cpu)}'/>`,
-      `  <target type='virtio' name='trace-path-cpu${cpu}'/>`,
-      `</channel>`,
-    );
+    const source = traceFifoBase(virtDir, domain, cpu);
+    const target = `trace-path-cpu${cpu}`;
+    elements.push({ type: "pipe", source, target, xml: [`<channel type='pipe'>`, `  <source path='${source}'/>`, `  <target type='virtio' name='${target}'/>`, `</channel>`].join("\n") });
   }
-  return `${lines.join("\n")}\n`;
+  return elements;
+}
+
+/** The elements to paste inside <devices> with `virsh edit`. */
+export function libvirtChannelsXml(virtDir: string, domain: string, cpus: number): string {
+  return `${traceChannelElements(virtDir, domain, cpus)
+    .map((e) => e.xml)
+    .join("\n")}\n`;
 }
 
 /**

@@ -2,10 +2,12 @@
 // vtrace make the folders, FIFOs and socket node the domain's trace channels name. /tmp is emptied
 // when the host boots, and libvirt refuses to start a domain whose channel paths are missing, so
 // without it every such domain needs `setup-guest` again after a reboot (autostarted ones included).
-// Pure: the script's text and the reading of the domain XML.
+// Pure: the script's text and what a domain XML says of its trace channels.
 // Source of truth: libvirt docs/hooks.rst: arguments "DOMAIN OPERATION SUB-OPERATION EXTRA", the
 // domain XML on stdin, "prepare begin" before any resource is set up, the qemu.d/ folder of
 // scripts (libvirt 6.5.0+), looked for when the daemon starts.
+
+import { domainChannels } from "./libvirt-xml.ts";
 
 /** Where the script goes, below libvirt's hooks folder. */
 export const HOOK_SCRIPT = "qemu.d/vtrace";
@@ -49,7 +51,7 @@ const TRACE_PORT = /^trace-path-cpu(\d+)$/;
  * sources are VIRTDIR/DOMAIN/trace-path-cpuN as setup-guest prints them.
  */
 export function traceLayoutOf(xml: string, domain: string): TraceLayout {
-  const found = channels(xml).flatMap((c) => {
+  const found = domainChannels(xml).flatMap((c) => {
     const port = TRACE_PORT.exec(c.target ?? "");
     return c.type === "pipe" && port && c.source !== undefined ? [{ cpu: Number(port[1]), path: c.source }] : [];
   });
@@ -64,32 +66,4 @@ export function traceLayoutOf(xml: string, domain: string): TraceLayout {
   }
   if (virtDirs.size > 1) return { kind: "other", why: `its trace channels are in several virt folders (${[...virtDirs].join(", ")})` };
   return { kind: "setup-guest", virtDir: [...virtDirs][0]!, cpus: Math.max(...found.map((f) => f.cpu)) + 1 };
-}
-
-interface Channel {
-  type?: string;
-  source?: string;
-  target?: string;
-}
-
-/** The <channel> elements of a domain XML: their type, source path and target name. */
-function channels(xml: string): Channel[] {
-  return [...xml.matchAll(/<channel\b([^>]*)>([\s\S]*?)<\/channel>/g)].map(([, attrs, body]) => ({
-    type: attrOf(attrs!, "type"),
-    source: attrOf(/<source\b([^>]*)>/.exec(body!)?.[1] ?? "", "path"),
-    target: attrOf(/<target\b([^>]*)>/.exec(body!)?.[1] ?? "", "name"),
-  }));
-}
-
-function attrOf(attrs: string, name: string): string | undefined {
-  const m = new RegExp(`\\b${name}\\s*=\\s*(?:'([^']*)'|"([^"]*)")`).exec(attrs);
-  return m ? unescapeXml(m[1] ?? m[2]!) : undefined;
-}
-
-const ENTITIES: Readonly<Record<string, string>> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
-
-function unescapeXml(text: string): string {
-  return text.replace(/&(amp|lt|gt|quot|apos|#\d+|#x[0-9a-fA-F]+);/g, (_, e: string) =>
-    e.startsWith("#x") ? String.fromCodePoint(Number.parseInt(e.slice(2), 16)) : e.startsWith("#") ? String.fromCodePoint(Number(e.slice(1))) : ENTITIES[e]!,
-  );
 }

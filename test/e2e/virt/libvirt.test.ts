@@ -1,5 +1,5 @@
-// A real libvirtd and a `type='qemu'` domain wired with exactly the <channel> XML that
-// `vtrace setup-guest` prints. The domain's life must not depend on vtrace: it starts with no
+// A real libvirtd and a `type='qemu'` domain wired by `vtrace setup-guest --attach` (the same
+// <channel> XML it prints for `virsh edit`). The domain's life must not depend on vtrace: it starts with no
 // virt-server, the agent is found within 5 s of a server (re)start or of the agent's own start,
 // and every `record -A` writes a guest file trace-cmd reads. libvirt chowns the FIFOs to the
 // QEMU user while the domain runs and gives them back at shutdown; the server must work either way.
@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, lstatSync, readFileSync, rmSync } from "node:fs";
 import { instanceName, missing, run, skipBecause, VTRACE_BIN } from "../../helpers/env.ts";
 import { ensureGuestImage, guestSupport } from "../../helpers/guest.ts";
-import { channelsOf, domainXml, ensureLibvirtd, IMAGE_DIR, libvirtSupport, publishImage, qemuPidOf, restartLibvirtd, virsh } from "../../helpers/libvirt.ts";
+import { domainXml, ensureLibvirtd, IMAGE_DIR, libvirtSupport, publishImage, qemuPidOf, restartLibvirtd, virsh } from "../../helpers/libvirt.ts";
 import { eventLines, traceCmd } from "../../helpers/tracecmd.ts";
 import { waitForServer } from "../../helpers/virt-server.ts";
 
@@ -92,11 +92,11 @@ describe.skipIf(skip)("libvirt domain with setup-guest's XML (real libvirtd, TCG
     await virsh(["destroy", DOMAIN]);
     rmSync(ROOT, { recursive: true, force: true });
     const { kernel, initrd } = publishImage(await ensureGuestImage());
-    const setup = await run([VTRACE_BIN, "setup-guest", DOMAIN, "--cpus", "2", "--virt-dir", VIRT_DIR]);
-    expect(setup.code).toBe(0);
     await run(["mkdir", "-p", OUT]);
-    const xml = domainXml({ name: DOMAIN, cpus: 2, kernel, initrd, command: "exec vtrace agent", ports: 3, consoleLog: CONSOLE, channelsXml: channelsOf(setup.stdout) });
-    // `virsh define` takes over a minute here: keep a domain defined from the same XML.
+    // The domain is defined without vtrace's channels; `setup-guest --attach` adds them (as a user
+    // would), taking the vCPU count from libvirt. `virsh define` takes over a minute here, each
+    // attach ~16 s: a domain defined from the same XML is kept, and a second --attach adds nothing.
+    const xml = domainXml({ name: DOMAIN, cpus: 2, kernel, initrd, command: "exec vtrace agent", ports: 3, consoleLog: CONSOLE, channelsXml: "" });
     const hash = new Bun.CryptoHasher("sha256").update(xml).digest("hex").slice(0, 16);
     if ((await virsh(["desc", DOMAIN])).stdout.trim() !== hash) {
       await virsh(["undefine", DOMAIN]);
@@ -104,8 +104,15 @@ describe.skipIf(skip)("libvirt domain with setup-guest's XML (real libvirtd, TCG
       const def = await virsh(["define", `${ROOT}/domain.xml`], 300_000);
       expect(def.stderr).toBe("");
     }
+    const setup = await run([VTRACE_BIN, "setup-guest", DOMAIN, "--attach", "--virt-dir", VIRT_DIR], { timeoutMs: 300_000 });
+    expect({ code: setup.code, stderr: setup.stderr }).toEqual({ code: 0, stderr: "" });
+    expect(setup.stdout).toMatch(new RegExp(`^# libvirt: (attached agent-ctl-path, trace-path-cpu0, trace-path-cpu1 to ${DOMAIN}'s configuration|${DOMAIN}'s configuration has the channels already)`, "m"));
+    const config = (await virsh(["dumpxml", "--inactive", DOMAIN])).stdout;
+    for (const path of [`${VIRT_DIR}/agent-ctl-path`, `${VIRT_DIR}/${DOMAIN}/trace-path-cpu0`, `${VIRT_DIR}/${DOMAIN}/trace-path-cpu1`]) expect(config).toContain(`path='${path}'`);
+    const again = await run([VTRACE_BIN, "setup-guest", DOMAIN, "--attach", "--virt-dir", VIRT_DIR]);
+    expect(again.stdout).toContain(`# libvirt: ${DOMAIN}'s configuration has the channels already`);
     rmSync(CONSOLE, { force: true });
-  }, 420_000);
+  }, 600_000);
 
   afterAll(async () => {
     await stopServer();
