@@ -37,6 +37,7 @@ export function registerSetupGuest(cli: CAC): void {
       const toAttach = o.attach ? missingChannels(domain, domainChannels(configXml(domain)), traceChannelElements(virtDir, domain, cpus)) : undefined;
       const r = setupGuest({ virtDir, domain, cpus, group, mode: Number.parseInt(modeText, 8) });
       process.stdout.write(`# ${r.folder}: ${r.created.length} created, ${r.existing.length} already there${group ? `, group ${group}` : ""}\n`);
+      for (const dir of r.closed) process.stdout.write(`# warning: ${dir} does not let group ${group} through, so QEMU cannot reach the FIFOs (left as it is: it is not vtrace's)\n`);
       process.stdout.write(toAttach ? `${attachChannels(domain, toAttach)}\n` : `# libvirt: add inside <devices> with 'virsh edit ${domain}':\n${libvirtChannelsXml(virtDir, domain, cpus)}`);
       process.stdout.write(`# QEMU: add these arguments:\n${qemuArgs(virtDir, domain, cpus).join(" ")}\n`);
       if (o.libvirtHook) process.stdout.write(`${installHook(String(o.hooksDir), o.group === undefined ? undefined : group, modeText)}\n`);

@@ -8,7 +8,7 @@ import { chownSync, chmodSync, lstatSync, mkdirSync, readFileSync, renameSync, w
 import { makeFifo } from "../../ffi/fifo.ts";
 import { effectiveUid } from "../../ffi/process.ts";
 import { UsageError, VtraceError } from "../errors.ts";
-import { checkDomainName, controlSocketPath, traceFifoBase } from "./paths.ts";
+import { checkDomainName, controlSocketPath, DEFAULT_VIRT_DIR, traceFifoBase } from "./paths.ts";
 import { HOOK_SCRIPT } from "./libvirt-hook.ts";
 import { ensureSocketNode } from "./socket-node.ts";
 
@@ -25,23 +25,28 @@ export interface SetupResult {
   folder: string;
   created: string[];
   existing: string[];
+  /** Folders on the way that were there already and that the group cannot pass through. */
+  closed: string[];
 }
 
 export function setupGuest(opts: SetupGuestOptions): SetupResult {
   const domain = checkDomainName(opts.domain);
   const gid = opts.group === undefined ? undefined : groupId(opts.group);
-  const result: SetupResult = { folder: `${opts.virtDir}/${domain}`, created: [], existing: [] };
-  for (const dir of parentChain(opts.virtDir)) ensureDir(dir, opts.mode, gid, result);
+  const result: SetupResult = { folder: `${opts.virtDir}/${domain}`, created: [], existing: [], closed: [] };
+  // Mode and group go on vtrace's own folders (the virt folder, the domain's, /tmp/trace-cmd of the
+  // default layout) and on those made now; a folder of the user's on the way keeps its own.
+  const own = new Set([opts.virtDir, result.folder, ...(opts.virtDir === DEFAULT_VIRT_DIR ? [dirname(DEFAULT_VIRT_DIR)] : [])]);
+  for (const dir of parentChain(opts.virtDir)) ensureDir(dir, opts.mode, gid, result, own.has(dir));
   const socket = controlSocketPath(opts.virtDir);
   result[ensureSocketNode(socket, gid)].push(socket);
-  ensureDir(result.folder, opts.mode, gid, result);
+  ensureDir(result.folder, opts.mode, gid, result, true);
   for (let cpu = 0; cpu < opts.cpus; cpu++) {
     for (const suffix of [".in", ".out"]) ensureFifo(`${traceFifoBase(opts.virtDir, domain, cpu)}${suffix}`, gid, result);
   }
   return result;
 }
 
-/** /tmp/trace-cmd, then /tmp/trace-cmd/virt: the folders below /tmp that vtrace owns. */
+/** Every folder from the top down to the virt folder, less the system's own (/tmp, /var, /run, ...). */
 function parentChain(virtDir: string): string[] {
   const parts = virtDir.split("/").filter(Boolean);
   const chain: string[] = [];
@@ -57,7 +62,8 @@ function statOrUndefined(path: string): Stats | undefined {
   }
 }
 
-function ensureDir(dir: string, mode: number, gid: number | undefined, result: SetupResult): void {
+/** Makes the folder, or checks the one there; `own`: set its mode and group even when it was there. */
+function ensureDir(dir: string, mode: number, gid: number | undefined, result: SetupResult, own: boolean): void {
   const st = statOrUndefined(dir);
   if (st?.isSymbolicLink()) throw new VtraceError(`refusing to use '${dir}': it is a symlink`);
   if (st && !st.isDirectory()) throw new VtraceError(`refusing to use '${dir}': not a folder`);
@@ -67,9 +73,18 @@ function ensureDir(dir: string, mode: number, gid: number | undefined, result: S
     result.created.push(dir);
   } else {
     result.existing.push(dir);
+    if (!own) {
+      if (gid !== undefined && !letsThrough(st, gid)) result.closed.push(dir);
+      return;
+    }
   }
   chmodSync(dir, mode);
   if (gid !== undefined) chownSync(dir, effectiveUid(), gid);
+}
+
+/** Whether members of group gid may pass through the folder (search permission). */
+function letsThrough(st: Stats, gid: number): boolean {
+  return (st.mode & 0o001) !== 0 || (st.gid === gid && (st.mode & 0o010) !== 0);
 }
 
 function ensureFifo(path: string, gid: number | undefined, result: SetupResult): void {

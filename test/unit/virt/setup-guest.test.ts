@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { chownSync, lstatSync, mkdirSync, readdirSync, symlinkSync } from "node:fs";
+import { chmodSync, chownSync, lstatSync, mkdirSync, readdirSync, symlinkSync } from "node:fs";
 import { unixConnect } from "../../../ffi/socket.ts";
 import { VtraceError, UsageError } from "../../../src/errors.ts";
 import { libvirtChannelsXml, qemuArgs } from "../../../src/virt/guest-config.ts";
@@ -36,6 +36,21 @@ describe("setupGuest()", () => {
     expect({ fifo: fifo.isFIFO(), mode: fifo.mode & 0o777 }).toEqual({ fifo: true, mode: 0o660 });
     // A second run changes nothing and reports everything as already there.
     expect(setupGuest({ virtDir, domain: "g1", cpus: 2, mode: 0o710 }).created).toEqual([]);
+  });
+
+  test("leaves a folder of the user's on the way as it is, and says when the group cannot pass through it", () => {
+    using dir = tempDir("sgu");
+    chmodSync(dir.path, 0o700);
+    const r = setupGuest({ virtDir: `${dir.path}/virt`, domain: "g1", cpus: 1, mode: 0o710, group: "65534" });
+    const st = lstatSync(dir.path);
+    expect({ mode: st.mode & 0o777, gid: st.gid }).toEqual({ mode: 0o700, gid: 0 });
+    expect(r.closed).toEqual([dir.path]);
+    expect(lstatSync(`${dir.path}/virt`).mode & 0o777).toBe(0o710);
+    chmodSync(dir.path, 0o711);
+    expect(setupGuest({ virtDir: `${dir.path}/virt`, domain: "g1", cpus: 1, mode: 0o750, group: "65534" }).closed).toEqual([]);
+    // The virt folder and the domain's are vtrace's: a second run with another mode sets it.
+    expect(lstatSync(`${dir.path}/virt`).mode & 0o777).toBe(0o750);
+    expect(lstatSync(dir.path).mode & 0o777).toBe(0o711);
   });
 
   test("sets the group on folders and FIFOs", () => {
