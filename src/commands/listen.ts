@@ -3,7 +3,7 @@
 import type { CAC } from "cac";
 import { parseAllowed } from "../listen/allow-list.ts";
 import { diskLimitsOf, MAX_SIZE_HELP, MIN_FREE_HELP } from "../listen/limits.ts";
-import { startListenServer } from "../listen/server.ts";
+import { makeLogger, startListenServer } from "../listen/server.ts";
 import { daemonize } from "./daemon.ts";
 import { intOption, listOption, outputFolder, outputName } from "./options.ts";
 
@@ -39,7 +39,10 @@ export function registerListen(cli: CAC): void {
         allow,
       });
       const who = allow.length > 0 ? `accepting recordings from ${allow.map((a) => a.text).join(", ")}` : "without --allow it accepts recordings from anyone who can reach the port";
-      process.stderr.write(`vtrace listen: listening on ${String(o.bind)}:${server.port}; ${who}\n`);
+      const startLine = `vtrace listen: listening on ${String(o.bind)}:${server.port}; ${who}`;
+      process.stderr.write(`${startLine}\n`);
+      // With -D, stderr goes nowhere: the log says it.
+      if (o.log !== undefined) makeLogger(String(o.log))(startLine);
       await new Promise<void>((resolve) => {
         for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => resolve());
       });

@@ -180,6 +180,16 @@ describe.skipIf(skip)("who may connect, how many, how full the disk may get", ()
     expect(await new Response(any.proc.stderr).text()).toBe(
       `vtrace listen: listening on 127.0.0.1:${port}; without --allow it accepts recordings from anyone who can reach the port\n`,
     );
+    // -D: stderr goes nowhere, so the log has the same line.
+    const daemonLog = `${dir.path}/daemon.log`;
+    const daemonPort = freePort();
+    const d = await run([VTRACE_BIN, "listen", "-p", String(daemonPort), "--bind", "127.0.0.1", "-d", dir.path, "-l", daemonLog, "-D"]);
+    const pid = Number(/pid (\d+)/.exec(d.stderr)?.[1]);
+    try {
+      expect(await logLine(daemonLog, /^vtrace listen: listening on/)).toBe(`vtrace listen: listening on 127.0.0.1:${daemonPort}; without --allow it accepts recordings from anyone who can reach the port`);
+    } finally {
+      if (pid > 0) process.kill(pid, "SIGTERM");
+    }
     const port2 = freePort();
     const only = await startListener([VTRACE_BIN, "listen", "-p", String(port2), "--bind", "127.0.0.1", "-d", dir.path, "-l", log, "--allow", "10.0.0.0/8", "--allow", "fd00::/8"], port2);
     try {
