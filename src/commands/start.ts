@@ -29,6 +29,7 @@ export function registerStart(cli: CAC): void {
         bufferKb: o.bufferSize === undefined ? undefined : intOption(o.bufferSize, "--buffer-size", 1, 1 << 22),
         instance: singleOption(o.instance, "-B"),
       });
-      process.stderr.write(`vtrace start: tracing ${started.events} events in ${started.dir}; save them with vtrace extract, stop with vtrace stop\n`);
+      const events = `${started.events} event${started.events === 1 ? "" : "s"}`;
+      process.stderr.write(`vtrace start: tracing ${events} in ${started.dir}; save them with vtrace extract, stop with vtrace stop\n`);
     });
 }
