@@ -1,7 +1,7 @@
 // `vtrace virt-server`: the unix socket QEMU connects to (agent-ctl-path), one poll-driven loop
 // accepting connections, and one host session loop per guest.
 
-import { existsSync, mkdirSync, unlinkSync } from "node:fs";
+import { existsSync, unlinkSync } from "node:fs";
 import { closeFd } from "../../ffi/fd.ts";
 import { acceptConnection, peerCredentials } from "../../ffi/socket.ts";
 import { VtraceError } from "../errors.ts";
@@ -10,7 +10,7 @@ import { FdReactor } from "../transport/fd-reactor.ts";
 import { serveGuest, type VirtServerContext } from "./host-session.ts";
 import { CONTROL_SOCKET_NAME, startControlServer } from "./control-server.ts";
 import { controlSocketPath } from "./paths.ts";
-import { defaultQemuGroup, groupId } from "./setup-guest.ts";
+import { defaultQemuGroup, ensureVirtDir, groupId } from "./setup-guest.ts";
 import { listenAtNode, refuseLiveServer } from "./socket-node.ts";
 
 export interface VirtServer {
@@ -19,7 +19,7 @@ export interface VirtServer {
 }
 
 export function startVirtServer(ctx: VirtServerContext, group = defaultQemuGroup()): VirtServer {
-  mkdirSync(ctx.virtDir, { recursive: true, mode: 0o710 });
+  ensureVirtDir(ctx.virtDir, group);
   const socketPath = controlSocketPath(ctx.virtDir);
   const listenFd = listenAtNode(socketPath, group === undefined ? undefined : groupId(group));
   let control;

@@ -33,10 +33,7 @@ export function setupGuest(opts: SetupGuestOptions): SetupResult {
   const domain = checkDomainName(opts.domain);
   const gid = opts.group === undefined ? undefined : groupId(opts.group);
   const result: SetupResult = { folder: `${opts.virtDir}/${domain}`, created: [], existing: [], closed: [] };
-  // Mode and group go on vtrace's own folders (the virt folder, the domain's, /tmp/trace-cmd of the
-  // default layout) and on those made now; a folder of the user's on the way keeps its own.
-  const own = new Set([opts.virtDir, result.folder, ...(opts.virtDir === DEFAULT_VIRT_DIR ? [dirname(DEFAULT_VIRT_DIR)] : [])]);
-  for (const dir of parentChain(opts.virtDir)) ensureDir(dir, opts.mode, gid, result, own.has(dir));
+  ensureFolders(opts.virtDir, opts.mode, gid, result, ownFolders(opts.virtDir));
   const socket = controlSocketPath(opts.virtDir);
   result[ensureSocketNode(socket, gid)].push(socket);
   ensureDir(result.folder, opts.mode, gid, result, true);
@@ -44,6 +41,28 @@ export function setupGuest(opts: SetupGuestOptions): SetupResult {
     for (const suffix of [".in", ".out"]) ensureFifo(`${traceFifoBase(opts.virtDir, domain, cpu)}${suffix}`, gid, result);
   }
   return result;
+}
+
+/**
+ * The virt folder for virt-server, made (with the folders on its way) as setup-guest makes them when
+ * missing; folders already there keep their mode and group (setup-guest's --mode and --group).
+ */
+export function ensureVirtDir(virtDir: string, group = defaultQemuGroup()): void {
+  const result: SetupResult = { folder: virtDir, created: [], existing: [], closed: [] };
+  ensureFolders(virtDir, 0o710, group === undefined ? undefined : groupId(group), result, new Set());
+}
+
+/** vtrace's own folders on the way to the virt folder: itself, and /tmp/trace-cmd of the default layout. */
+function ownFolders(virtDir: string): Set<string> {
+  return new Set([virtDir, ...(virtDir === DEFAULT_VIRT_DIR ? [dirname(DEFAULT_VIRT_DIR)] : [])]);
+}
+
+/**
+ * The folders down to the virt folder. Mode and group go on those made now and on the `own` ones
+ * that were there; a folder of the user's on the way keeps its own.
+ */
+function ensureFolders(virtDir: string, mode: number, gid: number | undefined, result: SetupResult, own: ReadonlySet<string>): void {
+  for (const dir of parentChain(virtDir)) ensureDir(dir, mode, gid, result, own.has(dir));
 }
 
 /** Every folder from the top down to the virt folder, less the system's own (/tmp, /var, /run, ...). */

@@ -4,7 +4,7 @@ import { unixConnect } from "../../../ffi/socket.ts";
 import { VtraceError, UsageError } from "../../../src/errors.ts";
 import { libvirtChannelsXml, qemuArgs } from "../../../src/virt/guest-config.ts";
 import { checkDomainName } from "../../../src/virt/paths.ts";
-import { setupGuest } from "../../../src/virt/setup-guest.ts";
+import { ensureVirtDir, setupGuest } from "../../../src/virt/setup-guest.ts";
 import { tempDir } from "../../helpers/env.ts";
 
 describe("checkDomainName()", () => {
@@ -51,6 +51,18 @@ describe("setupGuest()", () => {
     // The virt folder and the domain's are vtrace's: a second run with another mode sets it.
     expect(lstatSync(`${dir.path}/virt`).mode & 0o777).toBe(0o750);
     expect(lstatSync(dir.path).mode & 0o777).toBe(0o711);
+  });
+
+  test("ensureVirtDir() (virt-server) makes missing folders as setup-guest does and leaves the ones there as they are", () => {
+    using dir = tempDir("sgv");
+    const virtDir = `${dir.path}/a/virt`;
+    ensureVirtDir(virtDir, "65534");
+    for (const d of [`${dir.path}/a`, virtDir]) expect({ mode: lstatSync(d).mode & 0o777, gid: lstatSync(d).gid }).toEqual({ mode: 0o710, gid: 65534 });
+    chmodSync(virtDir, 0o750);
+    ensureVirtDir(virtDir, "0");
+    expect({ mode: lstatSync(virtDir).mode & 0o777, gid: lstatSync(virtDir).gid }).toEqual({ mode: 0o750, gid: 65534 });
+    symlinkSync(virtDir, `${dir.path}/link`);
+    expect(() => ensureVirtDir(`${dir.path}/link`, "0")).toThrow("it is a symlink");
   });
 
   test("sets the group on folders and FIFOs", () => {
