@@ -86,7 +86,8 @@ export function registerReport(cli: CAC): void {
     .option("--first-event", "With --cpus: the time of each CPU's first event")
     .option("--last-event", "With --cpus: the time of each CPU's last event")
     .option("--stat", "Show the kernel buffer statistics stored at the end of the recording")
-    .option("--uname", "Show the uname of the recording machine (and the version)")
+    .option("--uname", "Show the uname of the recording machine (and the version); --version: the version of the tool that wrote the file")
+    // cac leaves a command's --version out of its help (the line above names it).
     .option("--version", "Show the version of the tool that wrote the file")
     // cac would read "--ts-offset -5000" as flags -5 -0 …; the offsets come from the raw argv instead,
     // so unknown options are checked here rather than by cac.
