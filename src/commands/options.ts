@@ -2,7 +2,8 @@
 
 import { existsSync, statSync } from "node:fs";
 import { UsageError } from "../errors.ts";
-import { DEFAULT_VIRT_DIR } from "../virt/paths.ts";
+import { resolve } from "node:path";
+import { checkVirtDir, DEFAULT_VIRT_DIR } from "../virt/paths.ts";
 
 /** A repeatable option: always a string list (cac gives a value or an array). */
 export function listOption(v: unknown): string[] {
@@ -42,7 +43,10 @@ export function outputName(v: unknown): string {
 /** The virt folder option, one spelling for every command (--dir is kept as an alias). */
 export const VIRT_DIR_FLAG = "--virt-dir, --dir <dir>";
 
-/** cac files both spellings under virtDir; a trailing slash would change the socket paths. */
+/**
+ * cac files both spellings under virtDir. Made absolute and plain (no trailing slash, '.' or '..'):
+ * the paths go into libvirt's XML and QEMU's arguments; the root itself is refused.
+ */
 export function virtDirOf(o: Record<string, unknown>): string {
-  return String(o.virtDir ?? DEFAULT_VIRT_DIR).replace(/\/+$/, "") || "/";
+  return checkVirtDir(resolve(String(o.virtDir ?? DEFAULT_VIRT_DIR)));
 }

@@ -8,6 +8,7 @@
 // scripts (libvirt 6.5.0+), looked for when the daemon starts.
 
 import { domainChannels } from "./libvirt-xml.ts";
+import { isPlainVirtDir } from "./paths.ts";
 
 /** Where the script goes, below libvirt's hooks folder. */
 export const HOOK_SCRIPT = "qemu.d/vtrace";
@@ -65,5 +66,7 @@ export function traceLayoutOf(xml: string, domain: string): TraceLayout {
     virtDirs.add(path.slice(0, -suffix.length));
   }
   if (virtDirs.size > 1) return { kind: "other", why: `its trace channels are in several virt folders (${[...virtDirs].join(", ")})` };
-  return { kind: "setup-guest", virtDir: [...virtDirs][0]!, cpus: Math.max(...found.map((f) => f.cpu)) + 1 };
+  const virtDir = [...virtDirs][0]!;
+  if (!isPlainVirtDir(virtDir)) return { kind: "other", why: `its virt folder '${virtDir}' is not a plain absolute path below /` };
+  return { kind: "setup-guest", virtDir, cpus: Math.max(...found.map((f) => f.cpu)) + 1 };
 }

@@ -16,6 +16,21 @@ export function checkDomainName(name: string): string {
   return name;
 }
 
+/**
+ * Refuses a virt folder that is not a plain absolute path below the root: set-up changes the mode and
+ * group of the virt folder, so `/x/..` (the root itself, spelled otherwise) must never reach it.
+ */
+export function checkVirtDir(virtDir: string): string {
+  if (!isPlainVirtDir(virtDir)) throw new UsageError(`invalid virt folder '${virtDir}': give an absolute path below / without '.' or '..' parts`);
+  return virtDir;
+}
+
+/** An absolute path with no empty, '.' or '..' parts, and not the root. */
+export function isPlainVirtDir(virtDir: string): boolean {
+  const parts = virtDir.split("/").slice(1);
+  return virtDir.startsWith("/") && parts.every((p) => p !== "" && p !== "." && p !== "..");
+}
+
 export function traceFifoBase(virtDir: string, domain: string, cpu: number): string {
   return `${virtDir}/${domain}/trace-path-cpu${cpu}`;
 }

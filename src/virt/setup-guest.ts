@@ -8,7 +8,7 @@ import { chownSync, chmodSync, lstatSync, mkdirSync, readFileSync, renameSync, w
 import { makeFifo } from "../../ffi/fifo.ts";
 import { effectiveUid } from "../../ffi/process.ts";
 import { UsageError, VtraceError } from "../errors.ts";
-import { checkDomainName, controlSocketPath, DEFAULT_VIRT_DIR, traceFifoBase } from "./paths.ts";
+import { checkDomainName, checkVirtDir, controlSocketPath, DEFAULT_VIRT_DIR, traceFifoBase } from "./paths.ts";
 import { HOOK_SCRIPT } from "./libvirt-hook.ts";
 import { ensureSocketNode } from "./socket-node.ts";
 
@@ -31,6 +31,7 @@ export interface SetupResult {
 
 export function setupGuest(opts: SetupGuestOptions): SetupResult {
   const domain = checkDomainName(opts.domain);
+  checkVirtDir(opts.virtDir);
   const gid = opts.group === undefined ? undefined : groupId(opts.group);
   const result: SetupResult = { folder: `${opts.virtDir}/${domain}`, created: [], existing: [], closed: [] };
   ensureFolders(opts.virtDir, opts.mode, gid, result, ownFolders(opts.virtDir));
@@ -48,6 +49,7 @@ export function setupGuest(opts: SetupGuestOptions): SetupResult {
  * missing; folders already there keep their mode and group (setup-guest's --mode and --group).
  */
 export function ensureVirtDir(virtDir: string, group = defaultQemuGroup()): void {
+  checkVirtDir(virtDir);
   const result: SetupResult = { folder: virtDir, created: [], existing: [], closed: [] };
   ensureFolders(virtDir, 0o710, group === undefined ? undefined : groupId(group), result, new Set());
 }

@@ -55,6 +55,14 @@ describe.skipIf(skip)("vtrace setup-guest --libvirt-hook", () => {
       stdout: "",
       stderr: `vtrace libvirt-hook: domain 'copy' left as it is: channel trace-path-cpu0 is '${virtDir}/vm1/trace-path-cpu0', not VIRTDIR/copy/trace-path-cpu0 as setup-guest makes it\n`,
     });
+    // A folder spelled with '..' (here the test's own folder: the root, had it been '/x/..') is never set up.
+    const dotted = channels.replaceAll(`${virtDir}/`, `${dir.path}/x/../`);
+    expect(await runHook(script, "vm1", `<domain><devices>${dotted}</devices></domain>`)).toEqual({
+      code: 0,
+      stdout: "",
+      stderr: `vtrace libvirt-hook: domain 'vm1' left as it is: its virt folder '${dir.path}/x/..' is not a plain absolute path below /\n`,
+    });
+    expect(lstatSync(dir.path).mode & 0o777).toBe(0o700);
     rmSync(`${virtDir}/vm1`, { recursive: true });
     mkdirSync(`${dir.path}/elsewhere`);
     symlinkSync(`${dir.path}/elsewhere`, `${virtDir}/vm1`);

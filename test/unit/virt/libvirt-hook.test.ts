@@ -43,6 +43,8 @@ describe("traceLayoutOf()", () => {
     const pipe = (dir: string, cpu: number) => `<channel type='pipe'><source path='${dir}/vm1/trace-path-cpu${cpu}'/><target type='virtio' name='trace-path-cpu${cpu}'/></channel>`;
     const mixed = pipe("/a/virt", 0) + pipe("/b/virt", 1);
     expect(traceLayoutOf(mixed, "vm1")).toEqual({ kind: "other", why: "its trace channels are in several virt folders (/a/virt, /b/virt)" });
+    expect(traceLayoutOf(pipe("/x/..", 0), "vm1")).toEqual({ kind: "other", why: "its virt folder '/x/..' is not a plain absolute path below /" });
+    expect(traceLayoutOf(pipe("virt", 0), "vm1")).toEqual({ kind: "other", why: "its virt folder 'virt' is not a plain absolute path below /" });
   });
 });
 

@@ -114,6 +114,15 @@ describe("setupGuest()", () => {
     expect(() => setupGuest({ virtDir: `${dir.path}/virt`, domain: "g1", cpus: 1, mode: 0o710 })).toThrow("is not a socket");
   });
 
+  test("refuses a virt folder that is not a plain absolute path (the root spelled '/x/..' would get its mode) before touching the disk", () => {
+    using dir = tempDir("sgp");
+    for (const virtDir of [`${dir.path}/a/..`, `${dir.path}/./virt`, `${dir.path}//virt`, "/", "virt"]) {
+      expect(() => setupGuest({ virtDir, domain: "g1", cpus: 1, mode: 0o710 })).toThrow(`invalid virt folder '${virtDir}'`);
+      expect(() => ensureVirtDir(virtDir, "0")).toThrow(UsageError);
+    }
+    expect(readdirSync(dir.path)).toEqual([]);
+  });
+
   test("refuses an escaping domain name before touching the disk", () => {
     expect(() => setupGuest({ virtDir: "/nonexistent/virt", domain: "../etc", cpus: 1, mode: 0o710 })).toThrow(UsageError);
   });
