@@ -4,7 +4,7 @@
 // script, which runs the same set-up as each domain starts.
 
 import { dirname } from "node:path";
-import { chownSync, chmodSync, lstatSync, mkdirSync, readFileSync, renameSync, writeFileSync, type Stats } from "node:fs";
+import { chownSync, chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync, type Stats } from "node:fs";
 import { makeFifo } from "../../ffi/fifo.ts";
 import { effectiveUid } from "../../ffi/process.ts";
 import { UsageError, VtraceError } from "../errors.ts";
@@ -32,6 +32,7 @@ export interface SetupResult {
 export function setupGuest(opts: SetupGuestOptions): SetupResult {
   const domain = checkDomainName(opts.domain);
   checkVirtDir(opts.virtDir);
+  refuseForeignFolder(opts.virtDir, domain);
   const gid = opts.group === undefined ? undefined : groupId(opts.group);
   const result: SetupResult = { folder: `${opts.virtDir}/${domain}`, created: [], existing: [], closed: [] };
   ensureFolders(opts.virtDir, opts.mode, gid, result, ownFolders(opts.virtDir));
@@ -52,6 +53,31 @@ export function ensureVirtDir(virtDir: string, group = defaultQemuGroup()): void
   checkVirtDir(virtDir);
   const result: SetupResult = { folder: virtDir, created: [], existing: [], closed: [] };
   ensureFolders(virtDir, 0o710, group === undefined ? undefined : groupId(group), result, new Set());
+}
+
+/**
+ * The virt folder gets setup-guest's mode and group: one that holds anything but vtrace's sockets
+ * and domain folders of FIFO pairs (`--virt-dir /etc` by mistake) is refused rather than changed.
+ * The domain being set up is left to ensureDir's own checks.
+ */
+function refuseForeignFolder(virtDir: string, domain: string): void {
+  if (!statOrUndefined(virtDir)?.isDirectory()) return;
+  const foreign = readdirSync(virtDir).find((name) => name !== domain && !isVtraceEntry(`${virtDir}/${name}`, name));
+  if (foreign !== undefined) {
+    throw new UsageError(`refusing to use '${virtDir}' as the virt folder: it holds '${foreign}', which is not vtrace's (give a new or empty folder)`);
+  }
+}
+
+const VTRACE_SOCKET = /^(agent-ctl-path|vtrace-ctl)(\.\d+\.new)?$/;
+const FIFO_NAME = /^trace-path-cpu\d+\.(in|out)$/;
+
+/**
+ * A control socket's name (or one being put in place; ensureSocketNode checks what it is), or a
+ * domain folder of nothing but FIFO pairs.
+ */
+function isVtraceEntry(path: string, name: string): boolean {
+  if (VTRACE_SOCKET.test(name)) return true;
+  return statOrUndefined(path)?.isDirectory() === true && readdirSync(path).every((f) => FIFO_NAME.test(f));
 }
 
 /** vtrace's own folders on the way to the virt folder: itself, and /tmp/trace-cmd of the default layout. */

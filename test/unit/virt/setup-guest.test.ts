@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { chmodSync, chownSync, lstatSync, mkdirSync, readdirSync, symlinkSync } from "node:fs";
+import { chmodSync, chownSync, lstatSync, mkdirSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import { unixConnect } from "../../../ffi/socket.ts";
 import { VtraceError, UsageError } from "../../../src/errors.ts";
 import { libvirtChannelsXml, qemuArgs } from "../../../src/virt/guest-config.ts";
@@ -121,6 +121,22 @@ describe("setupGuest()", () => {
       expect(() => ensureVirtDir(virtDir, "0")).toThrow(UsageError);
     }
     expect(readdirSync(dir.path)).toEqual([]);
+  });
+
+  test("refuses an existing folder holding other things as the virt folder (--virt-dir /etc by mistake), leaving it as it was", async () => {
+    using dir = tempDir("sge");
+    await Bun.write(`${dir.path}/passwd`, "x");
+    chmodSync(dir.path, 0o755);
+    expect(() => setupGuest({ virtDir: dir.path, domain: "g1", cpus: 1, mode: 0o710, group: "65534" })).toThrow(
+      `refusing to use '${dir.path}' as the virt folder: it holds 'passwd', which is not vtrace's (give a new or empty folder)`,
+    );
+    expect({ mode: lstatSync(dir.path).mode & 0o777, entries: readdirSync(dir.path) }).toEqual({ mode: 0o755, entries: ["passwd"] });
+    // A folder of vtrace's (sockets, domain folders of FIFO pairs) is used again.
+    rmSync(`${dir.path}/passwd`);
+    setupGuest({ virtDir: dir.path, domain: "g1", cpus: 1, mode: 0o710 });
+    expect(setupGuest({ virtDir: dir.path, domain: "g2", cpus: 1, mode: 0o710 }).created).toEqual([`${dir.path}/g2`, `${dir.path}/g2/trace-path-cpu0.in`, `${dir.path}/g2/trace-path-cpu0.out`]);
+    mkdirSync(`${dir.path}/g1/sub`);
+    expect(() => setupGuest({ virtDir: dir.path, domain: "g2", cpus: 1, mode: 0o710 })).toThrow("it holds 'g1', which is not vtrace's");
   });
 
   test("refuses an escaping domain name before touching the disk", () => {
