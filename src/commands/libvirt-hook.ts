@@ -1,10 +1,10 @@
 // `vtrace libvirt-hook DOMAIN OPERATION SUB-OPERATION EXTRA`, run by libvirt's qemu hook script
 // (installed by `setup-guest --libvirt-hook`) with the domain XML on stdin: on "prepare begin", the
 // set-up of setup-guest for the virt folder and vCPU count the domain's trace channels name.
-// Quiet when there is nothing to do, and a domain whose trace channels are laid out otherwise is
-// left to start as it would (a note on stderr). A failed set-up is one line on stderr and exit 1,
-// which libvirt shows as the reason the domain did not start (it could not have: its channel paths
-// are missing, or a folder is not root's).
+// Quiet when there is nothing to do, and a domain whose trace channels are laid out otherwise (or
+// whose name or folder setup-guest would not take) is left to start as it would, with a note on
+// stderr. A refused set-up (a symlink, another user's folder) is one line on stderr and exit 1,
+// which libvirt shows as the reason the domain did not start.
 
 import type { CAC } from "cac";
 import { UsageError } from "../errors.ts";
@@ -24,10 +24,17 @@ export function registerLibvirtHook(cli: CAC): void {
       if (operation !== "prepare" || rest[0] !== "begin") return;
       const xml = await readXml();
       const layout = traceLayoutOf(xml, domain);
-      if (layout.kind === "other") process.stderr.write(`vtrace libvirt-hook: domain '${domain}' left as it is: ${layout.why}\n`);
+      if (layout.kind === "other") return leftAsItIs(domain, layout.why);
       if (layout.kind !== "setup-guest") return;
       const group = o.group === undefined ? defaultQemuGroup() : String(o.group);
-      setupGuest({ virtDir: layout.virtDir, cpus: layout.cpus, domain, group, mode: Number.parseInt(modeOption(o.mode), 8) });
+      try {
+        setupGuest({ virtDir: layout.virtDir, cpus: layout.cpus, domain, group, mode: Number.parseInt(modeOption(o.mode), 8) });
+      } catch (e) {
+        // A name or folder setup-guest would not take is not its layout; a symlink or another
+        // user's folder in it (a VtraceError) stops the start.
+        if (!(e instanceof UsageError)) throw e;
+        leftAsItIs(domain, e.message);
+      }
     });
 }
 
@@ -35,4 +42,8 @@ async function readXml(): Promise<string> {
   const xml = await Bun.stdin.text();
   if (xml.length > MAX_XML_BYTES) throw new UsageError(`the domain XML on stdin is over ${MAX_XML_BYTES >> 20} MiB`);
   return xml;
+}
+
+function leftAsItIs(domain: string, why: string): void {
+  process.stderr.write(`vtrace libvirt-hook: domain '${domain}' left as it is: ${why}\n`);
 }

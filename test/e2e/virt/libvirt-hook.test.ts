@@ -4,7 +4,7 @@
 // libvirt.test.ts runs the same hook under a real libvirtd.
 
 import { describe, expect, test } from "bun:test";
-import { lstatSync, mkdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { lstatSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { missing, run, skipBecause, tempDir, VTRACE_BIN } from "../../helpers/env.ts";
 import { channelsOf } from "../../helpers/libvirt.ts";
 
@@ -63,6 +63,14 @@ describe.skipIf(skip)("vtrace setup-guest --libvirt-hook", () => {
       stderr: `vtrace libvirt-hook: domain 'vm1' left as it is: its virt folder '${dir.path}/x/..' is not a plain absolute path below /\n`,
     });
     expect(lstatSync(dir.path).mode & 0o777).toBe(0o700);
+    // A virt folder that is not vtrace's (it holds other things) is left alone too.
+    writeFileSync(`${virtDir}/notes.txt`, "");
+    expect(await runHook(script, "vm1", `<domain><devices>${channels}</devices></domain>`)).toEqual({
+      code: 0,
+      stdout: "",
+      stderr: `vtrace libvirt-hook: domain 'vm1' left as it is: refusing to use '${virtDir}' as the virt folder: it holds 'notes.txt', which is not vtrace's (give a new or empty folder)\n`,
+    });
+    rmSync(`${virtDir}/notes.txt`);
     rmSync(`${virtDir}/vm1`, { recursive: true });
     mkdirSync(`${dir.path}/elsewhere`);
     symlinkSync(`${dir.path}/elsewhere`, `${virtDir}/vm1`);
