@@ -12,6 +12,8 @@ export interface SendDataLimits {
   maxBytes: number;
   /** Date.now() by which FIN_DATA must have come, so a trickle cannot hold a session forever. */
   deadline?: number;
+  /** Longest wait for each message (default MSG_WAIT_MS). */
+  messageWaitMs?: number;
 }
 
 /**
@@ -24,7 +26,7 @@ export async function streamSendData(next: NextMessage, sink: (data: Uint8Array)
   for (;;) {
     const left = (limits.deadline ?? Infinity) - Date.now();
     if (left <= 0) throw new ProtocolError(`metadata not finished in time (${size} bytes arrived)`);
-    const m = await next(Math.min(MSG_WAIT_MS, left), "metadata");
+    const m = await next(Math.min(limits.messageWaitMs ?? MSG_WAIT_MS, left), "metadata");
     if (m.cmd === "FIN_DATA") return size;
     if (m.cmd !== "SEND_DATA") throw new ProtocolError(`expected SEND_DATA, got ${m.cmd}`);
     size += m.data.length;

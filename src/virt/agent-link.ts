@@ -10,6 +10,8 @@ export class AgentLink {
   #wake: (() => void) | undefined;
   busy = false;
   gone = false;
+  /** A failed start ending the agent's session (CLOSE → CLOSE_RESP); the next start waits for it. */
+  abandoning: Promise<void> | undefined;
 
   constructor(
     readonly ch: StreamChannel,

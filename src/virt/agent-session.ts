@@ -70,6 +70,7 @@ export class AgentSession {
   }
 
   static async start(link: AgentLink, args: string[], outBase: string, virtDir: string, hostTraceId: bigint, limits?: SessionLimits): Promise<AgentSession> {
+    await link.abandoning; // a failed start's session still being ended (bounded by ABANDON_WAIT_MS)
     if (link.busy) throw new ProtocolError(`${link.domain} is already recording`);
     const fifos = checkedTraceFifos(virtDir, link.domain, link.cpus);
     link.busy = true;
@@ -81,7 +82,7 @@ export class AgentSession {
     try {
       const askedAt = performance.now();
       link.send({ cmd: "TRACE_REQ", flags: MSG_TRACE_USE_FIFOS, traceId: hostTraceId, args, tsyncProtos: undefined });
-      const resp = await link.expect("TRACE_RESP", 15_000);
+      const resp = await link.expect("TRACE_RESP", TRACE_RESP_WAIT_MS);
       // The agent sends its metadata once it is tracing: the first piece marks the start.
       let tracingAt = 0;
       const next = async (t: number, w: string) => {
@@ -89,15 +90,22 @@ export class AgentSession {
         tracingAt ||= performance.now();
         return m;
       };
-      await streamSendData(next, (d) => spool.append(d), { maxBytes: MAX_METADATA_BYTES, deadline: Date.now() + METADATA_DEADLINE_MS });
+      // An agent reads its kallsyms and formats after TRACE_RESP: in a busy TCG guest the first
+      // piece may take as long as TRACE_RESP itself may.
+      await streamSendData(next, (d) => spool.append(d), { maxBytes: MAX_METADATA_BYTES, deadline: Date.now() + METADATA_DEADLINE_MS, messageWaitMs: TRACE_RESP_WAIT_MS });
       const info = { name: link.domain, cpus: resp.cpus, traceId: resp.traceId.toString(), qemuPid: link.qemuPid, tracingAfterMs: Math.round(tracingAt - askedAt) };
       return new AgentSession(link, recorder, cpuFiles, spool, info, hostTraceId, watch, limits?.log ?? (() => undefined));
     } catch (e) {
       watch.stop();
-      spool.remove();
-      link.busy = false;
-      await recorder.stop().catch(() => undefined);
-      removeAll(cpuFiles);
+      // The agent may have begun the session (a slow guest answers late): it is ended in the
+      // background, the FIFOs drained meanwhile, so that the guest takes the next TRACE_REQ.
+      link.abandoning = abandonSession(link).finally(async () => {
+        spool.remove();
+        await recorder.stop().catch(() => undefined);
+        removeAll(cpuFiles);
+        link.busy = false;
+        link.abandoning = undefined;
+      });
       throw e;
     }
   }
@@ -207,6 +215,27 @@ function hostTsc2nsec(host: TraceDat, guest: TraceDat): TraceOption[] {
   const tsc = host.options.tsc2nsec;
   if (!tsc || tsc.mult === 0 || selectedClock(guest.options.traceClock) !== "x86-tsc") return [];
   return [tsc2nsecOption(tsc.mult, tsc.shift, tsc.offset, guest.params.littleEndian)];
+}
+
+/** How long an agent may take to answer TRACE_REQ, and then to send each piece of its metadata. */
+const TRACE_RESP_WAIT_MS = 15_000;
+
+/** How long a failed start waits for the agent to end the session it may have begun. */
+const ABANDON_WAIT_MS = 20_000;
+
+/** Sends CLOSE and waits (bounded) for the agent's CLOSE_RESP, skipping what it sent before. */
+async function abandonSession(link: AgentLink): Promise<void> {
+  if (link.gone) return;
+  try {
+    link.send({ cmd: "CLOSE" });
+  } catch {
+    return;
+  }
+  const until = Date.now() + ABANDON_WAIT_MS;
+  for (let left = ABANDON_WAIT_MS; left > 0; left = until - Date.now()) {
+    const m = await link.next(left, "CLOSE_RESP").catch(() => undefined);
+    if (m === undefined || m.cmd === "CLOSE_RESP") return;
+  }
 }
 
 function removeAll(files: string[]): void {

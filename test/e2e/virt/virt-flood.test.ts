@@ -4,7 +4,7 @@
 // readable file, and another guest still records afterwards.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { constants, closeSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeSync } from "node:fs";
+import { constants, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeSync } from "node:fs";
 import { MSG_MAX_DATA_LEN } from "../../../src/msg/commands.ts";
 import { encodeMessage } from "../../../src/msg/messages.ts";
 import { instanceName, missing, run, skipBecause, tempDir, VTRACE_BIN } from "../../helpers/env.ts";
@@ -165,6 +165,37 @@ describe.skipIf(skip)("virt-server under a flood (simulated guests)", () => {
     expect(eventLines((await traceCmd(["report", "-i", guestFile])).stdout).length).toBeGreaterThan(100);
     g.close();
   }, 90_000);
+
+  test("an agent that takes TRACE_REQ but sends no metadata: the start fails, the server ends that session (CLOSE), and the next record -A records the guest", async () => {
+    const g = await connectFakeGuest(`${virtDir}/agent-ctl-path`);
+    g.send({ cmd: "TINIT", cpus: 2, pageSize: 4096, options: ["agent", "name=f5"] });
+    expect((await g.next()).cmd).toBe("RINIT");
+    expect((await run([VTRACE_BIN, "setup-guest", "f5", "--cpus", "2", "--virt-dir", virtDir])).code).toBe(0);
+    mkdirSync(`${dir.path}/late`);
+    const record = (n: number) =>
+      run([VTRACE_BIN, "record", "-B", instanceName("vfl"), "-e", "sched", "-A", "f5", "-e", "sched", "-o", `${dir.path}/late/t${n}.dat`, "--virt-dir", virtDir, "--", "sleep", "1"], { timeoutMs: 90_000 });
+    const first = record(1);
+    expect((await g.next(20_000)).cmd).toBe("TRACE_REQ");
+    g.send({ cmd: "TRACE_RESP", flags: 0, cpus: 2, pageSize: 4096, traceId: 7n, tsyncProto: "", tsyncPort: 0, ports: [0, 0] });
+    // No metadata: the server gives up on the start, then tells the agent to end its session.
+    expect((await g.next(30_000)).cmd).toBe("CLOSE");
+    const failed = await first;
+    expect(failed.stderr).toContain("1 of 1 guest not recorded: f5 (f5: no metadata from the agent within");
+    g.send({ cmd: "CLOSE_RESP" });
+    const second = record(2);
+    expect((await g.next(20_000)).cmd).toBe("TRACE_REQ");
+    g.send({ cmd: "TRACE_RESP", flags: 0, cpus: 2, pageSize: 4096, traceId: 8n, tsyncProto: "", tsyncPort: 0, ports: [0, 0] });
+    sendMetadataTo(g, seed.head);
+    for (;;) {
+      const m = await g.next(60_000);
+      if (m.cmd === "TIME_SYNC") g.send({ ...m, msgId: 2 });
+      if (m.cmd === "CLOSE") break;
+    }
+    g.send({ cmd: "CLOSE_RESP" });
+    const ok = await second;
+    expect({ code: ok.code, guestFile: existsSync(`${dir.path}/late/t2-f5.dat`) }).toEqual({ code: 0, guestFile: true });
+    g.close();
+  }, 120_000);
 
   test("the server is still up, and another guest still records", async () => {
     expect(server.exitCode).toBeNull();
