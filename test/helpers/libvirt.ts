@@ -80,7 +80,8 @@ export interface DomainSpec {
 }
 
 export function domainXml(d: DomainSpec): string {
-  const cmdline = ["console=ttyS0", "panic=-1", "quiet", "loglevel=3", `vtrace.ports=${d.ports}`, `vtrace.cmd=${Buffer.from(d.command).toString("base64")}`];
+  // As guest.ts: no crypto self-tests at boot (a TCG guest once spun in one for minutes).
+  const cmdline = ["console=ttyS0", "panic=-1", "quiet", "loglevel=3", "cryptomgr.notests=1", `vtrace.ports=${d.ports}`, `vtrace.cmd=${Buffer.from(d.command).toString("base64")}`];
   return `<domain type='qemu'>
   <name>${d.name}</name>
   <memory unit='MiB'>1024</memory>
