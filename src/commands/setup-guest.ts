@@ -18,7 +18,7 @@ import { intOption, VIRT_DIR_FLAG, virtDirOf } from "./options.ts";
 
 export function registerSetupGuest(cli: CAC): void {
   cli
-    .command("setup-guest <domain>", "Create the FIFOs for a guest and print its libvirt XML / QEMU arguments")
+    .command("setup-guest <domain>", "Create the FIFOs for a guest; print its libvirt XML / QEMU arguments, or add the XML to the domain (--attach)")
     .option("--cpus <n>", "Number of guest vCPUs (one FIFO pair each; with --attach, default: libvirt's maximum for the domain)")
     .option("--group <group>", "Group allowed to use the FIFOs (default: qemu, kvm or libvirt-qemu if present)")
     .option("--mode <octal>", "Folder mode", { default: "0710" })
