@@ -77,7 +77,7 @@ export class AgentSession {
     link.clear();
     const cpuFiles = fifos.map((_, cpu) => `${outBase}.cpu${cpu}`);
     const watch = new DiskWatch(cpuFiles, dirname(outBase), limits?.disk ?? DEFAULT_DISK_LIMITS);
-    const recorder = await startFifoReaders(fifos, cpuFiles, link.pageSize, { watch });
+    const recorder = await startFifoReaders(fifos, cpuFiles, link.pageSize, watch);
     const spool = watch.spool(`${outBase}.meta`);
     try {
       const askedAt = performance.now();

@@ -99,7 +99,7 @@ async function runSession(ch: StreamChannel, pid: number, tinit: MessageOf<"TINI
   // The guest is not trusted: its metadata goes to disk as it arrives, and the recording is
   // measured against the size cap and free-space floor; past either, it ends and the guest is dropped.
   const watch = new DiskWatch(cpuFiles, ctx.outDir, ctx.limits ?? DEFAULT_DISK_LIMITS);
-  const recorder = await startFifoReaders(fifos, cpuFiles, tinit.pageSize, { onDiskFull: (m) => ctx.log(`${resolved.domain}: ${m}`), watch });
+  const recorder = await startFifoReaders(fifos, cpuFiles, tinit.pageSize, watch, (m) => ctx.log(`${resolved.domain}: ${m}`));
   const spool = watch.spool(`${base}.meta`);
   let metadataDone = false;
   let connectionAlive = true;
@@ -128,18 +128,11 @@ async function runSession(ch: StreamChannel, pid: number, tinit: MessageOf<"TINI
   return connectionAlive && !ch.closed;
 }
 
-export interface FifoReaderOptions {
-  onDiskFull?: (message: string) => void;
-  /** Told the bytes each CPU's file has taken, as they arrive. */
-  watch?: DiskWatch;
-}
-
 /**
  * Each guest CPU's trace-path-cpuN.out FIFO spliced into a file by the process's shared mover
  * threads (a few, serving every guest). A full disk keeps what fit; the FIFOs are still emptied.
  */
-export function startFifoReaders(fifos: readonly string[], cpuFiles: readonly string[], pageSize: number, opts: FifoReaderOptions = {}): Promise<Recorder> {
-  const { onDiskFull, watch } = opts;
+export function startFifoReaders(fifos: readonly string[], cpuFiles: readonly string[], pageSize: number, watch: DiskWatch, onDiskFull?: (message: string) => void): Promise<Recorder> {
   let told = false;
   return Recorder.start({
     cpus: fifos.map((_, cpu) => cpu),
@@ -148,7 +141,8 @@ export function startFifoReaders(fifos: readonly string[], cpuFiles: readonly st
     sink: (cpu) => ({ kind: "file", path: cpuFiles[cpu]! }),
     pageSize,
     progressMs: MOVED_REPORT_MS,
-    onProgress: watch && ((cpu, bytes) => watch.moved(cpu, bytes)),
+    // The watch checks the cap and the floor from these byte counts (reported while pages flow).
+    onProgress: (cpu, bytes) => watch.moved(cpu, bytes),
     onDiskFull: (cpu, message) => {
       if (!told) onDiskFull?.(`cpu${cpu}: ${message}: keeping what fit, dropping the rest of this session`);
       told = true;

@@ -4,13 +4,14 @@
 // script, which runs the same set-up as each domain starts.
 
 import { dirname } from "node:path";
-import { chownSync, chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync, type Stats } from "node:fs";
+import { chownSync, chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync, type Stats } from "node:fs";
 import { makeFifo } from "../../ffi/fifo.ts";
 import { effectiveUid } from "../../ffi/process.ts";
 import { UsageError, VtraceError } from "../errors.ts";
 import { checkDomainName, checkVirtDir, controlSocketPath, DEFAULT_VIRT_DIR, traceFifoBase } from "./paths.ts";
 import { HOOK_SCRIPT } from "./libvirt-hook.ts";
 import { ensureSocketNode } from "./socket-node.ts";
+import { lstatOrUndefined } from "./trace-fifos.ts";
 
 export interface SetupGuestOptions {
   virtDir: string;
@@ -61,7 +62,7 @@ export function ensureVirtDir(virtDir: string, group = defaultQemuGroup()): void
  * The domain being set up is left to ensureDir's own checks.
  */
 function refuseForeignFolder(virtDir: string, domain: string): void {
-  if (!statOrUndefined(virtDir)?.isDirectory()) return;
+  if (!lstatOrUndefined(virtDir)?.isDirectory()) return;
   const foreign = readdirSync(virtDir).find((name) => name !== domain && !isVtraceEntry(`${virtDir}/${name}`, name));
   if (foreign !== undefined) {
     throw new UsageError(`refusing to use '${virtDir}' as the virt folder: it holds '${foreign}', which is not vtrace's (give a new or empty folder)`);
@@ -77,7 +78,7 @@ const FIFO_NAME = /^trace-path-cpu\d+\.(in|out)$/;
  */
 function isVtraceEntry(path: string, name: string): boolean {
   if (VTRACE_SOCKET.test(name)) return true;
-  return statOrUndefined(path)?.isDirectory() === true && readdirSync(path).every((f) => FIFO_NAME.test(f));
+  return lstatOrUndefined(path)?.isDirectory() === true && readdirSync(path).every((f) => FIFO_NAME.test(f));
 }
 
 /** vtrace's own folders on the way to the virt folder: itself, and /tmp/trace-cmd of the default layout. */
@@ -101,17 +102,9 @@ function parentChain(virtDir: string): string[] {
   return chain.filter((d) => !["/tmp", "/var", "/run", "/var/lib", "/var/run"].includes(d) && d !== "/");
 }
 
-function statOrUndefined(path: string): Stats | undefined {
-  try {
-    return lstatSync(path);
-  } catch {
-    return undefined;
-  }
-}
-
 /** Makes the folder, or checks the one there; `own`: set its mode and group even when it was there. */
 function ensureDir(dir: string, mode: number, gid: number | undefined, result: SetupResult, own: boolean): void {
-  const st = statOrUndefined(dir);
+  const st = lstatOrUndefined(dir);
   if (st?.isSymbolicLink()) throw new VtraceError(`refusing to use '${dir}': it is a symlink`);
   if (st && !st.isDirectory()) throw new VtraceError(`refusing to use '${dir}': not a folder`);
   if (st && st.uid !== effectiveUid()) throw new VtraceError(`refusing to use '${dir}': owned by uid ${st.uid}, not by you`);
@@ -135,7 +128,7 @@ function letsThrough(st: Stats, gid: number): boolean {
 }
 
 function ensureFifo(path: string, gid: number | undefined, result: SetupResult): void {
-  const st = statOrUndefined(path);
+  const st = lstatOrUndefined(path);
   if (st?.isSymbolicLink()) throw new VtraceError(`refusing to use '${path}': it is a symlink`);
   if (st && !st.isFIFO()) throw new VtraceError(`refusing to use '${path}': exists and is not a FIFO`);
   if (!st) {
@@ -178,11 +171,11 @@ export function installLibvirtHook(hooksDir: string, script: string): "installed
   const path = `${hooksDir}/${HOOK_SCRIPT}`;
   const folder = dirname(path);
   for (const dir of [hooksDir, folder]) {
-    const st = statOrUndefined(dir);
+    const st = lstatOrUndefined(dir);
     if (st?.isSymbolicLink()) throw new VtraceError(`refusing to use '${dir}': it is a symlink`);
     if (!st) mkdirSync(dir, { mode: 0o755 });
   }
-  const st = statOrUndefined(path);
+  const st = lstatOrUndefined(path);
   if (st?.isSymbolicLink() || (st && !st.isFile())) throw new VtraceError(`refusing to replace '${path}': not a plain file`);
   if (st && readFileSync(path, "utf8") === script) return "unchanged";
   const next = `${path}.${process.pid}.new`;

@@ -9,7 +9,8 @@ import { effectiveUid } from "../../ffi/process.ts";
 import { ProtocolError } from "../errors.ts";
 import { traceFifoBase } from "./paths.ts";
 
-function lstatOrUndefined(path: string): Stats | undefined {
+/** lstat(), or undefined when there is nothing (or nothing readable) at path. */
+export function lstatOrUndefined(path: string): Stats | undefined {
   try {
     return lstatSync(path);
   } catch {

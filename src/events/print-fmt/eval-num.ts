@@ -47,7 +47,7 @@ export function readsNoRecord(e: Expr): boolean {
 
 /** The value of an expression that reads nothing of the record; undefined for any other. */
 export function constantValue(e: Expr, ctx: CompileCtx): bigint | undefined {
-  return readsNoRecord(e) ? compileNum(e, ctx)(NO_RECORD) : undefined;
+  return readsNoRecord(e) ? compileTree(e, ctx)(NO_RECORD) : undefined;
 }
 
 function compileTree(e: Expr, ctx: CompileCtx): NumFn {
